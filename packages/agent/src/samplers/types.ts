@@ -1,0 +1,63 @@
+import type { EventName, MetricName } from '@perimeter/schema';
+import type { Clock } from '../host/clock.ts';
+import type { FsRoot } from '../host/fs-root.ts';
+import type { RunCommand } from '../host/run-command.ts';
+
+/**
+ * The seam between samplers and the rest of the agent. A sampler only says what to read or run
+ * (through the injected context) and turns it into readings; it never touches the OTel SDK, the
+ * spool or the real clock, so tests feed it real fixture outputs behind the same interfaces.
+ */
+
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface SamplerContext {
+  clock: Clock;
+  runCommand: RunCommand;
+  fs: FsRoot;
+  log: Logger;
+  platform: NodeJS.Platform;
+}
+
+export type AttributeValue = string | number | boolean;
+
+export interface MetricReading {
+  metric: MetricName;
+  value: number;
+  attributes: Record<string, AttributeValue>;
+}
+
+export interface EventReading {
+  event: EventName;
+  timeMs: number;
+  body: string;
+  attributes: Record<string, AttributeValue>;
+  severity?: 'info' | 'warn' | 'error';
+}
+
+/**
+ * Expected outcomes are data: `not-available-here` is node_exporter's ErrNoData (no such hardware
+ * or command on this host, logged at debug), unlike `error`, which is a real failure.
+ */
+export type SampleResult =
+  | { status: 'ok'; readings: MetricReading[]; events?: EventReading[] }
+  | { status: 'not-available-here'; reason: string }
+  | { status: 'error'; error: Error };
+
+export interface Sampler {
+  readonly name: string;
+  collect(): Promise<SampleResult>;
+}
+
+export interface SamplerDefinition {
+  name: string;
+  /** Enabled unless config says `samplers.<name>.enabled: false`. */
+  defaultEnabled: boolean;
+  platforms: readonly NodeJS.Platform[];
+  create(context: SamplerContext): Sampler;
+}

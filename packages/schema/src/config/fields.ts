@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { parseByteSize, parseDurationMs } from '../duration.ts';
+
+/** `10s`, `500ms`, or a number of milliseconds; parsed to milliseconds. */
+export const durationMs = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') {
+    return value;
+  }
+  try {
+    return parseDurationMs(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** `64MiB`, or a number of bytes; parsed to bytes. */
+export const byteSize = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') {
+    return value;
+  }
+  try {
+    return parseByteSize(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** Booleans as YAML gives them, or as flags and env strings do. */
+export const flagBoolean = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes'),
+]);
+
+/** Node ids travel in headers, file names and Prometheus labels: keep them plain. */
+export const nodeId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-" (start with a letter or digit)');
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

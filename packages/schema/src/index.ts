@@ -1,0 +1,27 @@
+export type { AgentConfig } from './config/agent.ts';
+export { agentConfigSchema, agentFlagKeys } from './config/agent.ts';
+export type { CollectorConfig } from './config/collector.ts';
+export { collectorConfigSchema, collectorFlagKeys } from './config/collector.ts';
+export type { ConfigSources } from './config/load.ts';
+export { envNameFor, loadConfig, validateConfig } from './config/load.ts';
+export { parseByteSize, parseDurationMs } from './duration.ts';
+export { ConfigError, ExitCodes, UsageError } from './errors.ts';
+export type { ChainLinkInput } from './hash-chain.ts';
+export { computeChainHash, digestPayload, GENESIS_HASH } from './hash-chain.ts';
+export type { EventName, MetricName } from './names.ts';
+export {
+  AttributeNames,
+  CollectorMetricNames,
+  DEFAULT_COLLECTOR_PORT,
+  EventNames,
+  LifecycleActions,
+  MetricNames,
+  MetricUnits,
+  PerimeterHeaders,
+  ResourceAttributeNames,
+  ServiceNames,
+} from './names.ts';
+export type { PrometheusKind } from './prometheus-names.ts';
+export { prometheusMetricName, sanitizePrometheusLabel, sanitizePrometheusName } from './prometheus-names.ts';
+export type { TimeRange } from './time.ts';
+export { parseTimeArg } from './time.ts';

@@ -1,0 +1,114 @@
+/**
+ * Every metric, attribute, event and header name Perimeter uses. Other parts, dashboards and
+ * operators depend on these strings (ARCHITECTURE.md "Names"): code refers to the constants,
+ * never to literals, so a rename is one edit here plus a note.
+ */
+
+export const MetricNames = {
+  hwTemperature: 'hw.temperature',
+  hwFanSpeed: 'hw.fan.speed',
+  hwGpuUtilization: 'hw.gpu.utilization',
+  hwPower: 'hw.power',
+  thermalPressure: 'perimeter.thermal.pressure',
+  cpuUtilization: 'system.cpu.utilization',
+  memoryUtilization: 'system.memory.utilization',
+  memoryUsage: 'system.memory.usage',
+  filesystemUtilization: 'system.filesystem.utilization',
+  filesystemUsage: 'system.filesystem.usage',
+  uptime: 'system.uptime',
+  driftCheck: 'perimeter.drift.check',
+  authFailures: 'perimeter.auth.failures',
+} as const;
+export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
+
+/** UCUM units as the OTel semantic conventions give them. */
+export const MetricUnits: Record<MetricName, string> = {
+  'hw.temperature': 'Cel',
+  'hw.fan.speed': 'rpm',
+  'hw.gpu.utilization': '1',
+  'hw.power': 'W',
+  'perimeter.thermal.pressure': '1',
+  'system.cpu.utilization': '1',
+  'system.memory.utilization': '1',
+  'system.memory.usage': 'By',
+  'system.filesystem.utilization': '1',
+  'system.filesystem.usage': 'By',
+  'system.uptime': 's',
+  'perimeter.drift.check': '1',
+  'perimeter.auth.failures': '{attempt}',
+};
+
+export const AttributeNames = {
+  hwId: 'hw.id',
+  hwName: 'hw.name',
+  hwType: 'hw.type',
+  cpuMode: 'cpu.mode',
+  memoryState: 'system.memory.state',
+  filesystemDevice: 'system.device',
+  filesystemMountpoint: 'system.filesystem.mountpoint',
+  filesystemType: 'system.filesystem.type',
+  filesystemState: 'system.filesystem.state',
+  eventName: 'event.name',
+  lifecycleAction: 'agent.lifecycle.action',
+  lifecycleDetail: 'agent.lifecycle.detail',
+  droppedBatches: 'perimeter.spool.dropped_batches',
+  authOutcome: 'auth.outcome',
+  authMethod: 'auth.method',
+  userName: 'user.name',
+  sourceAddress: 'source.address',
+  checkId: 'check.id',
+  checkControls: 'check.controls',
+} as const;
+
+export const ResourceAttributeNames = {
+  hostName: 'host.name',
+  hostId: 'host.id',
+  hostArch: 'host.arch',
+  hostModel: 'host.model',
+  osType: 'os.type',
+  osVersion: 'os.version',
+  serviceName: 'service.name',
+  serviceVersion: 'service.version',
+  nodeId: 'perimeter.node.id',
+  streamId: 'perimeter.stream.id',
+} as const;
+
+export const EventNames = {
+  authLogin: 'auth.login',
+  configDrift: 'config.drift',
+  agentLifecycle: 'agent.lifecycle',
+  thermalState: 'thermal.state',
+} as const;
+export type EventName = (typeof EventNames)[keyof typeof EventNames];
+
+export const LifecycleActions = {
+  start: 'start',
+  stop: 'stop',
+  spoolOverflow: 'spool_overflow',
+} as const;
+
+/** Headers the agent adds to every OTLP request (ARCHITECTURE.md "Agent → collector"). */
+export const PerimeterHeaders = {
+  stream: 'x-perimeter-stream',
+  seq: 'x-perimeter-seq',
+} as const;
+
+export const ServiceNames = {
+  agent: 'perimeter-agent',
+  collector: 'perimeter-collector',
+} as const;
+
+/** Self-metrics of the collector that dashboards and tests rely on. */
+export const CollectorMetricNames = {
+  ingestBatches: 'perimeter_ingest_batches_total',
+  ingestPoints: 'perimeter_ingest_points_total',
+  ingestEvents: 'perimeter_ingest_events_total',
+  ingestGaps: 'perimeter_ingest_gaps_total',
+  ingestRejects: 'perimeter_ingest_rejects_total',
+  nodeLastSeen: 'perimeter_node_last_seen_timestamp_seconds',
+  forwardLag: 'perimeter_forward_lag_seconds',
+  forwardDropped: 'perimeter_forward_dropped_total',
+  storeBytes: 'perimeter_store_bytes',
+} as const;
+
+export const DEFAULT_COLLECTOR_PORT = 4318;
