@@ -1,0 +1,65 @@
+import { Hono } from 'hono';
+import { ingestRoutes, type StoredBatchEvent } from '../ingest/routes.ts';
+import { renderNodeSeries } from '../metrics/exposition.ts';
+import type { SelfMetrics } from '../metrics/self-metrics.ts';
+import type { Store } from '../store/store.ts';
+import type { VerifiedToken } from '../tokens/token-store.ts';
+import { bearerAuth } from './auth.ts';
+import { createErrorHandler, type ErrorLog, HttpError } from './errors.ts';
+import type { BodyLimits } from './read-body.ts';
+
+/** The collector's HTTP surface, composed from its routers; no socket here, so tests use app.request. */
+export interface AppDeps {
+  store: Store;
+  metrics: SelfMetrics;
+  verifyToken: (presented: string) => VerifiedToken | null;
+  limits: BodyLimits & { maxItemsPerRequest: number };
+  nowMs: () => number;
+  log: ErrorLog;
+  isReady: () => boolean;
+  staleAfterMs?: number;
+  onStored?: (event: StoredBatchEvent) => void;
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const reservedNames = new Set<string>();
+
+  app.onError(
+    createErrorHandler(deps.log, (error, c) => {
+      deps.metrics.rejects.inc({ reason: error.code });
+      const signal = /^\/v1\/(metrics|logs)$/.exec(c.req.path)?.[1];
+      if (signal) {
+        deps.metrics.batches.inc({ signal, result: 'rejected' });
+      }
+    }),
+  );
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => (deps.isReady() ? c.json({ status: 'ready' }) : c.json({ status: 'not ready' }, 503)));
+
+  app.get('/metrics', async (c) => {
+    const own = await deps.metrics.registry.metrics();
+    if (reservedNames.size === 0) {
+      for (const metric of deps.metrics.registry.getMetricsAsArray()) {
+        reservedNames.add(metric.name);
+      }
+    }
+    const nodes = renderNodeSeries(deps.store, {
+      nowMs: deps.nowMs(),
+      staleAfterMs: deps.staleAfterMs ?? 5 * 60_000,
+      reservedNames,
+    });
+    return c.body(`${nodes}${own}`, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+  });
+
+  app.use('/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['node'] }));
+  app.route('/', ingestRoutes(deps));
+  app.all('/v1/*', (c) => {
+    throw new HttpError(405, `${c.req.method} ${c.req.path} is not an OTLP endpoint (POST /v1/metrics or /v1/logs)`, {
+      code: 'method_not_allowed',
+    });
+  });
+  return app;
+}

@@ -1,0 +1,43 @@
+import type { MiddlewareHandler } from 'hono';
+import type { TokenRole, VerifiedToken } from '../tokens/token-store.ts';
+import { HttpError } from './errors.ts';
+
+/**
+ * Bearer-token authentication with a role check. The verified token is put on the context
+ * (`c.get('token')`), so routes never parse headers themselves. Nothing about the presented
+ * token is logged.
+ */
+declare module 'hono' {
+  interface ContextVariableMap {
+    token: VerifiedToken;
+  }
+}
+
+export interface BearerAuthOptions {
+  verifyToken: (presented: string) => VerifiedToken | null;
+  roles: readonly TokenRole[];
+}
+
+export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
+  return async function bearerAuthMiddleware(c, next) {
+    const header = c.req.header('authorization');
+    if (header === undefined) {
+      c.header('WWW-Authenticate', 'Bearer realm="perimeter"');
+      throw new HttpError(401, 'missing Authorization: Bearer <token> header', { code: 'unauthenticated', field: 'authorization' });
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const token = match ? options.verifyToken(match[1] as string) : null;
+    if (!token) {
+      c.header('WWW-Authenticate', 'Bearer realm="perimeter", error="invalid_token"');
+      throw new HttpError(401, 'token is unknown, malformed or revoked', { code: 'invalid_token', field: 'authorization' });
+    }
+    if (!options.roles.includes(token.role)) {
+      throw new HttpError(403, `a ${token.role} token may not use this endpoint (needs ${options.roles.join(' or ')})`, {
+        code: 'forbidden_role',
+        field: 'authorization',
+      });
+    }
+    c.set('token', token);
+    await next();
+  };
+}

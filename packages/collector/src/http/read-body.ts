@@ -1,0 +1,87 @@
+import { gunzip } from 'node:zlib';
+import { HttpError } from './errors.ts';
+
+/**
+ * Reads a request body under two limits, as the OTLP spec requires: the bytes on the wire, and the
+ * bytes after gunzip (a 10 KB zip bomb must not become gigabytes in memory). zlib's
+ * `maxOutputLength` stops inflation at the limit; nothing is buffered past either limit.
+ */
+export interface BodyLimits {
+  maxBodyBytes: number;
+  maxDecompressedBytes: number;
+}
+
+export interface ReceivedBody {
+  /** Exactly what came over the wire: what the store keeps and hashes. */
+  wire: Uint8Array;
+  /** The decoded request bytes. */
+  plain: Uint8Array;
+  encoding: 'identity' | 'gzip';
+}
+
+export async function readBody(request: Request, limits: BodyLimits): Promise<ReceivedBody> {
+  const encoding = parseContentEncoding(request.headers.get('content-encoding'));
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > limits.maxBodyBytes) {
+    throw tooLarge(`body of ${declared} bytes is over the ${limits.maxBodyBytes}-byte limit`);
+  }
+  const wire = await readLimited(request, limits.maxBodyBytes);
+  if (encoding === 'identity') {
+    if (wire.byteLength > limits.maxDecompressedBytes) {
+      throw tooLarge(`body is over the ${limits.maxDecompressedBytes}-byte limit`);
+    }
+    return { wire, plain: wire, encoding };
+  }
+  const plain = await new Promise<Uint8Array>((resolve, reject) => {
+    gunzip(wire, { maxOutputLength: limits.maxDecompressedBytes }, (error, result) => {
+      if (!error) {
+        resolve(result);
+      } else if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        reject(tooLarge(`gzip body inflates past the ${limits.maxDecompressedBytes}-byte limit`));
+      } else {
+        reject(new HttpError(400, `body is not valid gzip: ${error.message}`, { code: 'bad_gzip', field: 'body' }));
+      }
+    });
+  });
+  return { wire, plain, encoding };
+}
+
+function parseContentEncoding(header: string | null): 'identity' | 'gzip' {
+  const value = (header ?? '').trim().toLowerCase();
+  if (value === '' || value === 'identity') {
+    return 'identity';
+  }
+  if (value === 'gzip' || value === 'x-gzip') {
+    return 'gzip';
+  }
+  throw new HttpError(415, `Content-Encoding "${header}" is not supported (use gzip or none)`, {
+    code: 'unsupported_encoding',
+    field: 'content-encoding',
+  });
+}
+
+async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (request.body === null) {
+    return new Uint8Array(0);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      break;
+    }
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(`body is over the ${maxBytes}-byte limit`);
+    }
+    chunks.push(value);
+  }
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, total);
+}
+
+function tooLarge(message: string): HttpError {
+  return new HttpError(413, message, { code: 'body_too_large', field: 'body' });
+}

@@ -1,0 +1,12 @@
+export type { AppDeps } from './http/app.ts';
+export { createApp } from './http/app.ts';
+export { OtlpTypes } from './ingest/otlp-proto.ts';
+export type { StoredBatchEvent } from './ingest/routes.ts';
+export { createSelfMetrics } from './metrics/self-metrics.ts';
+export type { RunningCollector } from './serve.ts';
+export { startCollector } from './serve.ts';
+export { StoreOpenError, storePath } from './store/db.ts';
+export type { Store } from './store/store.ts';
+export { openStore } from './store/store.ts';
+export type { TokenRole, VerifiedToken } from './tokens/token-store.ts';
+export { createToken, createTokenVerifier, listTokens, revokeTokens } from './tokens/token-store.ts';

@@ -1,0 +1,158 @@
+import type { AttributeValue } from './types.ts';
+
+/**
+ * Readers for OTLP values that accept both shapes ingest sees: protobufjs messages (oneof getters,
+ * numbers, Uint8Array) and OTLP/JSON objects (64-bit integers as decimal strings, doubles possibly
+ * "NaN"/"Infinity", bytes as base64). A malformed value throws `InvalidField` with its path.
+ */
+
+export class InvalidField extends Error {
+  override readonly name = 'InvalidField';
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+export type Obj = Record<string, unknown>;
+
+export function asObject(value: unknown, path: string): Obj {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidField(path, 'expected an object');
+  }
+  return value as Obj;
+}
+
+export function asArray(value: unknown, path: string): unknown[] {
+  if (value === undefined || value === null) {
+    return [];
+  }
+  if (!Array.isArray(value)) {
+    throw new InvalidField(path, 'expected an array');
+  }
+  return value;
+}
+
+export function asString(value: unknown, path: string): string {
+  if (value === undefined || value === null) {
+    return '';
+  }
+  if (typeof value !== 'string') {
+    throw new InvalidField(path, 'expected a string');
+  }
+  return value;
+}
+
+/** Which member of a oneof is set: protobufjs exposes it as a virtual string property. */
+export function oneofMember(obj: Obj, oneofName: string, members: readonly string[]): string | undefined {
+  const virtual = obj[oneofName];
+  if (typeof virtual === 'string' && members.includes(virtual)) {
+    return virtual;
+  }
+  for (const member of members) {
+    if (Object.hasOwn(obj, member) && obj[member] !== undefined && obj[member] !== null) {
+      return member;
+    }
+  }
+  return undefined;
+}
+
+/** fixed64 nanoseconds → milliseconds; 0 or absent means "unspecified" (null). */
+export function nanosToMs(value: unknown, path: string): number | null {
+  if (value === undefined || value === null || value === 0 || value === '0' || value === '') {
+    return null;
+  }
+  const nanos = typeof value === 'string' && /^\d{1,20}$/.test(value) ? Number(value) : value;
+  if (typeof nanos !== 'number' || !Number.isFinite(nanos) || nanos < 0) {
+    throw new InvalidField(path, 'expected unsigned nanoseconds since the epoch');
+  }
+  return Math.floor(nanos / 1e6);
+}
+
+/** A double or int64 as OTLP/JSON writes it; non-finite values come back as NaN/±Infinity. */
+export function toNumber(value: unknown, path: string): number {
+  if (typeof value === 'number') {
+    return value;
+  }
+  if (typeof value === 'string') {
+    if (value === 'NaN') {
+      return Number.NaN;
+    }
+    if (value === 'Infinity') {
+      return Number.POSITIVE_INFINITY;
+    }
+    if (value === '-Infinity') {
+      return Number.NEGATIVE_INFINITY;
+    }
+    if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value)) {
+      return Number(value);
+    }
+  }
+  throw new InvalidField(path, 'expected a number');
+}
+
+const ANY_VALUE_MEMBERS = [
+  'stringValue',
+  'boolValue',
+  'intValue',
+  'doubleValue',
+  'arrayValue',
+  'kvlistValue',
+  'bytesValue',
+] as const;
+
+/** AnyValue → a scalar for storage and labels; arrays, maps and bytes become their JSON text. */
+export function anyValueToScalar(value: unknown, path: string, depth = 0): AttributeValue | null {
+  if (value === undefined || value === null) {
+    return null;
+  }
+  if (depth > 16) {
+    throw new InvalidField(path, 'nested more than 16 levels deep');
+  }
+  const obj = asObject(value, path);
+  const member = oneofMember(obj, 'value', ANY_VALUE_MEMBERS);
+  switch (member) {
+    case undefined:
+      return null;
+    case 'stringValue':
+      return asString(obj.stringValue, `${path}.stringValue`);
+    case 'boolValue':
+      return obj.boolValue === true || obj.boolValue === 'true';
+    case 'intValue':
+    case 'doubleValue':
+      return toNumber(obj[member], `${path}.${member}`);
+    case 'bytesValue':
+      return obj.bytesValue instanceof Uint8Array
+        ? Buffer.from(obj.bytesValue).toString('base64')
+        : asString(obj.bytesValue, `${path}.bytesValue`);
+    case 'arrayValue':
+      return JSON.stringify(
+        asArray(asObject(obj.arrayValue, `${path}.arrayValue`).values, `${path}.arrayValue.values`).map((item, index) =>
+          anyValueToScalar(item, `${path}.arrayValue.values[${index}]`, depth + 1),
+        ),
+      );
+    default:
+      return JSON.stringify(
+        attributesToRecord(asObject(obj.kvlistValue, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`, depth + 1),
+      );
+  }
+}
+
+export function attributesToRecord(list: unknown, path: string, depth = 0): Record<string, AttributeValue> {
+  const record: Record<string, AttributeValue> = {};
+  const items = asArray(list, path);
+  for (let index = 0; index < items.length; index++) {
+    const itemPath = `${path}[${index}]`;
+    const kv = asObject(items[index], itemPath);
+    const key = asString(kv.key, `${itemPath}.key`);
+    if (key === '') {
+      throw new InvalidField(`${itemPath}.key`, 'attribute key is empty');
+    }
+    const scalar = anyValueToScalar(kv.value, `${itemPath}.value`, depth);
+    if (scalar !== null) {
+      record[key] = scalar;
+    }
+  }
+  return record;
+}

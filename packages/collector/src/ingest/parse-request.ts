@@ -1,0 +1,80 @@
+import { HttpError } from '../http/errors.ts';
+import { decodeLogsRequest, decodeMetricsRequest } from './decode-otlp.ts';
+import { OtlpTypes } from './otlp-proto.ts';
+import { InvalidField } from './otlp-values.ts';
+import type { DecodedRequest, Signal } from './types.ts';
+
+/** Content types OTLP/HTTP allows; anything else is a 415 naming what was sent. */
+export type OtlpEncoding = 'protobuf' | 'json';
+
+export function parseContentType(header: string | undefined): OtlpEncoding {
+  const mediaType = (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf') {
+    return 'protobuf';
+  }
+  if (mediaType === 'application/json') {
+    return 'json';
+  }
+  throw new HttpError(
+    415,
+    `Content-Type "${header ?? ''}" is not OTLP/HTTP; send application/x-protobuf or application/json`,
+    { code: 'unsupported_media_type', field: 'content-type' },
+  );
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function parseOtlpRequest(signal: Signal, encoding: OtlpEncoding, body: Uint8Array, receivedAtMs: number): DecodedRequest {
+  const message = encoding === 'protobuf' ? decodeProtobuf(signal, body) : decodeJson(body);
+  try {
+    return signal === 'metrics' ? decodeMetricsRequest(message, receivedAtMs) : decodeLogsRequest(message, receivedAtMs);
+  } catch (error) {
+    if (error instanceof InvalidField) {
+      throw new HttpError(400, error.message, { code: 'invalid_field', field: error.field, cause: error });
+    }
+    throw error;
+  }
+}
+
+function decodeProtobuf(signal: Signal, body: Uint8Array): unknown {
+  const type = signal === 'metrics' ? OtlpTypes.metricsRequest : OtlpTypes.logsRequest;
+  try {
+    return type.decode(body);
+  } catch (error) {
+    throw new HttpError(400, `body is not a valid protobuf ${type.name}: ${(error as Error).message}`, {
+      code: 'bad_protobuf',
+      field: 'body',
+      cause: error,
+    });
+  }
+}
+
+function decodeJson(body: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch (error) {
+    throw new HttpError(400, 'JSON body is not valid UTF-8', { code: 'bad_json', field: 'body', cause: error });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`, { code: 'bad_json', field: 'body', cause: error });
+  }
+}
+
+export function encodeOtlpResponse(signal: Signal, encoding: OtlpEncoding, rejected: number, messages: readonly string[]): Uint8Array | string {
+  const errorMessage = messages.join('; ');
+  const partial =
+    rejected > 0 || errorMessage !== ''
+      ? signal === 'metrics'
+        ? { partialSuccess: { rejectedDataPoints: rejected, errorMessage } }
+        : { partialSuccess: { rejectedLogRecords: rejected, errorMessage } }
+      : {};
+  if (encoding === 'json') {
+    // OTLP/JSON writes int64 as a decimal string.
+    return JSON.stringify(partial, (key, value) => (key.startsWith('rejected') ? String(value) : value));
+  }
+  const type = signal === 'metrics' ? OtlpTypes.metricsResponse : OtlpTypes.logsResponse;
+  return type.encode(type.fromObject(partial)).finish();
+}

@@ -1,0 +1,40 @@
+/** What ingest hands the store: OTLP flattened to rows, with the resource it came from. */
+
+export type AttributeValue = string | number | boolean;
+
+export type MetricKind = 'gauge' | 'sum' | 'counter' | 'histogram' | 'summary';
+
+export interface DecodedPoint {
+  metric: string;
+  unit: string;
+  /** `counter` is a monotonic sum; it becomes `_total` in Prometheus. */
+  kind: MetricKind;
+  /** Attribute pairs sorted by key, so one series always gets one identity. */
+  attributes: ReadonlyArray<readonly [string, AttributeValue]>;
+  timeMs: number;
+  value: number;
+}
+
+export interface DecodedEvent {
+  timeMs: number;
+  observedMs: number | null;
+  eventName: string | null;
+  severity: number | null;
+  body: string | null;
+  attributes: Record<string, AttributeValue>;
+}
+
+export interface DecodedResource {
+  attributes: Record<string, AttributeValue>;
+  points: DecodedPoint[];
+  events: DecodedEvent[];
+}
+
+export interface DecodedRequest {
+  resources: DecodedResource[];
+  /** Items refused one by one (OTLP partial_success): counted and explained, the rest is stored. */
+  rejectedItems: number;
+  rejectionMessages: string[];
+}
+
+export type Signal = 'metrics' | 'logs';

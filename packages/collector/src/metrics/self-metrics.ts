@@ -1,0 +1,76 @@
+import { CollectorMetricNames } from '@perimeter/schema';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Store } from '../store/store.ts';
+
+/**
+ * The collector counts itself (ARCHITECTURE.md "Self-metrics"): every batch stored, duplicated or
+ * rejected, every point and event, every gap and refusal reason; node last-seen and store size are
+ * read from the store at scrape time so they are never stale.
+ */
+export interface SelfMetrics {
+  registry: Registry;
+  batches: Counter<'signal' | 'result'>;
+  points: Counter<'signal'>;
+  events: Counter<'signal'>;
+  gaps: Counter<'node'>;
+  rejects: Counter<'reason'>;
+}
+
+export function createSelfMetrics(store: Store): SelfMetrics {
+  const registry = new Registry();
+  const batches = new Counter({
+    name: CollectorMetricNames.ingestBatches,
+    help: 'OTLP requests by signal and result (stored, duplicate, rejected).',
+    labelNames: ['signal', 'result'] as const,
+    registers: [registry],
+  });
+  const points = new Counter({
+    name: CollectorMetricNames.ingestPoints,
+    help: 'Metric data points committed to the store.',
+    labelNames: ['signal'] as const,
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: CollectorMetricNames.ingestEvents,
+    help: 'Log records (events) committed to the store.',
+    labelNames: ['signal'] as const,
+    registers: [registry],
+  });
+  const gaps = new Counter({
+    name: CollectorMetricNames.ingestGaps,
+    help: 'Sequence gaps detected in a node stream (batches lost on the node or in transit).',
+    labelNames: ['node'] as const,
+    registers: [registry],
+  });
+  // Seed from the store so a restart does not reset the count of gaps already recorded.
+  for (const [node, count] of store.gapCountsByNode()) {
+    gaps.inc({ node }, count);
+  }
+  const rejects = new Counter({
+    name: CollectorMetricNames.ingestRejects,
+    help: 'Refused requests and refused items by reason.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: CollectorMetricNames.nodeLastSeen,
+    help: 'When the collector last stored a batch from the node (Unix seconds).',
+    labelNames: ['node'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const node of store.nodes()) {
+        this.set({ node: node.nodeId }, node.lastSeenMs / 1000);
+      }
+    },
+  });
+  new Gauge({
+    name: CollectorMetricNames.storeBytes,
+    help: 'Size of the store database file in bytes.',
+    registers: [registry],
+    collect() {
+      this.set(store.sizeBytes());
+    },
+  });
+  return { registry, batches, points, events, gaps, rejects };
+}

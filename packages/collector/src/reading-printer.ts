@@ -1,0 +1,40 @@
+import type { StoredBatchEvent } from './ingest/routes.ts';
+
+/**
+ * One human line per stored batch, for the README demo (`logReadings: true`): what arrived, from
+ * whom, and a few of its readings, so a newcomer sees real values of their machine flow through.
+ */
+export function formatStoredBatch(event: StoredBatchEvent, atMs: number): string {
+  const time = new Date(atMs).toISOString().slice(11, 19);
+  if (event.outcome.outcome !== 'stored') {
+    return '';
+  }
+  const head = `${time} stored ${event.signal} batch #${event.outcome.batchId} from ${event.nodeId}`;
+  if (event.signal === 'logs') {
+    const names = event.request.resources.flatMap((r) => r.events.map((e) => {
+      const action = e.attributes['agent.lifecycle.action'];
+      return `${e.eventName ?? 'log'}${action ? `(${String(action)})` : ''}`;
+    }));
+    return `${head}: ${names.join(', ')}`;
+  }
+  const shown: string[] = [];
+  let total = 0;
+  for (const resource of event.request.resources) {
+    for (const point of resource.points) {
+      total++;
+      if (shown.length < 8) {
+        const label = point.attributes.find(([key]) => key === 'hw.name' || key === 'system.filesystem.mountpoint' || key === 'system.memory.state')?.[1];
+        shown.push(`${point.metric}${label === undefined ? '' : `[${String(label)}]`}=${formatNumber(point.value)}`);
+      }
+    }
+  }
+  const more = total > shown.length ? ` … +${total - shown.length} more` : '';
+  return `${head}: ${total} points: ${shown.join(' ')}${more}`;
+}
+
+function formatNumber(value: number): string {
+  if (Number.isInteger(value)) {
+    return String(value);
+  }
+  return Math.abs(value) < 10 ? value.toFixed(3) : value.toFixed(1);
+}

@@ -1,0 +1,77 @@
+import { serve } from '@hono/node-server';
+import type { CollectorConfig } from '@perimeter/schema';
+import type { Logger } from 'pino';
+import { createApp } from './http/app.ts';
+import { createSelfMetrics } from './metrics/self-metrics.ts';
+import { formatStoredBatch } from './reading-printer.ts';
+import { openStore } from './store/store.ts';
+import { createTokenVerifier } from './tokens/token-store.ts';
+
+/**
+ * `perimeter-collector serve`: one process, one store, one port. Shutdown order keeps the
+ * durability promise: stop accepting, let in-flight requests finish (each commits before it
+ * answers), checkpoint the latest values, close the database.
+ */
+export interface RunningCollector {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startCollector(config: CollectorConfig, log: Logger, nowMs: () => number = Date.now): Promise<RunningCollector> {
+  const store = openStore({ dataDir: config.dataDir });
+  const metrics = createSelfMetrics(store);
+  let ready = false;
+  const app = createApp({
+    store,
+    metrics,
+    verifyToken: createTokenVerifier(store.db),
+    limits: config.limits,
+    nowMs,
+    log,
+    isReady: () => ready,
+    onStored: config.logReadings
+      ? (event) => {
+          const line = formatStoredBatch(event, nowMs());
+          if (line !== '') {
+            process.stdout.write(`${line}\n`);
+          }
+        }
+      : undefined,
+  });
+
+  const { hostname, port } = splitListen(config.listen);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const started = serve({ fetch: app.fetch, hostname, port }, () => resolve(started));
+    started.once('error', reject);
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${boundPort}`;
+  const checkpointTimer = setInterval(() => store.checkpoint(), 5_000);
+  checkpointTimer.unref();
+  ready = true;
+  log.info({ url, dataDir: config.dataDir }, 'collector listening');
+
+  return {
+    url,
+    async stop() {
+      ready = false;
+      clearInterval(checkpointTimer);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Requests in flight get a few seconds to commit and answer; lingering keep-alive sockets do not hold the exit.
+      const force = setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), 5_000);
+      await closed;
+      clearTimeout(force);
+      store.close();
+      log.info('collector stopped');
+    },
+  };
+}
+
+export function splitListen(listen: string): { hostname: string; port: number } {
+  const match = /^\[?([^\]]+)\]?:(\d+)$/.exec(listen);
+  if (!match) {
+    throw new RangeError(`listen address "${listen}" is not HOST:PORT`);
+  }
+  return { hostname: match[1] as string, port: Number(match[2]) };
+}

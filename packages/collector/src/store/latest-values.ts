@@ -1,0 +1,75 @@
+import type { SqliteDatabase } from './db.ts';
+
+/**
+ * The newest sample of every series, for /metrics. Kept in memory and checkpointed to the series
+ * table with the samples rowid it covers; after a crash the start-up scan replays only the samples
+ * written since that checkpoint, so /metrics is exact without a per-point UPDATE on the hot path.
+ */
+export interface LatestSample {
+  tsMs: number;
+  value: number;
+}
+
+export interface LatestValues {
+  observe(seriesId: number, tsMs: number, value: number): void;
+  get(seriesId: number): LatestSample | undefined;
+  entries(): IterableIterator<[number, LatestSample]>;
+  checkpoint(): void;
+}
+
+const CHECKPOINT_KEY = 'latest_checkpoint_sample_rowid';
+
+export function loadLatestValues(db: SqliteDatabase): LatestValues {
+  const latest = new Map<number, LatestSample>();
+  const dirty = new Set<number>();
+
+  for (const row of db
+    .prepare('SELECT id, last_ts_ms, last_value FROM series WHERE last_ts_ms IS NOT NULL')
+    .iterate() as IterableIterator<{ id: number; last_ts_ms: number; last_value: number | null }>) {
+    latest.set(row.id, { tsMs: row.last_ts_ms, value: row.last_value ?? Number.NaN });
+  }
+  const checkpointRow = db.prepare('SELECT value FROM meta WHERE key = ?').get(CHECKPOINT_KEY) as
+    | { value: string }
+    | undefined;
+  const sinceRowid = checkpointRow ? Number(checkpointRow.value) : 0;
+
+  const observe = (seriesId: number, tsMs: number, value: number) => {
+    const current = latest.get(seriesId);
+    // A late batch (an agent draining its spool) must not replace a newer reading.
+    if (current === undefined || tsMs >= current.tsMs) {
+      latest.set(seriesId, { tsMs, value });
+      dirty.add(seriesId);
+    }
+  };
+
+  for (const row of db
+    .prepare('SELECT series_id, ts_ms, value FROM samples WHERE rowid > ? ORDER BY rowid')
+    .iterate(sinceRowid) as IterableIterator<{ series_id: number; ts_ms: number; value: number | null }>) {
+    observe(row.series_id, row.ts_ms, row.value ?? Number.NaN);
+  }
+
+  const update = db.prepare('UPDATE series SET last_ts_ms = ?, last_value = ? WHERE id = ?');
+  const saveMark = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+  const maxRowid = db.prepare('SELECT coalesce(max(rowid), 0) AS max FROM samples').pluck();
+  const checkpoint = db.transaction(() => {
+    for (const id of dirty) {
+      const sample = latest.get(id);
+      if (sample) {
+        update.run(sample.tsMs, sample.value, id);
+      }
+    }
+    saveMark.run(CHECKPOINT_KEY, String(maxRowid.get()));
+    dirty.clear();
+  });
+
+  return {
+    observe,
+    get: (id) => latest.get(id),
+    entries: () => latest.entries(),
+    checkpoint: () => {
+      if (dirty.size > 0) {
+        checkpoint();
+      }
+    },
+  };
+}

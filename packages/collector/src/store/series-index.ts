@@ -1,0 +1,93 @@
+import type { DecodedPoint } from '../ingest/types.ts';
+import type { SqliteDatabase } from './db.ts';
+
+/**
+ * Interns (node, metric, attributes) as a small integer so each sample row stays four numbers
+ * wide: a label column per row costs ~40 % of ingest (research/delivery-anchors.md §6). The map
+ * mirrors the table; ids minted inside a transaction that rolls back are forgotten again.
+ */
+export interface SeriesInfo {
+  id: number;
+  nodeId: string;
+  metric: string;
+  unit: string;
+  kind: string;
+  attributes: Record<string, string | number | boolean>;
+}
+
+export interface SeriesIndex {
+  idFor(nodeId: string, point: DecodedPoint, nowMs: number): number;
+  /** Call after a rolled-back transaction. */
+  forgetUncommitted(): void;
+  /** Call after a commit. */
+  commit(): void;
+  get(id: number): SeriesInfo | undefined;
+  all(): IterableIterator<SeriesInfo>;
+}
+
+export function seriesKey(nodeId: string, metric: string, attributesJson: string): string {
+  return `${nodeId}\u0000${metric}\u0000${attributesJson}`;
+}
+
+export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
+  const idsByKey = new Map<string, number>();
+  const infoById = new Map<number, SeriesInfo>();
+  let uncommitted: string[] = [];
+
+  const rows = db
+    .prepare('SELECT id, node_id, metric, unit, kind, attributes_json FROM series')
+    .all() as Array<{ id: number; node_id: string; metric: string; unit: string; kind: string; attributes_json: string }>;
+  for (const row of rows) {
+    idsByKey.set(seriesKey(row.node_id, row.metric, row.attributes_json), row.id);
+    infoById.set(row.id, {
+      id: row.id,
+      nodeId: row.node_id,
+      metric: row.metric,
+      unit: row.unit,
+      kind: row.kind,
+      attributes: JSON.parse(row.attributes_json),
+    });
+  }
+
+  const insert = db.prepare(
+    'INSERT INTO series (node_id, metric, unit, kind, attributes_json, first_seen_ms) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+
+  return {
+    idFor(nodeId, point, nowMs) {
+      const attributesJson = JSON.stringify(Object.fromEntries(point.attributes));
+      const key = seriesKey(nodeId, point.metric, attributesJson);
+      const known = idsByKey.get(key);
+      if (known !== undefined) {
+        return known;
+      }
+      const id = Number(insert.run(nodeId, point.metric, point.unit, point.kind, attributesJson, nowMs).lastInsertRowid);
+      idsByKey.set(key, id);
+      infoById.set(id, {
+        id,
+        nodeId,
+        metric: point.metric,
+        unit: point.unit,
+        kind: point.kind,
+        attributes: Object.fromEntries(point.attributes),
+      });
+      uncommitted.push(key);
+      return id;
+    },
+    forgetUncommitted() {
+      for (const key of uncommitted) {
+        const id = idsByKey.get(key);
+        idsByKey.delete(key);
+        if (id !== undefined) {
+          infoById.delete(id);
+        }
+      }
+      uncommitted = [];
+    },
+    commit() {
+      uncommitted = [];
+    },
+    get: (id) => infoById.get(id),
+    all: () => infoById.values(),
+  };
+}
