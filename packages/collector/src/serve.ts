@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createApp } from './http/app.ts';
 import { createSelfMetrics } from './metrics/self-metrics.ts';
 import { formatStoredBatch } from './reading-printer.ts';
+import { acquireInstanceLock, type InstanceLock } from './store/instance-lock.ts';
 import { openStore } from './store/store.ts';
 import { createTokenVerifier } from './tokens/token-store.ts';
 
@@ -19,6 +20,13 @@ export interface RunningCollector {
 
 export async function startCollector(config: CollectorConfig, log: Logger, nowMs: () => number = Date.now): Promise<RunningCollector> {
   const store = openStore({ dataDir: config.dataDir });
+  let lock: InstanceLock;
+  try {
+    lock = acquireInstanceLock(config.dataDir);
+  } catch (error) {
+    store.db.close();
+    throw error;
+  }
   const metrics = createSelfMetrics(store);
   let ready = false;
   const app = createApp({
@@ -63,6 +71,7 @@ export async function startCollector(config: CollectorConfig, log: Logger, nowMs
       await closed;
       clearTimeout(force);
       store.close();
+      lock.release();
       log.info('collector stopped');
     },
   };

@@ -27,14 +27,16 @@ export const MetricUnits: Record<MetricName, string> = {
   'hw.fan.speed': 'rpm',
   'hw.gpu.utilization': '1',
   'hw.power': 'W',
-  'perimeter.thermal.pressure': '1',
+  // Levels and pass/fail are not ratios: an annotation unit keeps the documented Prometheus names
+  // (`perimeter_thermal_pressure`, `perimeter_drift_check`) where `1` would add `_ratio`.
+  'perimeter.thermal.pressure': '{level}',
   'system.cpu.utilization': '1',
   'system.memory.utilization': '1',
   'system.memory.usage': 'By',
   'system.filesystem.utilization': '1',
   'system.filesystem.usage': 'By',
   'system.uptime': 's',
-  'perimeter.drift.check': '1',
+  'perimeter.drift.check': '{pass}',
   'perimeter.auth.failures': '{attempt}',
 };
 

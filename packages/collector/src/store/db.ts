@@ -46,6 +46,9 @@ export function openStoreDatabase(options: OpenStoreOptions): SqliteDatabase {
     // quick_check would scan the whole store and delay every start on a large one.)
     db.prepare('SELECT count(*) FROM sqlite_schema').get();
     if (!options.readonly) {
+      // Take the write lock once at start: a store another process holds for writing fails here,
+      // with a clear message, instead of answering 503 to every node later.
+      db.exec('BEGIN IMMEDIATE; COMMIT');
       migrate(db);
     }
   } catch (error) {

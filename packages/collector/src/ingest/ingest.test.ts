@@ -1,0 +1,166 @@
+import { computeChainHash, GENESIS_HASH } from '@perimeter/schema';
+import { metrics } from '@opentelemetry/api';
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
+import { OtlpTypes } from './otlp-proto.ts';
+
+class CollectOnDemandReader extends MetricReader {
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+}
+
+/** Builds a protobuf ExportMetricsServiceRequest with the official OTel SDK and serializer. */
+async function sdkProtobufRequest(nodeId: string, temperature: number): Promise<Uint8Array> {
+  const reader = new CollectOnDemandReader();
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'perimeter.node.id': nodeId, 'service.name': 'sdk-test' }),
+    readers: [reader],
+  });
+  const gauge = provider.getMeter('test').createObservableGauge('hw.temperature', { unit: 'Cel' });
+  gauge.addCallback((result) => result.observe(temperature, { 'hw.name': 'CPU die', 'hw.id': 'cpu0' }));
+  const counter = provider.getMeter('test').createCounter('test.requests', { unit: '{request}' });
+  counter.add(3, { route: '/x' });
+  const { resourceMetrics } = await reader.collect();
+  await provider.shutdown();
+  const bytes = ProtobufMetricsSerializer.serializeRequest(resourceMetrics);
+  if (!bytes) {
+    throw new Error('serializer returned nothing');
+  }
+  return bytes;
+}
+
+describe('ingest', () => {
+  let collector: TestCollector;
+  beforeEach(() => {
+    collector = createTestCollector();
+  });
+  afterEach(() => collector.close());
+
+  it('commits a JSON batch before answering 200 and serves its value on /metrics', async () => {
+    const response = await collector.post('metrics', jsonGauge({ nodeId: 'node-a', points: [{ value: 48.25, timeMs: collector.clock.nowMs, attributes: { 'hw.name': 'GPU' } }] }));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({});
+    const rows = collector.store.db.prepare('SELECT ts_ms, value FROM samples').all();
+    expect(rows).toEqual([{ ts_ms: collector.clock.nowMs, value: 48.25 }]);
+    const exposition = await (await collector.app.request('/metrics')).text();
+    expect(exposition).toContain('hw_temperature_celsius{node="node-a",hw_name="GPU"} 48.25');
+  });
+
+  it('decodes protobuf written by the official OpenTelemetry serializer, gzip or not', async () => {
+    const body = await sdkProtobufRequest('node-a', 61.5);
+    for (const gzip of [false, true]) {
+      const response = await collector.post('metrics', body, { contentType: 'application/x-protobuf', gzip });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/x-protobuf');
+      const decoded = OtlpTypes.metricsResponse.decode(new Uint8Array(await response.arrayBuffer())).toJSON();
+      expect(decoded).toEqual({});
+    }
+    const exposition = await (await collector.app.request('/metrics')).text();
+    expect(exposition).toContain('hw_temperature_celsius{node="node-a",hw_id="cpu0",hw_name="CPU die"} 61.5');
+    expect(exposition).toMatch(/# TYPE test_requests_total counter\ntest_requests_total\{node="node-a",route="\/x"\} 3/);
+    expect(collector.batchCount()).toBe(2);
+  });
+
+  it('stores a repeated (stream, seq) once and still answers 200', async () => {
+    const body = jsonGauge({ points: [{ value: 1, timeMs: collector.clock.nowMs }] });
+    const stream = '4b0c5a44-0d1e-4a52-8f0e-3f1b8c2a9d10';
+    expect((await collector.post('metrics', body, { stream, seq: 1 })).status).toBe(200);
+    expect((await collector.post('metrics', body, { stream, seq: 1 })).status).toBe(200);
+    expect(collector.batchCount()).toBe(1);
+    expect(collector.store.db.prepare('SELECT count(*) FROM samples').pluck().get()).toBe(1);
+    const exposition = await (await collector.app.request('/metrics')).text();
+    expect(exposition).toContain('perimeter_ingest_batches_total{signal="metrics",result="duplicate"} 1');
+  });
+
+  it('records a gap when the sequence skips, and accepts the late batch that fills it', async () => {
+    const body = jsonGauge({ points: [{ value: 1, timeMs: collector.clock.nowMs }] });
+    const stream = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+    await collector.post('metrics', body, { stream, seq: 1 });
+    await collector.post('metrics', body, { stream, seq: 5 });
+    const gaps = collector.store.db.prepare('SELECT node_id, from_seq, to_seq FROM gaps').all();
+    expect(gaps).toEqual([{ node_id: 'node-a', from_seq: 2, to_seq: 4 }]);
+    expect((await collector.post('metrics', body, { stream, seq: 3 })).status).toBe(200);
+    expect(collector.batchCount()).toBe(3);
+    const exposition = await (await collector.app.request('/metrics')).text();
+    expect(exposition).toContain('perimeter_ingest_gaps_total{node="node-a"} 1');
+  });
+
+  it('chains every stored batch of a node to the one before it', async () => {
+    for (let i = 0; i < 4; i++) {
+      collector.clock.nowMs += 1000;
+      await collector.post('metrics', jsonGauge({ points: [{ value: i, timeMs: collector.clock.nowMs }] }), { stream: 'cafebabe-0001', seq: i + 1 });
+    }
+    await collector.post('metrics', jsonGauge({ points: [{ value: 9, timeMs: collector.clock.nowMs }] }), { token: collector.tokenFor('node-b') });
+    const rows = collector.store.db
+      .prepare('SELECT node_id, stream_id, seq, signal, received_at_ms, payload_sha256, prev_hash, hash FROM batches ORDER BY id')
+      .all() as Array<Record<string, never>>;
+    const heads = new Map<string, string>();
+    for (const row of rows) {
+      const previousHash = heads.get(row.node_id) ?? GENESIS_HASH;
+      expect(row.prev_hash).toBe(previousHash);
+      const expected = computeChainHash({
+        previousHash,
+        nodeId: row.node_id,
+        streamId: row.stream_id,
+        seq: row.seq,
+        signal: row.signal,
+        receivedAtMs: row.received_at_ms,
+        payloadDigest: row.payload_sha256,
+      });
+      expect(row.hash).toBe(expected);
+      heads.set(row.node_id, row.hash);
+    }
+    expect(heads.size).toBe(2);
+  });
+
+  it('keeps the valid points of a request and reports the refused ones as partial success', async () => {
+    const body = jsonGauge({
+      points: [
+        { value: 40, timeMs: collector.clock.nowMs, attributes: { 'hw.name': 'ok' } },
+        { value: 'NaN', timeMs: collector.clock.nowMs, attributes: { 'hw.name': 'nan' } },
+        { value: 'Infinity', timeMs: collector.clock.nowMs, attributes: { 'hw.name': 'inf' } },
+      ],
+    });
+    const response = await collector.post('metrics', body);
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as { partialSuccess: { rejectedDataPoints: string; errorMessage: string } };
+    expect(answer.partialSuccess.rejectedDataPoints).toBe('2');
+    expect(answer.partialSuccess.errorMessage).toMatch(/no finite value/);
+    expect(collector.store.db.prepare('SELECT value FROM samples').pluck().all()).toEqual([40]);
+  });
+
+  it('stores log records as events with their event name and attributes, unicode intact', async () => {
+    const body = JSON.stringify({
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: 'perimeter.node.id', value: { stringValue: 'node-a' } }] },
+          scopeLogs: [
+            {
+              logRecords: [
+                {
+                  timeUnixNano: `${BigInt(collector.clock.nowMs) * 1_000_000n}`,
+                  severityNumber: 13,
+                  body: { stringValue: 'Failed password for José 👩‍💻' },
+                  attributes: [
+                    { key: 'event.name', value: { stringValue: 'auth.login' } },
+                    { key: 'user.name', value: { stringValue: 'José 👩‍💻' } },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const response = await collector.post('logs', body);
+    expect(response.status).toBe(200);
+    const event = collector.store.db.prepare('SELECT event_name, severity, body, attributes_json FROM events').get() as Record<string, string>;
+    expect(event.event_name).toBe('auth.login');
+    expect(event.severity).toBe(13);
+    expect(event.body).toBe('Failed password for José 👩‍💻');
+    expect(JSON.parse(event.attributes_json)['user.name']).toBe('José 👩‍💻');
+  });
+});

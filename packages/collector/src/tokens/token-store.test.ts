@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStoreDatabase, type SqliteDatabase, storePath } from '../store/db.ts';
+import { listAudit } from './audit.ts';
+import { createToken, createTokenVerifier, listTokens, revokeTokens } from './token-store.ts';
+import { runTokensCommand } from './tokens-command.ts';
+
+describe('tokens', () => {
+  let dataDir: string;
+  let db: SqliteDatabase;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'perimeter-tokens-'));
+    db = openStoreDatabase({ dataDir });
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('verifies a token for its node and role, and stores only a hash of the secret', () => {
+    const { id, token } = createToken(db, { nodeId: 'mini-01', role: 'node', actor: 'test', nowMs: 1 });
+    expect(createTokenVerifier(db)(token)).toEqual({ id, nodeId: 'mini-01', role: 'node' });
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const secret = token.split('_')[2] as string;
+    expect(readFileSync(storePath(dataDir)).includes(Buffer.from(secret))).toBe(false);
+  });
+
+  it('refuses a revoked token and a token with the right id but wrong secret', () => {
+    const { token } = createToken(db, { nodeId: 'mini-01', role: 'node', actor: 'test', nowMs: 1 });
+    const verify = createTokenVerifier(db);
+    expect(verify(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).toBeNull();
+    expect(revokeTokens(db, { nodeId: 'mini-01', actor: 'test', nowMs: 2 })).toBe(1);
+    expect(verify(token)).toBeNull();
+    expect(listTokens(db)[0]?.revokedAtMs).toBe(2);
+  });
+
+  it('writes an audit row for every create and revoke', () => {
+    const { id } = createToken(db, { nodeId: 'mini-02', role: 'reader', actor: 'cli:alice', nowMs: 5 });
+    revokeTokens(db, { tokenId: id, actor: 'cli:bob', nowMs: 6 });
+    const actions = listAudit(db).map((entry) => `${entry.actor} ${entry.action}`);
+    expect(actions).toEqual(['cli:bob token.revoke', 'cli:alice token.create']);
+  });
+
+  it('prints the new token alone on stdout from the CLI, and lists without secrets', () => {
+    db.close();
+    let out = '';
+    const io = { stdout: { write: (text: string) => (out += text) }, env: { PERIMETER_DATA_DIR: dataDir }, nowMs: () => 10 };
+    expect(runTokensCommand(['create', '--node', 'mini-03'], io)).toBe(0);
+    const token = out.trim();
+    expect(token).toMatch(/^pmt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    out = '';
+    expect(runTokensCommand(['list', '--json'], io)).toBe(0);
+    expect(out).not.toContain(token.split('_')[2]);
+    expect(JSON.parse(out)[0]).toMatchObject({ nodeId: 'mini-03', role: 'node', revokedAtMs: null });
+    expect(() => runTokensCommand(['create'], io)).toThrowError(/--node/);
+    db = openStoreDatabase({ dataDir });
+  });
+});
