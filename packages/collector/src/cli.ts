@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { collectorConfigSchema, collectorFlagKeys, ConfigError, ExitCodes, loadConfig, UsageError } from '@perimeter/schema';
+import {
+  ConfigError,
+  collectorConfigSchema,
+  collectorFlagKeys,
+  ExitCodes,
+  loadConfig,
+  UsageError,
+} from '@perimeter/schema';
 import { pino } from 'pino';
 import { startCollector } from './serve.ts';
 import { runTokensCommand } from './tokens/tokens-command.ts';

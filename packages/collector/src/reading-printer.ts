@@ -11,10 +11,12 @@ export function formatStoredBatch(event: StoredBatchEvent, atMs: number): string
   }
   const head = `${time} stored ${event.signal} batch #${event.outcome.batchId} from ${event.nodeId}`;
   if (event.signal === 'logs') {
-    const names = event.request.resources.flatMap((r) => r.events.map((e) => {
-      const action = e.attributes['agent.lifecycle.action'];
-      return `${e.eventName ?? 'log'}${action ? `(${String(action)})` : ''}`;
-    }));
+    const names = event.request.resources.flatMap((r) =>
+      r.events.map((e) => {
+        const action = e.attributes['agent.lifecycle.action'];
+        return `${e.eventName ?? 'log'}${action ? `(${String(action)})` : ''}`;
+      }),
+    );
     return `${head}: ${names.join(', ')}`;
   }
   const shown: string[] = [];
@@ -23,8 +25,13 @@ export function formatStoredBatch(event: StoredBatchEvent, atMs: number): string
     for (const point of resource.points) {
       total++;
       if (shown.length < 8) {
-        const label = point.attributes.find(([key]) => key === 'hw.name' || key === 'system.filesystem.mountpoint' || key === 'system.memory.state')?.[1];
-        shown.push(`${point.metric}${label === undefined ? '' : `[${String(label)}]`}=${formatNumber(point.value)}`);
+        const label = point.attributes.find(
+          ([key]) =>
+            key === 'hw.name' || key === 'system.filesystem.mountpoint' || key === 'system.memory.state',
+        )?.[1];
+        shown.push(
+          `${point.metric}${label === undefined ? '' : `[${String(label)}]`}=${formatNumber(point.value)}`,
+        );
       }
     }
   }

@@ -18,7 +18,11 @@ export interface RunningCollector {
   stop(): Promise<void>;
 }
 
-export async function startCollector(config: CollectorConfig, log: Logger, nowMs: () => number = Date.now): Promise<RunningCollector> {
+export async function startCollector(
+  config: CollectorConfig,
+  log: Logger,
+  nowMs: () => number = Date.now,
+): Promise<RunningCollector> {
   const store = openStore({ dataDir: config.dataDir });
   let lock: InstanceLock;
   try {
@@ -67,7 +71,10 @@ export async function startCollector(config: CollectorConfig, log: Logger, nowMs
       clearInterval(checkpointTimer);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Requests in flight get a few seconds to commit and answer; lingering keep-alive sockets do not hold the exit.
-      const force = setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), 5_000);
+      const force = setTimeout(
+        () => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(),
+        5_000,
+      );
       await closed;
       clearTimeout(force);
       store.close();

@@ -34,10 +34,14 @@ export function createApp(deps: AppDeps): Hono {
       }
     }),
   );
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) => (deps.isReady() ? c.json({ status: 'ready' }) : c.json({ status: 'not ready' }, 503)));
+  app.get('/readyz', (c) =>
+    deps.isReady() ? c.json({ status: 'ready' }) : c.json({ status: 'not ready' }, 503),
+  );
 
   app.get('/metrics', async (c) => {
     const own = await deps.metrics.registry.metrics();
@@ -57,9 +61,13 @@ export function createApp(deps: AppDeps): Hono {
   app.use('/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['node'] }));
   app.route('/', ingestRoutes(deps));
   app.all('/v1/*', (c) => {
-    throw new HttpError(405, `${c.req.method} ${c.req.path} is not an OTLP endpoint (POST /v1/metrics or /v1/logs)`, {
-      code: 'method_not_allowed',
-    });
+    throw new HttpError(
+      405,
+      `${c.req.method} ${c.req.path} is not an OTLP endpoint (POST /v1/metrics or /v1/logs)`,
+      {
+        code: 'method_not_allowed',
+      },
+    );
   });
   return app;
 }

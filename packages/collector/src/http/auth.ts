@@ -23,19 +23,29 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
     const header = c.req.header('authorization');
     if (header === undefined) {
       c.header('WWW-Authenticate', 'Bearer realm="perimeter"');
-      throw new HttpError(401, 'missing Authorization: Bearer <token> header', { code: 'unauthenticated', field: 'authorization' });
+      throw new HttpError(401, 'missing Authorization: Bearer <token> header', {
+        code: 'unauthenticated',
+        field: 'authorization',
+      });
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const token = match ? options.verifyToken(match[1] as string) : null;
     if (!token) {
       c.header('WWW-Authenticate', 'Bearer realm="perimeter", error="invalid_token"');
-      throw new HttpError(401, 'token is unknown, malformed or revoked', { code: 'invalid_token', field: 'authorization' });
-    }
-    if (!options.roles.includes(token.role)) {
-      throw new HttpError(403, `a ${token.role} token may not use this endpoint (needs ${options.roles.join(' or ')})`, {
-        code: 'forbidden_role',
+      throw new HttpError(401, 'token is unknown, malformed or revoked', {
+        code: 'invalid_token',
         field: 'authorization',
       });
+    }
+    if (!options.roles.includes(token.role)) {
+      throw new HttpError(
+        403,
+        `a ${token.role} token may not use this endpoint (needs ${options.roles.join(' or ')})`,
+        {
+          code: 'forbidden_role',
+          field: 'authorization',
+        },
+      );
     }
     c.set('token', token);
     await next();

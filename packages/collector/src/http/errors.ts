@@ -37,11 +37,17 @@ export function createErrorHandler(log: ErrorLog, onRefused?: (error: HttpError,
   return function handleHttpError(error: Error, c: Context): Response {
     if (error instanceof HttpError) {
       onRefused?.(error, c);
-      log.warn({ status: error.status, code: error.code, field: error.field, path: c.req.path }, error.message);
+      log.warn(
+        { status: error.status, code: error.code, field: error.field, path: c.req.path },
+        error.message,
+      );
       if (error.retryAfterSeconds !== undefined) {
         c.header('Retry-After', String(error.retryAfterSeconds));
       }
-      const body: { code: string; message: string; field?: string } = { code: error.code, message: error.message };
+      const body: { code: string; message: string; field?: string } = {
+        code: error.code,
+        message: error.message,
+      };
       if (error.field !== undefined) {
         body.field = error.field;
       }

@@ -39,7 +39,9 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Re
       } else if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         reject(tooLarge(`gzip body inflates past the ${limits.maxDecompressedBytes}-byte limit`));
       } else {
-        reject(new HttpError(400, `body is not valid gzip: ${error.message}`, { code: 'bad_gzip', field: 'body' }));
+        reject(
+          new HttpError(400, `body is not valid gzip: ${error.message}`, { code: 'bad_gzip', field: 'body' }),
+        );
       }
     });
   });

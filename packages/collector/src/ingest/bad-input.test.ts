@@ -1,7 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createTestCollector,
+  jsonGauge,
+  TEST_LIMITS,
+  type TestCollector,
+} from '../test-support/test-collector.ts';
 import { revokeTokens } from '../tokens/token-store.ts';
-import { createTestCollector, jsonGauge, TEST_LIMITS, type TestCollector } from '../test-support/test-collector.ts';
 
 /**
  * Every malformed, oversized, unauthenticated or misaddressed request gets a 4xx whose JSON names
@@ -34,7 +39,12 @@ describe('ingest refuses bad input with a named 4xx and stores nothing', () => {
 
   it('answers 400 for bytes that are not protobuf', async () => {
     const garbage = Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]);
-    await expectRefused(await collector.post('metrics', garbage, { contentType: 'application/x-protobuf' }), 400, 'bad_protobuf', 'body');
+    await expectRefused(
+      await collector.post('metrics', garbage, { contentType: 'application/x-protobuf' }),
+      400,
+      'bad_protobuf',
+      'body',
+    );
   });
 
   it('answers 400 for JSON that does not parse', async () => {
@@ -42,12 +52,21 @@ describe('ingest refuses bad input with a named 4xx and stores nothing', () => {
   });
 
   it('answers 400 for JSON that is not UTF-8', async () => {
-    const invalidUtf8 = Buffer.concat([Buffer.from('{"resourceMetrics":[],"x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const invalidUtf8 = Buffer.concat([
+      Buffer.from('{"resourceMetrics":[],"x":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}'),
+    ]);
     await expectRefused(await collector.post('metrics', invalidUtf8), 400, 'bad_json', 'body');
   });
 
   it('answers 400 naming the path of a wrongly shaped field', async () => {
-    await expectRefused(await collector.post('metrics', '{"resourceMetrics": {"not": "an array"}}'), 400, 'invalid_field', 'resourceMetrics');
+    await expectRefused(
+      await collector.post('metrics', '{"resourceMetrics": {"not": "an array"}}'),
+      400,
+      'invalid_field',
+      'resourceMetrics',
+    );
     const badTime = good.replace(/"timeUnixNano":"\d+"/, '"timeUnixNano":"yesterday"');
     await expectRefused(
       await collector.post('metrics', badTime),
@@ -67,25 +86,43 @@ describe('ingest refuses bad input with a named 4xx and stores nothing', () => {
   });
 
   it('answers 413 for a body over the wire limit', async () => {
-    const huge = jsonGauge({ points: [{ value: 1, timeMs: 1, attributes: { pad: 'x'.repeat(TEST_LIMITS.maxBodyBytes) } }] });
+    const huge = jsonGauge({
+      points: [{ value: 1, timeMs: 1, attributes: { pad: 'x'.repeat(TEST_LIMITS.maxBodyBytes) } }],
+    });
     await expectRefused(await collector.post('metrics', huge), 413, 'body_too_large', 'body');
   });
 
   it('answers 413 for a small gzip body that inflates past the limit (zip bomb)', async () => {
     const bomb = gzipSync(Buffer.alloc(TEST_LIMITS.maxDecompressedBytes + 1024, 0x20));
     expect(bomb.byteLength).toBeLessThan(TEST_LIMITS.maxBodyBytes);
-    await expectRefused(await collector.post('metrics', bomb, { headers: { 'content-encoding': 'gzip' } }), 413, 'body_too_large');
+    await expectRefused(
+      await collector.post('metrics', bomb, { headers: { 'content-encoding': 'gzip' } }),
+      413,
+      'body_too_large',
+    );
   });
 
   it('answers 413 for more items than one request may carry', async () => {
-    const points = Array.from({ length: TEST_LIMITS.maxItemsPerRequest + 1 }, (_, i) => ({ value: i, timeMs: 1 }));
+    const points = Array.from({ length: TEST_LIMITS.maxItemsPerRequest + 1 }, (_, i) => ({
+      value: i,
+      timeMs: 1,
+    }));
     const body = jsonGauge({ points });
     await expectRefused(await collector.post('metrics', body, { gzip: true }), 413, 'too_many_items');
   });
 
   it('answers 401 without a token, with a malformed token, and with a wrong token', async () => {
-    await expectRefused(await collector.post('metrics', good, { token: '' }), 401, 'unauthenticated', 'authorization');
-    await expectRefused(await collector.post('metrics', good, { token: 'not-a-token' }), 401, 'invalid_token');
+    await expectRefused(
+      await collector.post('metrics', good, { token: '' }),
+      401,
+      'unauthenticated',
+      'authorization',
+    );
+    await expectRefused(
+      await collector.post('metrics', good, { token: 'not-a-token' }),
+      401,
+      'invalid_token',
+    );
     const real = collector.tokenFor('node-a');
     const forged = `${real.slice(0, -4)}AAAA`;
     await expectRefused(await collector.post('metrics', good, { token: forged }), 401, 'invalid_token');
@@ -93,7 +130,9 @@ describe('ingest refuses bad input with a named 4xx and stores nothing', () => {
 
   it('answers 401 for a revoked token at once', async () => {
     const token = collector.tokenFor('node-r');
-    expect((await collector.post('metrics', jsonGauge({ points: [{ value: 2, timeMs: 1 }] }), { token })).status).toBe(200);
+    expect(
+      (await collector.post('metrics', jsonGauge({ points: [{ value: 2, timeMs: 1 }] }), { token })).status,
+    ).toBe(200);
     revokeTokens(collector.store.db, { nodeId: 'node-r', actor: 'test', nowMs: 0 });
     const response = await collector.post('metrics', good, { token });
     expect(response.status).toBe(401);
@@ -101,7 +140,11 @@ describe('ingest refuses bad input with a named 4xx and stores nothing', () => {
   });
 
   it('answers 403 when a reader token tries to ingest', async () => {
-    await expectRefused(await collector.post('metrics', good, { token: collector.tokenFor('alice', 'reader') }), 403, 'forbidden_role');
+    await expectRefused(
+      await collector.post('metrics', good, { token: collector.tokenFor('alice', 'reader') }),
+      403,
+      'forbidden_role',
+    );
   });
 
   it('answers 403 when a node token sends data claiming to be another node', async () => {
@@ -127,7 +170,12 @@ describe('ingest refuses bad input with a named 4xx and stores nothing', () => {
   });
 
   it('answers 415 for an unknown content type or encoding', async () => {
-    await expectRefused(await collector.post('metrics', good, { contentType: 'text/plain' }), 415, 'unsupported_media_type', 'content-type');
+    await expectRefused(
+      await collector.post('metrics', good, { contentType: 'text/plain' }),
+      415,
+      'unsupported_media_type',
+      'content-type',
+    );
     await expectRefused(
       await collector.post('metrics', good, { headers: { 'content-encoding': 'br' } }),
       415,
@@ -137,14 +185,24 @@ describe('ingest refuses bad input with a named 4xx and stores nothing', () => {
   });
 
   it('answers 400 for malformed sequencing headers', async () => {
-    await expectRefused(await collector.post('metrics', good, { stream: 'x', seq: 1 }), 400, 'invalid_header', 'x-perimeter-stream');
+    await expectRefused(
+      await collector.post('metrics', good, { stream: 'x', seq: 1 }),
+      400,
+      'invalid_header',
+      'x-perimeter-stream',
+    );
     await expectRefused(
       await collector.post('metrics', good, { stream: 'aaaaaaaa-bbbb', seq: '-3' }),
       400,
       'invalid_header',
       'x-perimeter-seq',
     );
-    await expectRefused(await collector.post('metrics', good, { stream: 'aaaaaaaa-bbbb' }), 400, 'invalid_header', 'x-perimeter-seq');
+    await expectRefused(
+      await collector.post('metrics', good, { stream: 'aaaaaaaa-bbbb' }),
+      400,
+      'invalid_header',
+      'x-perimeter-seq',
+    );
   });
 
   it('answers 405 for a GET on an ingest path and 404 elsewhere, never 500', async () => {

@@ -4,12 +4,20 @@ import {
   asObject,
   asString,
   attributesToRecord,
+  attributesToSortedPairs,
   InvalidField,
   nanosToMs,
   oneofMember,
   toNumber,
 } from './otlp-values.ts';
-import type { AttributeValue, DecodedEvent, DecodedPoint, DecodedRequest, DecodedResource, MetricKind } from './types.ts';
+import type {
+  AttributeValue,
+  DecodedEvent,
+  DecodedPoint,
+  DecodedRequest,
+  DecodedResource,
+  MetricKind,
+} from './types.ts';
 
 /**
  * OTLP requests (already parsed from protobuf or JSON) → rows. A structurally malformed request
@@ -34,12 +42,22 @@ export function decodeMetricsRequest(request: unknown, receivedAtMs: number): De
   const resources = asArray(root.resourceMetrics, 'resourceMetrics').map((item, r) => {
     const path = `resourceMetrics[${r}]`;
     const resourceMetrics = asObject(item, path);
-    const resource: DecodedResource = { attributes: resourceAttributes(resourceMetrics, path), points: [], events: [] };
+    const resource: DecodedResource = {
+      attributes: resourceAttributes(resourceMetrics, path),
+      points: [],
+      events: [],
+    };
     asArray(resourceMetrics.scopeMetrics, `${path}.scopeMetrics`).forEach((scopeItem, s) => {
       const scopePath = `${path}.scopeMetrics[${s}]`;
       const scope = asObject(scopeItem, scopePath);
       asArray(scope.metrics, `${scopePath}.metrics`).forEach((metricItem, m) => {
-        decodeMetric(asObject(metricItem, `${scopePath}.metrics[${m}]`), `${scopePath}.metrics[${m}]`, receivedAtMs, resource.points, rejections);
+        decodeMetric(
+          asObject(metricItem, `${scopePath}.metrics[${m}]`),
+          `${scopePath}.metrics[${m}]`,
+          receivedAtMs,
+          resource.points,
+          rejections,
+        );
       });
     });
     return resource;
@@ -47,7 +65,13 @@ export function decodeMetricsRequest(request: unknown, receivedAtMs: number): De
   return { resources, rejectedItems: rejections.count, rejectionMessages: [...rejections.messages] };
 }
 
-function decodeMetric(metric: Record<string, unknown>, path: string, receivedAtMs: number, out: DecodedPoint[], rejections: Rejections): void {
+function decodeMetric(
+  metric: Record<string, unknown>,
+  path: string,
+  receivedAtMs: number,
+  out: DecodedPoint[],
+  rejections: Rejections,
+): void {
   const name = asString(metric.name, `${path}.name`);
   if (name === '' || name.length > MAX_METRIC_NAME_LENGTH) {
     throw new InvalidField(`${path}.name`, `metric name must be 1 to ${MAX_METRIC_NAME_LENGTH} characters`);
@@ -60,32 +84,43 @@ function decodeMetric(metric: Record<string, unknown>, path: string, receivedAtM
   const data = asObject(metric[member], `${path}.${member}`);
   const dataPoints = asArray(data.dataPoints, `${path}.${member}.dataPoints`);
   if (member !== 'gauge' && member !== 'sum') {
-    reject(rejections, dataPoints.length, `${member} data points are kept in the stored batch but not as samples`);
+    reject(
+      rejections,
+      dataPoints.length,
+      `${member} data points are kept in the stored batch but not as samples`,
+    );
     return;
   }
   const kind: MetricKind =
-    member === 'sum' && isTrue(data.isMonotonic) && Number(data.aggregationTemporality) === SUM_MONOTONIC_CUMULATIVE
+    member === 'sum' &&
+    isTrue(data.isMonotonic) &&
+    Number(data.aggregationTemporality) === SUM_MONOTONIC_CUMULATIVE
       ? 'counter'
       : member;
   for (let index = 0; index < dataPoints.length; index++) {
     const pointPath = `${path}.${member}.dataPoints[${index}]`;
     const point = asObject(dataPoints[index], pointPath);
     const valueMember = oneofMember(point, 'value', ['asDouble', 'asInt']);
-    const value = valueMember === undefined ? Number.NaN : toNumber(point[valueMember], `${pointPath}.${valueMember}`);
+    const value =
+      valueMember === undefined ? Number.NaN : toNumber(point[valueMember], `${pointPath}.${valueMember}`);
     if (!Number.isFinite(value)) {
       reject(rejections, 1, `data point of ${name} has no finite value (NaN, Infinity or none)`);
       continue;
     }
-    const attributes = attributesToRecord(point.attributes, `${pointPath}.attributes`);
-    if (Object.values(attributes).some((v) => typeof v === 'string' && v.length > MAX_LABEL_VALUE_LENGTH)) {
-      reject(rejections, 1, `data point of ${name} has an attribute value over ${MAX_LABEL_VALUE_LENGTH} characters`);
+    const attributes = attributesToSortedPairs(point.attributes, `${pointPath}.attributes`);
+    if (attributes.some(([, v]) => typeof v === 'string' && v.length > MAX_LABEL_VALUE_LENGTH)) {
+      reject(
+        rejections,
+        1,
+        `data point of ${name} has an attribute value over ${MAX_LABEL_VALUE_LENGTH} characters`,
+      );
       continue;
     }
     out.push({
       metric: name,
       unit,
       kind,
-      attributes: sortedEntries(attributes),
+      attributes,
       timeMs: nanosToMs(point.timeUnixNano, `${pointPath}.timeUnixNano`) ?? receivedAtMs,
       value,
     });
@@ -100,9 +135,17 @@ export function decodeLogsRequest(request: unknown, receivedAtMs: number): Decod
     const events: DecodedEvent[] = [];
     asArray(resourceLogs.scopeLogs, `${path}.scopeLogs`).forEach((scopeItem, s) => {
       const scopePath = `${path}.scopeLogs[${s}]`;
-      asArray(asObject(scopeItem, scopePath).logRecords, `${scopePath}.logRecords`).forEach((recordItem, l) => {
-        events.push(decodeLogRecord(asObject(recordItem, `${scopePath}.logRecords[${l}]`), `${scopePath}.logRecords[${l}]`, receivedAtMs));
-      });
+      asArray(asObject(scopeItem, scopePath).logRecords, `${scopePath}.logRecords`).forEach(
+        (recordItem, l) => {
+          events.push(
+            decodeLogRecord(
+              asObject(recordItem, `${scopePath}.logRecords[${l}]`),
+              `${scopePath}.logRecords[${l}]`,
+              receivedAtMs,
+            ),
+          );
+        },
+      );
     });
     return { attributes: resourceAttributes(resourceLogs, path), points: [], events };
   });
@@ -113,7 +156,8 @@ function decodeLogRecord(record: Record<string, unknown>, path: string, received
   const attributes = attributesToRecord(record.attributes, `${path}.attributes`);
   const observedMs = nanosToMs(record.observedTimeUnixNano, `${path}.observedTimeUnixNano`);
   const eventName = asString(record.eventName, `${path}.eventName`) || stringOrNull(attributes['event.name']);
-  const severity = record.severityNumber === undefined ? null : toNumber(record.severityNumber, `${path}.severityNumber`);
+  const severity =
+    record.severityNumber === undefined ? null : toNumber(record.severityNumber, `${path}.severityNumber`);
   const body = anyValueToScalar(record.body, `${path}.body`);
   return {
     timeMs: nanosToMs(record.timeUnixNano, `${path}.timeUnixNano`) ?? observedMs ?? receivedAtMs,
@@ -125,15 +169,17 @@ function decodeLogRecord(record: Record<string, unknown>, path: string, received
   };
 }
 
-function resourceAttributes(container: Record<string, unknown>, path: string): Record<string, AttributeValue> {
+function resourceAttributes(
+  container: Record<string, unknown>,
+  path: string,
+): Record<string, AttributeValue> {
   if (container.resource === undefined || container.resource === null) {
     return {};
   }
-  return attributesToRecord(asObject(container.resource, `${path}.resource`).attributes, `${path}.resource.attributes`);
-}
-
-function sortedEntries(record: Record<string, AttributeValue>): Array<readonly [string, AttributeValue]> {
-  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return attributesToRecord(
+    asObject(container.resource, `${path}.resource`).attributes,
+    `${path}.resource.attributes`,
+  );
 }
 
 function reject(rejections: Rejections, count: number, message: string): void {

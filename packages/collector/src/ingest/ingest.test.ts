@@ -1,8 +1,7 @@
-import { computeChainHash, GENESIS_HASH } from '@perimeter/schema';
-import { metrics } from '@opentelemetry/api';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { computeChainHash, GENESIS_HASH } from '@perimeter/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
 import { OtlpTypes } from './otlp-proto.ts';
@@ -40,7 +39,13 @@ describe('ingest', () => {
   afterEach(() => collector.close());
 
   it('commits a JSON batch before answering 200 and serves its value on /metrics', async () => {
-    const response = await collector.post('metrics', jsonGauge({ nodeId: 'node-a', points: [{ value: 48.25, timeMs: collector.clock.nowMs, attributes: { 'hw.name': 'GPU' } }] }));
+    const response = await collector.post(
+      'metrics',
+      jsonGauge({
+        nodeId: 'node-a',
+        points: [{ value: 48.25, timeMs: collector.clock.nowMs, attributes: { 'hw.name': 'GPU' } }],
+      }),
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({});
     const rows = collector.store.db.prepare('SELECT ts_ms, value FROM samples').all();
@@ -60,7 +65,9 @@ describe('ingest', () => {
     }
     const exposition = await (await collector.app.request('/metrics')).text();
     expect(exposition).toContain('hw_temperature_celsius{node="node-a",hw_id="cpu0",hw_name="CPU die"} 61.5');
-    expect(exposition).toMatch(/# TYPE test_requests_total counter\ntest_requests_total\{node="node-a",route="\/x"\} 3/);
+    expect(exposition).toMatch(
+      /# TYPE test_requests_total counter\ntest_requests_total\{node="node-a",route="\/x"\} 3/,
+    );
     expect(collector.batchCount()).toBe(2);
   });
 
@@ -91,12 +98,28 @@ describe('ingest', () => {
   it('chains every stored batch of a node to the one before it', async () => {
     for (let i = 0; i < 4; i++) {
       collector.clock.nowMs += 1000;
-      await collector.post('metrics', jsonGauge({ points: [{ value: i, timeMs: collector.clock.nowMs }] }), { stream: 'cafebabe-0001', seq: i + 1 });
+      await collector.post('metrics', jsonGauge({ points: [{ value: i, timeMs: collector.clock.nowMs }] }), {
+        stream: 'cafebabe-0001',
+        seq: i + 1,
+      });
     }
-    await collector.post('metrics', jsonGauge({ points: [{ value: 9, timeMs: collector.clock.nowMs }] }), { token: collector.tokenFor('node-b') });
+    await collector.post('metrics', jsonGauge({ points: [{ value: 9, timeMs: collector.clock.nowMs }] }), {
+      token: collector.tokenFor('node-b'),
+    });
     const rows = collector.store.db
-      .prepare('SELECT node_id, stream_id, seq, signal, received_at_ms, payload_sha256, prev_hash, hash FROM batches ORDER BY id')
-      .all() as Array<Record<string, never>>;
+      .prepare(
+        'SELECT node_id, stream_id, seq, signal, received_at_ms, payload_sha256, prev_hash, hash FROM batches ORDER BY id',
+      )
+      .all() as Array<{
+      node_id: string;
+      stream_id: string;
+      seq: number | null;
+      signal: string;
+      received_at_ms: number;
+      payload_sha256: string;
+      prev_hash: string;
+      hash: string;
+    }>;
     const heads = new Map<string, string>();
     for (const row of rows) {
       const previousHash = heads.get(row.node_id) ?? GENESIS_HASH;
@@ -126,7 +149,9 @@ describe('ingest', () => {
     });
     const response = await collector.post('metrics', body);
     expect(response.status).toBe(200);
-    const answer = (await response.json()) as { partialSuccess: { rejectedDataPoints: string; errorMessage: string } };
+    const answer = (await response.json()) as {
+      partialSuccess: { rejectedDataPoints: string; errorMessage: string };
+    };
     expect(answer.partialSuccess.rejectedDataPoints).toBe('2');
     expect(answer.partialSuccess.errorMessage).toMatch(/no finite value/);
     expect(collector.store.db.prepare('SELECT value FROM samples').pluck().all()).toEqual([40]);
@@ -157,7 +182,14 @@ describe('ingest', () => {
     });
     const response = await collector.post('logs', body);
     expect(response.status).toBe(200);
-    const event = collector.store.db.prepare('SELECT event_name, severity, body, attributes_json FROM events').get() as Record<string, string>;
+    const event = collector.store.db
+      .prepare('SELECT event_name, severity, body, attributes_json FROM events')
+      .get() as {
+      event_name: string;
+      severity: number;
+      body: string;
+      attributes_json: string;
+    };
     expect(event.event_name).toBe('auth.login');
     expect(event.severity).toBe(13);
     expect(event.body).toBe('Failed password for José 👩‍💻');

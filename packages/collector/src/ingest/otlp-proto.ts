@@ -25,7 +25,15 @@ const descriptor = {
         AnyValue: {
           oneofs: {
             value: {
-              oneof: ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'],
+              oneof: [
+                'stringValue',
+                'boolValue',
+                'intValue',
+                'doubleValue',
+                'arrayValue',
+                'kvlistValue',
+                'bytesValue',
+              ],
             },
           },
           fields: {
@@ -50,7 +58,9 @@ const descriptor = {
         },
         Resource: { fields: { attributes: { rule: 'repeated', type: 'KeyValue', id: 1 } } },
         // metrics/v1
-        ExportMetricsServiceRequest: { fields: { resourceMetrics: { rule: 'repeated', type: 'ResourceMetrics', id: 1 } } },
+        ExportMetricsServiceRequest: {
+          fields: { resourceMetrics: { rule: 'repeated', type: 'ResourceMetrics', id: 1 } },
+        },
         ResourceMetrics: {
           fields: {
             resource: { type: 'Resource', id: 1 },
@@ -137,7 +147,9 @@ const descriptor = {
           },
         },
         // logs/v1
-        ExportLogsServiceRequest: { fields: { resourceLogs: { rule: 'repeated', type: 'ResourceLogs', id: 1 } } },
+        ExportLogsServiceRequest: {
+          fields: { resourceLogs: { rule: 'repeated', type: 'ResourceLogs', id: 1 } },
+        },
         ResourceLogs: {
           fields: {
             resource: { type: 'Resource', id: 1 },
@@ -167,11 +179,15 @@ const descriptor = {
           },
         },
         // collector responses
-        ExportMetricsServiceResponse: { fields: { partialSuccess: { type: 'ExportMetricsPartialSuccess', id: 1 } } },
+        ExportMetricsServiceResponse: {
+          fields: { partialSuccess: { type: 'ExportMetricsPartialSuccess', id: 1 } },
+        },
         ExportMetricsPartialSuccess: {
           fields: { rejectedDataPoints: { type: 'int64', id: 1 }, errorMessage: { type: 'string', id: 2 } },
         },
-        ExportLogsServiceResponse: { fields: { partialSuccess: { type: 'ExportLogsPartialSuccess', id: 1 } } },
+        ExportLogsServiceResponse: {
+          fields: { partialSuccess: { type: 'ExportLogsPartialSuccess', id: 1 } },
+        },
         ExportLogsPartialSuccess: {
           fields: { rejectedLogRecords: { type: 'int64', id: 1 }, errorMessage: { type: 'string', id: 2 } },
         },

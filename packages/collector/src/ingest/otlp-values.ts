@@ -128,13 +128,17 @@ export function anyValueToScalar(value: unknown, path: string, depth = 0): Attri
         : asString(obj.bytesValue, `${path}.bytesValue`);
     case 'arrayValue':
       return JSON.stringify(
-        asArray(asObject(obj.arrayValue, `${path}.arrayValue`).values, `${path}.arrayValue.values`).map((item, index) =>
-          anyValueToScalar(item, `${path}.arrayValue.values[${index}]`, depth + 1),
+        asArray(asObject(obj.arrayValue, `${path}.arrayValue`).values, `${path}.arrayValue.values`).map(
+          (item, index) => anyValueToScalar(item, `${path}.arrayValue.values[${index}]`, depth + 1),
         ),
       );
     default:
       return JSON.stringify(
-        attributesToRecord(asObject(obj.kvlistValue, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`, depth + 1),
+        attributesToRecord(
+          asObject(obj.kvlistValue, `${path}.kvlistValue`).values,
+          `${path}.kvlistValue.values`,
+          depth + 1,
+        ),
       );
   }
 }
@@ -155,4 +159,42 @@ export function attributesToRecord(list: unknown, path: string, depth = 0): Reco
     }
   }
   return record;
+}
+
+/**
+ * A data point's attributes as key-sorted pairs, built directly (no intermediate record) because
+ * this runs once per point on the ingest hot path. A repeated key keeps its last value, as OTLP
+ * receivers conventionally do.
+ */
+export function attributesToSortedPairs(
+  list: unknown,
+  path: string,
+): Array<readonly [string, AttributeValue]> {
+  const items = asArray(list, path);
+  const pairs: Array<readonly [string, AttributeValue]> = [];
+  let sorted = true;
+  for (let index = 0; index < items.length; index++) {
+    const kv = asObject(items[index], `${path}[${index}]`);
+    const key = asString(kv.key, `${path}[${index}].key`);
+    if (key === '') {
+      throw new InvalidField(`${path}[${index}].key`, 'attribute key is empty');
+    }
+    const scalar = anyValueToScalar(kv.value, `${path}[${index}].value`);
+    if (scalar === null) {
+      continue;
+    }
+    const previous = pairs[pairs.length - 1];
+    if (previous !== undefined && previous[0] >= key) {
+      sorted = false;
+    }
+    pairs.push([key, scalar]);
+  }
+  if (sorted) {
+    return pairs;
+  }
+  const lastByKey = new Map<string, AttributeValue>();
+  for (const [key, value] of pairs) {
+    lastByKey.set(key, value);
+  }
+  return [...lastByKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }

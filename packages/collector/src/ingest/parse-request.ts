@@ -24,10 +24,17 @@ export function parseContentType(header: string | undefined): OtlpEncoding {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function parseOtlpRequest(signal: Signal, encoding: OtlpEncoding, body: Uint8Array, receivedAtMs: number): DecodedRequest {
+export function parseOtlpRequest(
+  signal: Signal,
+  encoding: OtlpEncoding,
+  body: Uint8Array,
+  receivedAtMs: number,
+): DecodedRequest {
   const message = encoding === 'protobuf' ? decodeProtobuf(signal, body) : decodeJson(body);
   try {
-    return signal === 'metrics' ? decodeMetricsRequest(message, receivedAtMs) : decodeLogsRequest(message, receivedAtMs);
+    return signal === 'metrics'
+      ? decodeMetricsRequest(message, receivedAtMs)
+      : decodeLogsRequest(message, receivedAtMs);
   } catch (error) {
     if (error instanceof InvalidField) {
       throw new HttpError(400, error.message, { code: 'invalid_field', field: error.field, cause: error });
@@ -54,16 +61,29 @@ function decodeJson(body: Uint8Array): unknown {
   try {
     text = utf8.decode(body);
   } catch (error) {
-    throw new HttpError(400, 'JSON body is not valid UTF-8', { code: 'bad_json', field: 'body', cause: error });
+    throw new HttpError(400, 'JSON body is not valid UTF-8', {
+      code: 'bad_json',
+      field: 'body',
+      cause: error,
+    });
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`, { code: 'bad_json', field: 'body', cause: error });
+    throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`, {
+      code: 'bad_json',
+      field: 'body',
+      cause: error,
+    });
   }
 }
 
-export function encodeOtlpResponse(signal: Signal, encoding: OtlpEncoding, rejected: number, messages: readonly string[]): Uint8Array | string {
+export function encodeOtlpResponse(
+  signal: Signal,
+  encoding: OtlpEncoding,
+  rejected: number,
+  messages: readonly string[],
+): Uint8Array | string {
   const errorMessage = messages.join('; ');
   const partial =
     rejected > 0 || errorMessage !== ''

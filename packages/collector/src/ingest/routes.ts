@@ -34,7 +34,10 @@ export function ingestRoutes(deps: IngestDeps): Hono {
     app.post(`/v1/${signal}`, async (c) => {
       const token = c.get('token');
       const encoding = parseContentType(c.req.header('content-type'));
-      const { streamId, seq } = parseStreamHeaders(c.req.header(PerimeterHeaders.stream), c.req.header(PerimeterHeaders.seq));
+      const { streamId, seq } = parseStreamHeaders(
+        c.req.header(PerimeterHeaders.stream),
+        c.req.header(PerimeterHeaders.seq),
+      );
       const body = await readBody(c.req.raw, deps.limits);
       const receivedAtMs = deps.nowMs();
       const request = parseOtlpRequest(signal, encoding, body.plain, receivedAtMs);
@@ -53,7 +56,10 @@ export function ingestRoutes(deps: IngestDeps): Hono {
         resources: request.resources,
       });
       if (outcome.outcome === 'foreign-stream') {
-        throw new HttpError(403, `stream ${streamId} belongs to another node`, { code: 'foreign_stream', field: PerimeterHeaders.stream });
+        throw new HttpError(403, `stream ${streamId} belongs to another node`, {
+          code: 'foreign_stream',
+          field: PerimeterHeaders.stream,
+        });
       }
       deps.metrics.batches.inc({ signal, result: outcome.outcome });
       if (outcome.outcome === 'stored') {
@@ -80,19 +86,29 @@ export function ingestRoutes(deps: IngestDeps): Hono {
   return app;
 }
 
-function parseStreamHeaders(stream: string | undefined, seqText: string | undefined): { streamId: string; seq: number | null } {
+function parseStreamHeaders(
+  stream: string | undefined,
+  seqText: string | undefined,
+): { streamId: string; seq: number | null } {
   if (stream === undefined && seqText === undefined) {
     return { streamId: '', seq: null };
   }
   if (stream === undefined || !STREAM_ID_PATTERN.test(stream)) {
-    throw new HttpError(400, `${PerimeterHeaders.stream} must be 8-64 letters, digits or dashes (a uuid) when sequencing is used`, {
-      code: 'invalid_header',
-      field: PerimeterHeaders.stream,
-    });
+    throw new HttpError(
+      400,
+      `${PerimeterHeaders.stream} must be 8-64 letters, digits or dashes (a uuid) when sequencing is used`,
+      {
+        code: 'invalid_header',
+        field: PerimeterHeaders.stream,
+      },
+    );
   }
   const seq = seqText === undefined ? Number.NaN : Number(seqText);
   if (!/^\d{1,15}$/.test(seqText ?? '') || !Number.isSafeInteger(seq) || seq < 1) {
-    throw new HttpError(400, `${PerimeterHeaders.seq} must be a positive integer`, { code: 'invalid_header', field: PerimeterHeaders.seq });
+    throw new HttpError(400, `${PerimeterHeaders.seq} must be a positive integer`, {
+      code: 'invalid_header',
+      field: PerimeterHeaders.seq,
+    });
   }
   return { streamId: stream, seq };
 }
@@ -103,10 +119,14 @@ function checkItemCount(request: DecodedRequest, maxItems: number): void {
     items += resource.points.length + resource.events.length;
   }
   if (items > maxItems) {
-    throw new HttpError(413, `request carries ${items} items, over the limit of ${maxItems}; send smaller batches`, {
-      code: 'too_many_items',
-      field: 'body',
-    });
+    throw new HttpError(
+      413,
+      `request carries ${items} items, over the limit of ${maxItems}; send smaller batches`,
+      {
+        code: 'too_many_items',
+        field: 'body',
+      },
+    );
   }
 }
 
@@ -115,10 +135,14 @@ function checkNodeIdentity(request: DecodedRequest, tokenNodeId: string, signal:
   request.resources.forEach((resource, index) => {
     const claimed = resource.attributes[ResourceAttributeNames.nodeId];
     if (claimed !== undefined && claimed !== tokenNodeId) {
-      throw new HttpError(403, `resource claims node "${String(claimed)}" but the token belongs to node "${tokenNodeId}"`, {
-        code: 'wrong_node',
-        field: `resource${signal === 'metrics' ? 'Metrics' : 'Logs'}[${index}].resource.attributes[${ResourceAttributeNames.nodeId}]`,
-      });
+      throw new HttpError(
+        403,
+        `resource claims node "${String(claimed)}" but the token belongs to node "${tokenNodeId}"`,
+        {
+          code: 'wrong_node',
+          field: `resource${signal === 'metrics' ? 'Metrics' : 'Logs'}[${index}].resource.attributes[${ResourceAttributeNames.nodeId}]`,
+        },
+      );
     }
   });
 }
@@ -130,7 +154,11 @@ function writeOrShed(store: Store, batch: Parameters<Store['writeBatch']>[0]): W
     const code = (error as { code?: string }).code ?? '';
     // Busy or full storage is the collector's problem, not the client's: ask it to come back later.
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_FULL') || code.startsWith('SQLITE_IOERR')) {
-      throw new HttpError(503, `store unavailable (${code}); retry later`, { code: 'store_unavailable', retryAfterSeconds: 5, cause: error });
+      throw new HttpError(503, `store unavailable (${code}); retry later`, {
+        code: 'store_unavailable',
+        retryAfterSeconds: 5,
+        cause: error,
+      });
     }
     throw error;
   }

@@ -10,9 +10,18 @@ describe('/metrics exposition of node series', () => {
 
   it('names series by the OTel → Prometheus rules of ARCHITECTURE.md', async () => {
     const now = collector.clock.nowMs;
-    await collector.post('metrics', jsonGauge({ name: 'system.cpu.utilization', unit: '1', points: [{ value: 0.25, timeMs: now }] }));
-    await collector.post('metrics', jsonGauge({ name: 'hw.fan.speed', unit: 'rpm', points: [{ value: 1800, timeMs: now }] }));
-    await collector.post('metrics', jsonGauge({ name: 'hw.power', unit: 'W', points: [{ value: 7.5, timeMs: now }] }));
+    await collector.post(
+      'metrics',
+      jsonGauge({ name: 'system.cpu.utilization', unit: '1', points: [{ value: 0.25, timeMs: now }] }),
+    );
+    await collector.post(
+      'metrics',
+      jsonGauge({ name: 'hw.fan.speed', unit: 'rpm', points: [{ value: 1800, timeMs: now }] }),
+    );
+    await collector.post(
+      'metrics',
+      jsonGauge({ name: 'hw.power', unit: 'W', points: [{ value: 7.5, timeMs: now }] }),
+    );
     const text = await (await collector.app.request('/metrics')).text();
     expect(text).toContain('system_cpu_utilization_ratio{node="node-a"} 0.25');
     expect(text).toContain('hw_fan_speed_rpm{node="node-a"} 1800');
@@ -23,14 +32,21 @@ describe('/metrics exposition of node series', () => {
   it('escapes hostile label values instead of breaking the format', async () => {
     await collector.post(
       'metrics',
-      jsonGauge({ points: [{ value: 1, timeMs: collector.clock.nowMs, attributes: { 'hw.name': 'a"b\\c\nd</script>' } }] }),
+      jsonGauge({
+        points: [
+          { value: 1, timeMs: collector.clock.nowMs, attributes: { 'hw.name': 'a"b\\c\nd</script>' } },
+        ],
+      }),
     );
     const text = await (await collector.app.request('/metrics')).text();
     expect(text).toContain('hw_name="a\\"b\\\\c\\nd</script>"');
   });
 
   it('leaves out series that have been silent longer than the staleness window', async () => {
-    await collector.post('metrics', jsonGauge({ points: [{ value: 33, timeMs: collector.clock.nowMs - 6 * 60_000 }] }));
+    await collector.post(
+      'metrics',
+      jsonGauge({ points: [{ value: 33, timeMs: collector.clock.nowMs - 6 * 60_000 }] }),
+    );
     const text = await (await collector.app.request('/metrics')).text();
     expect(text).not.toContain('hw_temperature_celsius');
     expect(text).toContain('perimeter_node_last_seen_timestamp_seconds{node="node-a"}');

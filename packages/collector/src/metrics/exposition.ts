@@ -32,10 +32,16 @@ export function renderNodeSeries(store: Store, options: ExpositionOptions): stri
     }
     let family = families.get(name);
     if (!family) {
-      family = { type, help: `${series.metric} (${series.unit || 'no unit'}) as reported by nodes`, lines: [] };
+      family = {
+        type,
+        help: `${series.metric} (${series.unit || 'no unit'}) as reported by nodes`,
+        lines: [],
+      };
       families.set(name, family);
     }
-    family.lines.push(`${name}{${renderLabels(series.nodeId, series.attributes)}} ${formatValue(sample.value)}`);
+    family.lines.push(
+      `${name}{${renderLabels(series.nodeId, series.attributes)}} ${formatValue(sample.value)}`,
+    );
   }
   let text = '';
   for (const [name, family] of [...families.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -49,7 +49,9 @@ export function loadLatestValues(db: SqliteDatabase): LatestValues {
   }
 
   const update = db.prepare('UPDATE series SET last_ts_ms = ?, last_value = ? WHERE id = ?');
-  const saveMark = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+  const saveMark = db.prepare(
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+  );
   const maxRowid = db.prepare('SELECT coalesce(max(rowid), 0) AS max FROM samples').pluck();
   const checkpoint = db.transaction(() => {
     for (const id of dirty) {

@@ -25,8 +25,16 @@ export interface SeriesIndex {
   all(): IterableIterator<SeriesInfo>;
 }
 
-export function seriesKey(nodeId: string, metric: string, attributesJson: string): string {
-  return `${nodeId}\u0000${metric}\u0000${attributesJson}`;
+/**
+ * The in-memory identity of a series: cheap to build per point (no JSON), unambiguous because
+ * attribute keys and values are typed and separated by characters that never occur in them.
+ */
+export function seriesKey(nodeId: string, metric: string, attributes: DecodedPoint['attributes']): string {
+  let key = `${nodeId}\u0000${metric}`;
+  for (const [name, value] of attributes) {
+    key += `\u0000${name}\u0001${typeof value === 'string' ? 's' : typeof value === 'number' ? 'n' : 'b'}${value}`;
+  }
+  return key;
 }
 
 export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
@@ -36,16 +44,24 @@ export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
 
   const rows = db
     .prepare('SELECT id, node_id, metric, unit, kind, attributes_json FROM series')
-    .all() as Array<{ id: number; node_id: string; metric: string; unit: string; kind: string; attributes_json: string }>;
+    .all() as Array<{
+    id: number;
+    node_id: string;
+    metric: string;
+    unit: string;
+    kind: string;
+    attributes_json: string;
+  }>;
   for (const row of rows) {
-    idsByKey.set(seriesKey(row.node_id, row.metric, row.attributes_json), row.id);
+    const attributes = JSON.parse(row.attributes_json) as Record<string, string | number | boolean>;
+    idsByKey.set(seriesKey(row.node_id, row.metric, Object.entries(attributes)), row.id);
     infoById.set(row.id, {
       id: row.id,
       nodeId: row.node_id,
       metric: row.metric,
       unit: row.unit,
       kind: row.kind,
-      attributes: JSON.parse(row.attributes_json),
+      attributes,
     });
   }
 
@@ -55,13 +71,15 @@ export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
 
   return {
     idFor(nodeId, point, nowMs) {
-      const attributesJson = JSON.stringify(Object.fromEntries(point.attributes));
-      const key = seriesKey(nodeId, point.metric, attributesJson);
+      const key = seriesKey(nodeId, point.metric, point.attributes);
       const known = idsByKey.get(key);
       if (known !== undefined) {
         return known;
       }
-      const id = Number(insert.run(nodeId, point.metric, point.unit, point.kind, attributesJson, nowMs).lastInsertRowid);
+      const attributesJson = JSON.stringify(Object.fromEntries(point.attributes));
+      const id = Number(
+        insert.run(nodeId, point.metric, point.unit, point.kind, attributesJson, nowMs).lastInsertRowid,
+      );
       idsByKey.set(key, id);
       infoById.set(id, {
         id,

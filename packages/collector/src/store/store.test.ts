@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { storePath, StoreOpenError } from './db.ts';
+import { StoreOpenError, storePath } from './db.ts';
 import { openStore } from './store.ts';
 
 const point = (value: number, timeMs: number) => ({
@@ -70,7 +70,7 @@ describe('store', () => {
     first.writeBatch(batch(3, [[42, 20]])); // late, older reading: must not win
     first.db.close(); // no checkpoint: as after kill -9
     const second = openStore({ dataDir });
-    const [[seriesId, latest]] = [...second.latest.entries()] as Array<[number, { tsMs: number; value: number }]>;
+    const [seriesId, latest] = [...second.latest.entries()][0] as [number, { tsMs: number; value: number }];
     expect(second.series.get(seriesId)?.metric).toBe('hw.temperature');
     expect(latest).toEqual({ tsMs: 30, value: 55 });
     second.close();
@@ -82,7 +82,10 @@ describe('store', () => {
     first.close();
     const second = openStore({ dataDir });
     second.writeBatch(batch(2, [[2, 2]]));
-    const rows = second.db.prepare('SELECT prev_hash, hash FROM batches ORDER BY id').all() as Array<{ prev_hash: string; hash: string }>;
+    const rows = second.db.prepare('SELECT prev_hash, hash FROM batches ORDER BY id').all() as Array<{
+      prev_hash: string;
+      hash: string;
+    }>;
     expect(rows[1]?.prev_hash).toBe(rows[0]?.hash);
     second.close();
   });

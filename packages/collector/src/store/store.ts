@@ -11,6 +11,8 @@ import { createSeriesIndex, type SeriesIndex } from './series-index.ts';
  * A repeated (stream, seq) is recognised and not stored twice.
  */
 
+const SAMPLE_CHUNK = 100;
+
 export interface BatchToStore {
   nodeId: string;
   /** '' when the client sent no X-Perimeter-Stream (a plain OTel SDK exporter). */
@@ -26,7 +28,13 @@ export interface BatchToStore {
 }
 
 export type WriteOutcome =
-  | { outcome: 'stored'; batchId: number; points: number; events: number; gap: { fromSeq: number; toSeq: number } | null }
+  | {
+      outcome: 'stored';
+      batchId: number;
+      points: number;
+      events: number;
+      gap: { fromSeq: number; toSeq: number } | null;
+    }
   | { outcome: 'duplicate'; batchId: number }
   | { outcome: 'foreign-stream'; ownerNodeId: string };
 
@@ -56,7 +64,9 @@ export function openStore(options: OpenStoreOptions): Store {
   const series = createSeriesIndex(db);
   const latest = loadLatestValues(db);
   const nodes = new Map<string, NodeState>();
-  for (const row of db.prepare('SELECT * FROM nodes').iterate() as IterableIterator<Record<string, unknown>>) {
+  for (const row of db.prepare('SELECT * FROM nodes').iterate() as IterableIterator<
+    Record<string, unknown>
+  >) {
     nodes.set(row['node_id'] as string, {
       nodeId: row['node_id'] as string,
       firstSeenMs: row['first_seen_ms'] as number,
@@ -81,6 +91,9 @@ export function openStore(options: OpenStoreOptions): Store {
       'INSERT INTO gaps (node_id, stream_id, from_seq, to_seq, detected_at_ms, detected_in_batch_id) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     insertSample: db.prepare('INSERT INTO samples (batch_id, series_id, ts_ms, value) VALUES (?, ?, ?, ?)'),
+    insertSampleChunk: db.prepare(
+      `INSERT INTO samples (batch_id, series_id, ts_ms, value) VALUES ${Array(SAMPLE_CHUNK).fill('(?, ?, ?, ?)').join(', ')}`,
+    ),
     insertEvent: db.prepare(
       `INSERT INTO events (batch_id, node_id, ts_ms, observed_ms, event_name, severity, body, attributes_json)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -98,10 +111,32 @@ export function openStore(options: OpenStoreOptions): Store {
   // Samples observed inside the transaction; applied to `latest` only once it commits.
   let pendingSamples: Array<[number, number, number]> = [];
 
+  // Rows go in SAMPLE_CHUNK at a time: one statement call per row would cost more than the insert itself.
+  const chunkArgs: number[] = new Array(SAMPLE_CHUNK * 4);
+  const insertSamples = (batchId: number, samples: ReadonlyArray<[number, number, number]>) => {
+    let index = 0;
+    for (; index + SAMPLE_CHUNK <= samples.length; index += SAMPLE_CHUNK) {
+      for (let j = 0; j < SAMPLE_CHUNK; j++) {
+        const [seriesId, tsMs, value] = samples[index + j] as [number, number, number];
+        chunkArgs[j * 4] = batchId;
+        chunkArgs[j * 4 + 1] = seriesId;
+        chunkArgs[j * 4 + 2] = tsMs;
+        chunkArgs[j * 4 + 3] = value;
+      }
+      statements.insertSampleChunk.run(chunkArgs);
+    }
+    for (; index < samples.length; index++) {
+      const [seriesId, tsMs, value] = samples[index] as [number, number, number];
+      statements.insertSample.run(batchId, seriesId, tsMs, value);
+    }
+  };
+
   const write = db.transaction((batch: BatchToStore): WriteOutcome => {
     let gap: { fromSeq: number; toSeq: number } | null = null;
     if (batch.streamId !== '' && batch.seq !== null) {
-      const stream = statements.findStream.get(batch.streamId) as { node_id: string; last_seq: number } | undefined;
+      const stream = statements.findStream.get(batch.streamId) as
+        | { node_id: string; last_seq: number }
+        | undefined;
       if (stream && stream.node_id !== batch.nodeId) {
         return { outcome: 'foreign-stream', ownerNodeId: stream.node_id };
       }
@@ -115,7 +150,13 @@ export function openStore(options: OpenStoreOptions): Store {
       } else if (batch.seq > lastSeq + 1) {
         gap = { fromSeq: lastSeq + 1, toSeq: batch.seq - 1 };
       }
-      statements.upsertStream.run(batch.streamId, batch.nodeId, batch.seq, batch.receivedAtMs, batch.receivedAtMs);
+      statements.upsertStream.run(
+        batch.streamId,
+        batch.nodeId,
+        batch.seq,
+        batch.receivedAtMs,
+        batch.receivedAtMs,
+      );
     }
 
     const node = nodes.get(batch.nodeId);
@@ -155,7 +196,14 @@ export function openStore(options: OpenStoreOptions): Store {
       ).lastInsertRowid,
     );
     if (gap) {
-      statements.insertGap.run(batch.nodeId, batch.streamId, gap.fromSeq, gap.toSeq, batch.receivedAtMs, batchId);
+      statements.insertGap.run(
+        batch.nodeId,
+        batch.streamId,
+        gap.fromSeq,
+        gap.toSeq,
+        batch.receivedAtMs,
+        batchId,
+      );
     }
 
     let resourceJson = node?.resourceJson ?? null;
@@ -165,7 +213,6 @@ export function openStore(options: OpenStoreOptions): Store {
       }
       for (const point of resource.points) {
         const seriesId = series.idFor(batch.nodeId, point, batch.receivedAtMs);
-        statements.insertSample.run(batchId, seriesId, point.timeMs, point.value);
         pendingSamples.push([seriesId, point.timeMs, point.value]);
       }
       for (const event of resource.events) {
@@ -181,6 +228,8 @@ export function openStore(options: OpenStoreOptions): Store {
         );
       }
     }
+
+    insertSamples(batchId, pendingSamples);
 
     const firstSeenMs = node?.firstSeenMs ?? batch.receivedAtMs;
     statements.upsertNode.run(batch.nodeId, firstSeenMs, batch.receivedAtMs, batchId, hash, resourceJson);
@@ -223,7 +272,10 @@ export function openStore(options: OpenStoreOptions): Store {
     nodes: () => [...nodes.values()],
     gapCountsByNode() {
       const counts = new Map<string, number>();
-      for (const row of statements.gapCounts.iterate() as IterableIterator<{ node_id: string; gaps: number }>) {
+      for (const row of statements.gapCounts.iterate() as IterableIterator<{
+        node_id: string;
+        gaps: number;
+      }>) {
         counts.set(row.node_id, row.gaps);
       }
       return counts;

@@ -18,7 +18,7 @@ export interface TestCollector {
   dataDir: string;
   clock: { nowMs: number };
   tokenFor(nodeId: string, role?: TokenRole): string;
-  post(signal: 'metrics' | 'logs', body: BodyInit, init?: PostOptions): Promise<Response>;
+  post(signal: 'metrics' | 'logs', body: string | Uint8Array, init?: PostOptions): Promise<Response>;
   batchCount(): number;
   close(): void;
 }
@@ -32,7 +32,11 @@ export interface PostOptions {
   headers?: Record<string, string>;
 }
 
-export const TEST_LIMITS = { maxBodyBytes: 1024 * 1024, maxDecompressedBytes: 4 * 1024 * 1024, maxItemsPerRequest: 50_000 };
+export const TEST_LIMITS = {
+  maxBodyBytes: 1024 * 1024,
+  maxDecompressedBytes: 4 * 1024 * 1024,
+  maxItemsPerRequest: 50_000,
+};
 
 export function createTestCollector(options: { dataDir?: string } = {}): TestCollector {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'perimeter-collector-'));
@@ -77,7 +81,7 @@ export function createTestCollector(options: { dataDir?: string } = {}): TestCol
       let payload = body;
       if (init.gzip) {
         headers['content-encoding'] = 'gzip';
-        payload = gzipSync(typeof body === 'string' ? Buffer.from(body) : (body as Uint8Array));
+        payload = gzipSync(typeof body === 'string' ? Buffer.from(body) : body);
       }
       if (init.stream !== undefined) {
         headers[PerimeterHeaders.stream] = init.stream;
@@ -87,7 +91,7 @@ export function createTestCollector(options: { dataDir?: string } = {}): TestCol
       }
       return Promise.resolve(app.request(`/v1/${signal}`, { method: 'POST', headers, body: payload }));
     },
-    batchCount: () => (store.db.prepare('SELECT count(*) FROM batches').pluck().get() as number),
+    batchCount: () => store.db.prepare('SELECT count(*) FROM batches').pluck().get() as number,
     close() {
       store.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -120,7 +124,10 @@ export function jsonGauge(options: {
                   dataPoints: options.points.map((point) => ({
                     timeUnixNano: `${BigInt(point.timeMs) * 1_000_000n}`,
                     asDouble: point.value,
-                    attributes: Object.entries(point.attributes ?? {}).map(([key, value]) => ({ key, value: { stringValue: value } })),
+                    attributes: Object.entries(point.attributes ?? {}).map(([key, value]) => ({
+                      key,
+                      value: { stringValue: value },
+                    })),
                   })),
                 },
               },

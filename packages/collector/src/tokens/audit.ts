@@ -21,5 +21,10 @@ export function listAudit(db: SqliteDatabase, limit = 100): AuditEntry[] {
   const rows = db
     .prepare('SELECT at_ms, actor, action, detail_json FROM audit_log ORDER BY id DESC LIMIT ?')
     .all(limit) as Array<{ at_ms: number; actor: string; action: string; detail_json: string }>;
-  return rows.map((row) => ({ atMs: row.at_ms, actor: row.actor, action: row.action, detail: JSON.parse(row.detail_json) }));
+  return rows.map((row) => ({
+    atMs: row.at_ms,
+    actor: row.actor,
+    action: row.action,
+    detail: JSON.parse(row.detail_json),
+  }));
 }

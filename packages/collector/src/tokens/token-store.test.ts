@@ -46,7 +46,11 @@ describe('tokens', () => {
   it('prints the new token alone on stdout from the CLI, and lists without secrets', () => {
     db.close();
     let out = '';
-    const io = { stdout: { write: (text: string) => (out += text) }, env: { PERIMETER_DATA_DIR: dataDir }, nowMs: () => 10 };
+    const io = {
+      stdout: { write: (text: string) => (out += text) },
+      env: { PERIMETER_DATA_DIR: dataDir },
+      nowMs: () => 10,
+    };
     expect(runTokensCommand(['create', '--node', 'mini-03'], io)).toBe(0);
     const token = out.trim();
     expect(token).toMatch(/^pmt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);

@@ -37,14 +37,15 @@ export function createToken(
   const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   db.transaction(() => {
-    db.prepare('INSERT INTO tokens (id, node_id, role, secret_sha256, created_at_ms) VALUES (?, ?, ?, ?, ?)').run(
-      id,
-      request.nodeId,
-      request.role,
-      hashSecret(secret).toString('hex'),
-      request.nowMs,
-    );
-    recordAudit(db, { atMs: request.nowMs, actor: request.actor, action: 'token.create', detail: { id, nodeId: request.nodeId, role: request.role } });
+    db.prepare(
+      'INSERT INTO tokens (id, node_id, role, secret_sha256, created_at_ms) VALUES (?, ?, ?, ?, ?)',
+    ).run(id, request.nodeId, request.role, hashSecret(secret).toString('hex'), request.nowMs);
+    recordAudit(db, {
+      atMs: request.nowMs,
+      actor: request.actor,
+      action: 'token.create',
+      detail: { id, nodeId: request.nodeId, role: request.role },
+    });
   })();
   return { id, token: `pmt_${id}_${secret}` };
 }
@@ -52,7 +53,13 @@ export function createToken(
 export function listTokens(db: SqliteDatabase): TokenRecord[] {
   const rows = db
     .prepare('SELECT id, node_id, role, created_at_ms, revoked_at_ms FROM tokens ORDER BY created_at_ms, id')
-    .all() as Array<{ id: string; node_id: string; role: TokenRole; created_at_ms: number; revoked_at_ms: number | null }>;
+    .all() as Array<{
+    id: string;
+    node_id: string;
+    role: TokenRole;
+    created_at_ms: number;
+    revoked_at_ms: number | null;
+  }>;
   return rows.map((row) => ({
     id: row.id,
     nodeId: row.node_id,
@@ -70,8 +77,12 @@ export function revokeTokens(
   return db.transaction(() => {
     const result =
       request.tokenId !== undefined
-        ? db.prepare('UPDATE tokens SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL').run(request.nowMs, request.tokenId)
-        : db.prepare('UPDATE tokens SET revoked_at_ms = ? WHERE node_id = ? AND revoked_at_ms IS NULL').run(request.nowMs, request.nodeId);
+        ? db
+            .prepare('UPDATE tokens SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL')
+            .run(request.nowMs, request.tokenId)
+        : db
+            .prepare('UPDATE tokens SET revoked_at_ms = ? WHERE node_id = ? AND revoked_at_ms IS NULL')
+            .run(request.nowMs, request.nodeId);
     if (result.changes > 0) {
       recordAudit(db, {
         atMs: request.nowMs,
@@ -92,7 +103,9 @@ export function createTokenVerifier(db: SqliteDatabase): (presented: string) => 
       return null;
     }
     const [, id, secret] = match as unknown as [string, string, string];
-    const row = find.get(id) as { node_id: string; role: TokenRole; secret_sha256: string; revoked_at_ms: number | null } | undefined;
+    const row = find.get(id) as
+      | { node_id: string; role: TokenRole; secret_sha256: string; revoked_at_ms: number | null }
+      | undefined;
     if (!row || row.revoked_at_ms !== null) {
       return null;
     }

@@ -59,7 +59,9 @@ export function runTokensCommand(args: string[], io: CommandIo): number {
         if (values.json) {
           io.stdout.write(`${JSON.stringify(tokens)}\n`);
         } else {
-          io.stdout.write(`${['ID'.padEnd(18), 'NODE'.padEnd(24), 'ROLE'.padEnd(8), 'CREATED'.padEnd(26), 'REVOKED'].join('')}\n`);
+          io.stdout.write(
+            `${['ID'.padEnd(18), 'NODE'.padEnd(24), 'ROLE'.padEnd(8), 'CREATED'.padEnd(26), 'REVOKED'].join('')}\n`,
+          );
           for (const token of tokens) {
             io.stdout.write(
               `${[

@@ -5,7 +5,9 @@ const samplerToggle = z.object({ enabled: flagBoolean.optional() }).loose();
 
 export const agentConfigSchema = z
   .object({
-    collector: z.url({ message: 'expected a URL such as http://127.0.0.1:4318' }).default('http://127.0.0.1:4318'),
+    collector: z
+      .url({ message: 'expected a URL such as http://127.0.0.1:4318' })
+      .default('http://127.0.0.1:4318'),
     token: z.string().min(1).optional(),
     nodeId: nodeId.optional(),
     dataDir: z.string().min(1).default('./.perimeter/agent'),
@@ -33,4 +35,12 @@ export const agentConfigSchema = z
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 
 /** Keys that flags and `PERIMETER_*` variables may set (ARCHITECTURE.md "Command line"). */
-export const agentFlagKeys = ['collector', 'token', 'nodeId', 'dataDir', 'interval', 'logLevel', 'fsRoot'] as const;
+export const agentFlagKeys = [
+  'collector',
+  'token',
+  'nodeId',
+  'dataDir',
+  'interval',
+  'logLevel',
+  'fsRoot',
+] as const;

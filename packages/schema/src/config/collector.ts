@@ -21,9 +21,15 @@ export const collectorConfigSchema = z
         /** Largest number of data points plus log records in one request. */
         maxItemsPerRequest: z.number().int().positive().default(1_000_000),
       })
-      .default({ maxBodyBytes: 8 * 1024 * 1024, maxDecompressedBytes: 64 * 1024 * 1024, maxItemsPerRequest: 1_000_000 }),
+      .default({
+        maxBodyBytes: 8 * 1024 * 1024,
+        maxDecompressedBytes: 64 * 1024 * 1024,
+        maxItemsPerRequest: 1_000_000,
+      }),
     /** Sinks and alerting are configured here once their issues land; accepted and kept as given. */
-    forward: z.array(z.object({ type: z.enum(['otlp', 'file', 'prometheus-remote-write']) }).loose()).default([]),
+    forward: z
+      .array(z.object({ type: z.enum(['otlp', 'file', 'prometheus-remote-write']) }).loose())
+      .default([]),
     alerting: z.object({}).loose().optional(),
   })
   .strict();

@@ -23,7 +23,11 @@ describe('config loading', () => {
   it('prefers flag over env over file', () => {
     const file = yamlFile('interval: 30s\ndataDir: /from/file\nnodeId: from-file\n');
     const env = { PERIMETER_DATA_DIR: '/from/env', PERIMETER_NODE_ID: 'from-env' };
-    const config = loadConfig(agentConfigSchema, agentFlagKeys, { file, env, flags: { nodeId: 'from-flag' } });
+    const config = loadConfig(agentConfigSchema, agentFlagKeys, {
+      file,
+      env,
+      flags: { nodeId: 'from-flag' },
+    });
     expect(config).toMatchObject({ interval: 30_000, dataDir: '/from/env', nodeId: 'from-flag' });
     expect(envNameFor('dataDir')).toBe('PERIMETER_DATA_DIR');
   });
@@ -33,15 +37,23 @@ describe('config loading', () => {
     expect(() => loadConfig(collectorConfigSchema, collectorFlagKeys, { file })).toThrowError(
       new RegExp(`${file}: limits.maxBodyBytes: "lots" is not a size`),
     );
-    expect(() => loadConfig(agentConfigSchema, agentFlagKeys, { flags: { interval: 'soon' } })).toThrowError(/interval/);
-    expect(() => loadConfig(collectorConfigSchema, collectorFlagKeys, { flags: { listen: 'nowhere' } })).toThrowError(/listen: expected HOST:PORT/);
+    expect(() => loadConfig(agentConfigSchema, agentFlagKeys, { flags: { interval: 'soon' } })).toThrowError(
+      /interval/,
+    );
+    expect(() =>
+      loadConfig(collectorConfigSchema, collectorFlagKeys, { flags: { listen: 'nowhere' } }),
+    ).toThrowError(/listen: expected HOST:PORT/);
   });
 
   it('refuses unknown keys and unreadable or non-YAML files with the path', () => {
-    expect(() => loadConfig(collectorConfigSchema, collectorFlagKeys, { file: yamlFile('lisen: 1.2.3.4:1\n') })).toThrowError(/lisen/);
-    expect(() => loadConfig(collectorConfigSchema, collectorFlagKeys, { file: '/nonexistent/c.yaml' })).toThrowError(
-      /\/nonexistent\/c.yaml: cannot read config file \(ENOENT\)/,
-    );
-    expect(() => loadConfig(collectorConfigSchema, collectorFlagKeys, { file: yamlFile('a: [\n') })).toThrowError(/not valid YAML/);
+    expect(() =>
+      loadConfig(collectorConfigSchema, collectorFlagKeys, { file: yamlFile('lisen: 1.2.3.4:1\n') }),
+    ).toThrowError(/lisen/);
+    expect(() =>
+      loadConfig(collectorConfigSchema, collectorFlagKeys, { file: '/nonexistent/c.yaml' }),
+    ).toThrowError(/\/nonexistent\/c.yaml: cannot read config file \(ENOENT\)/);
+    expect(() =>
+      loadConfig(collectorConfigSchema, collectorFlagKeys, { file: yamlFile('a: [\n') }),
+    ).toThrowError(/not valid YAML/);
   });
 });

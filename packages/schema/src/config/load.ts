@@ -20,7 +20,11 @@ export function envNameFor(key: string): string {
   return `PERIMETER_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
 
-export function loadConfig<S extends z.ZodType>(schema: S, keys: readonly string[], sources: ConfigSources): z.output<S> {
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  keys: readonly string[],
+  sources: ConfigSources,
+): z.output<S> {
   const fromFile = sources.file ? readYamlFile(sources.file) : {};
   const merged: Record<string, unknown> = { ...fromFile };
   for (const key of keys) {
@@ -52,9 +56,13 @@ function readYamlFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(path, `cannot read config file (${(error as NodeJS.ErrnoException).code ?? error})`, {
-      cause: error,
-    });
+    throw new ConfigError(
+      path,
+      `cannot read config file (${(error as NodeJS.ErrnoException).code ?? error})`,
+      {
+        cause: error,
+      },
+    );
   }
   let parsed: unknown;
   try {

@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+/**
+ * Collector durable ingest: data points per second acknowledged (2xx = committed to SQLite) by a
+ * real `perimeter-collector serve` process on loopback, batches of 1,000 points (one scrape of
+ * 1,000 series at one timestamp, as anchors/sqlite-insert.mjs writes them), JSON and protobuf.
+ * Each run starts a fresh collector and data directory. Prints median (min–max) of --runs.
+ *
+ *   node bench/ingest.ts [--runs 5] [--seconds 5] [--senders 4] [--points 1000]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { OtlpTypes } from '@perimeter/collector';
+import {
+  COLLECTOR_CLI,
+  cpuSeconds,
+  freePort,
+  median,
+  rssBytes,
+  startNode,
+  stopProcess,
+  waitForHttp,
+} from './lib/processes.ts';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '5' },
+    senders: { type: 'string', default: '4' },
+    points: { type: 'string', default: '1000' },
+    encodings: { type: 'string', default: 'json,protobuf,protobuf+gzip' },
+  },
+});
+const RUNS = Number(values.runs);
+const SECONDS = Number(values.seconds);
+const SENDERS = Number(values.senders);
+const POINTS = Number(values.points);
+
+type Encoding = 'json' | 'protobuf' | 'protobuf+gzip';
+
+function requestObject(nodeId: string, timeMs: number) {
+  const timeUnixNano = timeMs * 1e6;
+  return {
+    resourceMetrics: [
+      {
+        resource: { attributes: [{ key: 'perimeter.node.id', value: { stringValue: nodeId } }] },
+        scopeMetrics: [
+          {
+            scope: { name: 'bench' },
+            metrics: [
+              {
+                name: 'hw.temperature',
+                unit: 'Cel',
+                gauge: {
+                  dataPoints: Array.from({ length: POINTS }, (_, i) => ({
+                    timeUnixNano,
+                    asDouble: 40 + (i % 50) + Math.random(),
+                    attributes: [
+                      { key: 'hw.id', value: { stringValue: `sensor-${i}` } },
+                      { key: 'hw.type', value: { stringValue: 'temperature' } },
+                    ],
+                  })),
+                },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function encode(encoding: Encoding, nodeId: string, timeMs: number): Uint8Array {
+  const object = requestObject(nodeId, timeMs);
+  if (encoding === 'json') {
+    return Buffer.from(
+      JSON.stringify(object, (key, value) => (key === 'timeUnixNano' ? String(value) : value)),
+    );
+  }
+  const bytes = OtlpTypes.metricsRequest.encode(OtlpTypes.metricsRequest.fromObject(object)).finish();
+  return encoding === 'protobuf+gzip' ? gzipSync(bytes) : bytes;
+}
+
+async function oneRun(encoding: Encoding) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'perimeter-bench-'));
+  const port = await freePort();
+  const tokens = Array.from({ length: SENDERS }, (_, i) =>
+    execFileSync(
+      process.execPath,
+      [COLLECTOR_CLI, 'tokens', 'create', '--node', `bench-${i}`, '--data-dir', dataDir],
+      { encoding: 'utf8' },
+    ).trim(),
+  );
+  const collector = startNode(COLLECTOR_CLI, [
+    'serve',
+    '--data-dir',
+    dataDir,
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--log-level',
+    'warn',
+  ]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/readyz`);
+  const pid = collector.pid as number;
+  // Bodies are prebuilt (one per 100 ms of simulated time) so the figure is the collector's, not the encoder's.
+  const start = Date.parse('2026-11-23T00:00:00Z');
+  const bodies = tokens.map((_, s) =>
+    Array.from({ length: 64 }, (_, i) => encode(encoding, `bench-${s}`, start + i * 100)),
+  );
+  const headers = {
+    'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf',
+    ...(encoding === 'protobuf+gzip' ? { 'content-encoding': 'gzip' } : {}),
+  };
+  const cpuBefore = cpuSeconds(pid);
+  const began = performance.now();
+  const deadline = began + SECONDS * 1000;
+  let acked = 0;
+  let failed = 0;
+  await Promise.all(
+    tokens.map(async (token, s) => {
+      let seq = 0;
+      while (performance.now() < deadline) {
+        const body = bodies[s]?.[seq % 64] as Uint8Array;
+        seq++;
+        const response = await fetch(`${url}/v1/metrics`, {
+          method: 'POST',
+          headers: {
+            ...headers,
+            authorization: `Bearer ${token}`,
+            'x-perimeter-stream': `bench-stream-${s}`,
+            'x-perimeter-seq': String(seq),
+          },
+          body,
+        });
+        await response.arrayBuffer();
+        if (response.ok) {
+          acked += POINTS;
+        } else {
+          failed++;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - began) / 1000;
+  const cpu = cpuSeconds(pid) - cpuBefore;
+  const rss = rssBytes(pid);
+  const bodyBytes = bodies[0]?.[0]?.byteLength ?? 0;
+  await stopProcess(collector);
+  rmSync(dataDir, { recursive: true, force: true });
+  return {
+    pointsPerSecond: acked / elapsed,
+    cpuSecondsPerMillion: (cpu / acked) * 1e6,
+    cores: cpu / elapsed,
+    rssMiB: rss / 2 ** 20,
+    failed,
+    bodyBytes,
+  };
+}
+
+const fmt = (values: number[], digits = 0) => {
+  const f = (v: number) =>
+    v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  return `${f(median(values))} (${f(Math.min(...values))}–${f(Math.max(...values))})`;
+};
+
+console.log(
+  `collector durable ingest: ${RUNS} runs × ${SECONDS} s, ${SENDERS} senders, ${POINTS} points per batch, fresh store per run`,
+);
+for (const encoding of values.encodings.split(',') as Encoding[]) {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    runs.push(await oneRun(encoding));
+  }
+  console.log(
+    [
+      `${encoding.padEnd(14)} points/s ${fmt(runs.map((r) => r.pointsPerSecond))}`,
+      `CPU s per M points ${fmt(
+        runs.map((r) => r.cpuSecondsPerMillion),
+        2,
+      )}`,
+      `collector cores ${fmt(
+        runs.map((r) => r.cores),
+        2,
+      )}`,
+      `RSS MiB ${fmt(runs.map((r) => r.rssMiB))}`,
+      `body ${runs[0]?.bodyBytes} B`,
+      `non-2xx ${runs.reduce((n, r) => n + r.failed, 0)}`,
+    ].join(' | '),
+  );
+}
