@@ -1,5 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, realpath } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 
 /**
  * Reads under a movable root, as node_exporter's --path.sysfs/--path.procfs do: the real host uses
@@ -10,6 +10,8 @@ export interface FsRoot {
   readonly root: string;
   readText(path: string): Promise<string | null>;
   listDir(path: string): Promise<string[] | null>;
+  /** Where a path (often a sysfs symlink) really leads, as a host path under the same root; null if it does not resolve. */
+  realPath(path: string): Promise<string | null>;
 }
 
 export function createFsRoot(root: string): FsRoot {
@@ -36,11 +38,22 @@ export function createFsRoot(root: string): FsRoot {
         throw error;
       }
     },
+    async realPath(path) {
+      try {
+        // Both sides go through realpath because the root itself may sit behind a link (macOS /var).
+        const [realRoot, realTarget] = await Promise.all([realpath(root), realpath(resolve(path))]);
+        const inside = relative(realRoot, realTarget);
+        return inside.startsWith('..') ? null : `/${inside}`;
+      } catch {
+        return null;
+      }
+    },
   };
 }
 
 function isAbsent(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   // sysfs attributes that exist but cannot be read on this hardware answer EIO/ENODATA/EINVAL.
-  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EIO' || code === 'ENODATA' || code === 'EINVAL' || code === 'EACCES';
+  // EACCES is not "absent": a permission problem must surface, not look like missing hardware.
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EIO' || code === 'ENODATA' || code === 'EINVAL';
 }

@@ -1,0 +1,76 @@
+import { currentLoad, fsSize, mem, time } from 'systeminformation';
+import type { MetricReading, Sampler, SamplerContext, SamplerDefinition } from '../types.ts';
+import {
+  cpuReadings,
+  type FsInput,
+  filesystemReadings,
+  type LoadInput,
+  type MemInput,
+  memoryReadings,
+  type TimeInput,
+  uptimeReadings,
+} from './parse.ts';
+
+/**
+ * CPU, memory, filesystems and uptime through systeminformation, which already knows both Linux
+ * (/proc, df) and macOS (sysctl, vm_stat, df). The four parts are read independently: a hung `df`
+ * on a dead NFS mount must not cost the CPU and memory readings of the same interval, so a part
+ * that fails is logged and left out, and only a sample where every part failed is an error.
+ */
+
+export const SYSTEM_SAMPLER_NAME = 'system';
+
+/** The calls this sampler makes; tests pass a fake to drive partial failures. */
+export interface SystemSource {
+  currentLoad(): Promise<LoadInput>;
+  mem(): Promise<MemInput>;
+  fsSize(): Promise<FsInput[]>;
+  time(): TimeInput;
+}
+
+export const systeminformationSource: SystemSource = {
+  currentLoad: () => currentLoad(),
+  mem: () => mem(),
+  fsSize: () => fsSize(),
+  time: () => time(),
+};
+
+export function createSystemSampler(
+  context: SamplerContext,
+  source: SystemSource = systeminformationSource,
+): Sampler {
+  const parts: Record<string, () => Promise<MetricReading[]>> = {
+    cpu: async () => cpuReadings(await source.currentLoad()),
+    memory: async () => memoryReadings(await source.mem()),
+    filesystem: async () => filesystemReadings(await source.fsSize()),
+    uptime: async () => uptimeReadings(source.time()),
+  };
+  return {
+    name: SYSTEM_SAMPLER_NAME,
+    async collect() {
+      const names = Object.keys(parts);
+      const settled = await Promise.allSettled(names.map((name) => parts[name]!()));
+      const readings: MetricReading[] = [];
+      const errors: unknown[] = [];
+      settled.forEach((result, index) => {
+        if (result.status === 'fulfilled') {
+          readings.push(...result.value);
+        } else {
+          errors.push(result.reason);
+          context.log.warn({ part: names[index], err: result.reason }, 'system sampler part failed');
+        }
+      });
+      if (errors.length === names.length) {
+        return { status: 'error', error: new AggregateError(errors, 'every system sampler part failed') };
+      }
+      return { status: 'ok', readings };
+    },
+  };
+}
+
+export const systemSamplerDefinition: SamplerDefinition = {
+  name: SYSTEM_SAMPLER_NAME,
+  defaultEnabled: true,
+  platforms: ['linux', 'darwin'],
+  create: (context) => createSystemSampler(context),
+};
