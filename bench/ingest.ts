@@ -23,7 +23,7 @@ import {
   startNode,
   stopProcess,
   waitForHttp,
-} from './lib/processes.ts';
+} from '../test/helpers/processes.ts';
 
 const { values } = parseArgs({
   options: {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-/** Shared by benchmarks and end-to-end tests: real processes on loopback, measured through /proc. */
+/** Shared by end-to-end tests and benchmarks: real processes on loopback, measured through /proc. */
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 export const COLLECTOR_CLI = join(REPO_ROOT, 'packages', 'collector', 'src', 'cli.ts');
 export const AGENT_CLI = join(REPO_ROOT, 'packages', 'agent', 'src', 'cli.ts');

@@ -1,0 +1,75 @@
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { COLLECTOR_CLI, freePort, startNode, stopProcess, waitForHttp } from './processes.ts';
+
+/**
+ * A real `perimeter-collector serve` process on loopback with its own data directory, for
+ * end-to-end tests: start, kill -9, restart on the same port and store, and read the store back
+ * with a separate read-only SQLite connection (what an operator's sqlite3 would see).
+ */
+export interface CollectorProcess {
+  url: string;
+  port: number;
+  dataDir: string;
+  child: ChildProcess;
+  output(): string;
+  createToken(nodeId: string, role?: 'node' | 'reader' | 'admin'): string;
+  revokeNode(nodeId: string): void;
+  restart(): Promise<void>;
+  kill9(): Promise<void>;
+  stop(): Promise<number | null>;
+  query<T>(sql: string, ...params: unknown[]): T[];
+}
+
+export async function startCollectorProcess(options: { dataDir?: string; port?: number } = {}): Promise<CollectorProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'perimeter-e2e-collector-'));
+  const port = options.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  let log = '';
+  const launch = async () => {
+    const child = startNode(COLLECTOR_CLI, ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'info']);
+    child.stdout?.on('data', (chunk) => (log += chunk));
+    child.stderr?.on('data', (chunk) => (log += chunk));
+    await waitForHttp(`${url}/readyz`);
+    return child;
+  };
+  const cli = (args: string[]) =>
+    execFileSync(process.execPath, [COLLECTOR_CLI, ...args, '--data-dir', dataDir], { encoding: 'utf8' }).trim();
+
+  const handle: CollectorProcess = {
+    url,
+    port,
+    dataDir,
+    child: await launch(),
+    output: () => log,
+    createToken: (nodeId, role = 'node') => cli(['tokens', 'create', '--node', nodeId, '--role', role]),
+    revokeNode: (nodeId) => {
+      cli(['tokens', 'revoke', '--node', nodeId]);
+    },
+    async restart() {
+      handle.child = await launch();
+    },
+    async kill9() {
+      await stopProcess(handle.child, 'SIGKILL');
+    },
+    stop: () => stopProcess(handle.child, 'SIGTERM'),
+    query<T>(sql: string, ...params: unknown[]): T[] {
+      const db = new Database(join(dataDir, 'collector.db'), { readonly: true, fileMustExist: true });
+      try {
+        return db.prepare(sql).all(...params) as T[];
+      } finally {
+        db.close();
+      }
+    },
+  };
+  return handle;
+}
+
+export async function scrape(url: string): Promise<string> {
+  const response = await fetch(`${url}/metrics`);
+  return response.text();
+}
