@@ -39,6 +39,9 @@ export function formatStoredBatch(event: StoredBatchEvent, atMs: number): string
   return `${head}: ${total} points: ${shown.join(' ')}${more}`;
 }
 
+// The attributes that tell a person which reading it is, in the order they read best.
+const LABEL_KEYS = ['hw.name', 'system.filesystem.mountpoint', 'system.filesystem.state', 'system.memory.state'];
+
 function formatNumber(value: number): string {
   if (Number.isInteger(value)) {
     return String(value);

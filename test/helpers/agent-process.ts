@@ -1,0 +1,59 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { AGENT_CLI, startNode, stopProcess } from './processes.ts';
+
+/** A real `perimeter-agent run` process with its own spool, for end-to-end scenarios. */
+export interface AgentProcess {
+  child: ChildProcess;
+  dataDir: string;
+  output(): string;
+  stop(): Promise<number | null>;
+  spoolQuery<T>(sql: string): T[];
+}
+
+export function startAgentProcess(options: {
+  collectorUrl: string;
+  token: string;
+  nodeId: string;
+  interval: string;
+  config?: string;
+}): AgentProcess {
+  const dataDir = mkdtempSync(join(tmpdir(), 'perimeter-e2e-agent-'));
+  const configPath = join(dataDir, 'agent.yaml');
+  writeFileSync(configPath, options.config ?? '');
+  const child = startNode(
+    AGENT_CLI,
+    ['run', '--config', configPath, '--collector', options.collectorUrl, '--node-id', options.nodeId, '--data-dir', dataDir, '--interval', options.interval],
+    { env: { PERIMETER_TOKEN: options.token } },
+  );
+  let log = '';
+  child.stdout?.on('data', (chunk) => (log += chunk));
+  child.stderr?.on('data', (chunk) => (log += chunk));
+  return {
+    child,
+    dataDir,
+    output: () => log,
+    stop: () => stopProcess(child, 'SIGTERM'),
+    spoolQuery<T>(sql: string): T[] {
+      const db = new Database(join(dataDir, 'spool.db'), { readonly: true, fileMustExist: true });
+      try {
+        return db.prepare(sql).all() as T[];
+      } finally {
+        db.close();
+      }
+    },
+  };
+}
+
+export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
