@@ -33,33 +33,55 @@ const collectorDir = join(dataDir, 'collector');
 const agentDir = join(dataDir, 'agent');
 const listen = `127.0.0.1:${values.port}`;
 const url = `http://${listen}`;
-const nodeId = hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'this-host';
+const nodeId =
+  hostname()
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '') || 'this-host';
 mkdirSync(agentDir, { recursive: true, mode: 0o700 });
 
 if (await portInUse(Number(values.port))) {
-  console.error(`error: ${listen} is already in use (another collector or OTLP receiver?). Stop it, or run: pnpm demo --port 14318`);
+  console.error(
+    `error: ${listen} is already in use (another collector or OTLP receiver?). Stop it, or run: pnpm demo --port 14318`,
+  );
   process.exit(1);
 }
 
 const tokenFile = join(agentDir, 'demo-token');
 // A saved token is only good while the store that knows its hash is still there.
 const token =
-  existsSync(tokenFile) && existsSync(join(collectorDir, 'collector.db')) ? readFileSync(tokenFile, 'utf8').trim() : enroll();
+  existsSync(tokenFile) && existsSync(join(collectorDir, 'collector.db'))
+    ? readFileSync(tokenFile, 'utf8').trim()
+    : enroll();
 
 const collectorLog = join(dataDir, 'collector.log');
 const agentLog = join(dataDir, 'agent.log');
 // Children get their own process group (detached): Ctrl-C reaches only this script, which stops the
 // agent first (so it ships what it has) and the collector last, each exactly once.
-const collector = spawn(process.execPath, [collectorCli, 'serve', '--listen', listen, '--data-dir', collectorDir, '--log-readings'], {
-  stdio: ['ignore', 'inherit', 'pipe'],
-  detached: true,
-});
+const collector = spawn(
+  process.execPath,
+  [collectorCli, 'serve', '--listen', listen, '--data-dir', collectorDir, '--log-readings'],
+  {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    detached: true,
+  },
+);
 collector.stderr?.pipe(createWriteStream(collectorLog, { flags: 'a', mode: 0o600 }));
 await waitForReady();
 
 const agent = spawn(
   process.execPath,
-  [agentCli, 'run', '--collector', url, '--node-id', nodeId, '--data-dir', agentDir, '--interval', values.interval],
+  [
+    agentCli,
+    'run',
+    '--collector',
+    url,
+    '--node-id',
+    nodeId,
+    '--data-dir',
+    agentDir,
+    '--interval',
+    values.interval,
+  ],
   { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PERIMETER_TOKEN: token }, detached: true },
 );
 agent.stderr?.pipe(createWriteStream(agentLog, { flags: 'a', mode: 0o600 }));
@@ -85,7 +107,10 @@ const stopAll = async (reason: string) => {
 };
 process.on('SIGINT', () => void stopAll('Ctrl-C'));
 process.on('SIGTERM', () => void stopAll('SIGTERM'));
-for (const [name, child, log] of [['collector', collector, collectorLog], ['agent', agent, agentLog]] as const) {
+for (const [name, child, log] of [
+  ['collector', collector, collectorLog],
+  ['agent', agent, agentLog],
+] as const) {
   child.once('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${name} exited unexpectedly (${signal ?? `exit ${code}`}); see ${log}`);
@@ -95,9 +120,13 @@ for (const [name, child, log] of [['collector', collector, collectorLog], ['agen
 }
 
 function enroll(): string {
-  const created = execFileSync(process.execPath, [collectorCli, 'tokens', 'create', '--node', nodeId, '--data-dir', collectorDir], {
-    encoding: 'utf8',
-  }).trim();
+  const created = execFileSync(
+    process.execPath,
+    [collectorCli, 'tokens', 'create', '--node', nodeId, '--data-dir', collectorDir],
+    {
+      encoding: 'utf8',
+    },
+  ).trim();
   writeFileSync(tokenFile, `${created}\n`, { mode: 0o600 });
   console.log(`enrolled this host as node "${nodeId}" (token saved to ${tokenFile}, mode 0600)`);
   return created;

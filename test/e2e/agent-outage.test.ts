@@ -14,7 +14,8 @@ describe('agent → collector across a collector crash', () => {
   let collector: CollectorProcess;
   let agent: AgentProcess;
   const nodeId = 'e2e-node';
-  const batchCount = () => collector.query<{ n: number }>("SELECT count(*) AS n FROM batches WHERE signal = 'metrics'")[0]?.n ?? 0;
+  const batchCount = () =>
+    collector.query<{ n: number }>("SELECT count(*) AS n FROM batches WHERE signal = 'metrics'")[0]?.n ?? 0;
 
   beforeAll(async () => {
     collector = await startCollectorProcess();
@@ -33,7 +34,9 @@ describe('agent → collector across a collector crash', () => {
 
   it('delivers every sample produced during the outage exactly once', async () => {
     await waitUntil(() => batchCount() >= 3, 'the collector stored 3 metric batches');
-    const cpuBefore = (await scrape(collector.url)).match(/^system_cpu_utilization_ratio\{node="e2e-node"[^}]*\} [\d.e-]+$/m);
+    const cpuBefore = (await scrape(collector.url)).match(
+      /^system_cpu_utilization_ratio\{node="e2e-node"[^}]*\} [\d.e-]+$/m,
+    );
     expect(cpuBefore).not.toBeNull();
 
     await collector.kill9();
@@ -45,13 +48,19 @@ describe('agent → collector across a collector crash', () => {
     // Batches ship in order, so a stored sample from after the restart means the backlog has drained.
     await waitUntil(
       () =>
-        (collector.query<{ n: number }>('SELECT count(*) AS n FROM samples WHERE ts_ms > ?', outageEndedMs + 500)[0]?.n ?? 0) > 0,
+        (collector.query<{ n: number }>(
+          'SELECT count(*) AS n FROM samples WHERE ts_ms > ?',
+          outageEndedMs + 500,
+        )[0]?.n ?? 0) > 0,
       'the backlog drained and fresh samples arrive',
     );
     // The agent holds its spool exclusively while it runs; it is read below, after a clean stop.
     expect(await agent.stop()).toBe(0);
     await waitUntil(
-      () => collector.query<{ n: number }>("SELECT count(*) AS n FROM events WHERE body LIKE '%stop%' OR attributes_json LIKE '%\"stop\"%'")[0]!.n > 0,
+      () =>
+        collector.query<{ n: number }>(
+          "SELECT count(*) AS n FROM events WHERE body LIKE '%stop%' OR attributes_json LIKE '%\"stop\"%'",
+        )[0]!.n > 0,
       'the agent.lifecycle stop event is stored',
     );
 
@@ -64,7 +73,11 @@ describe('agent → collector across a collector crash', () => {
     expect(stream).toHaveLength(1);
     expect(stream[0]).toMatchObject({ min_seq: 1, batches: stream[0]?.max_seq });
     expect(collector.query('SELECT * FROM gaps')).toEqual([]);
-    expect(collector.query('SELECT series_id, ts_ms, count(*) AS c FROM samples GROUP BY series_id, ts_ms HAVING c > 1')).toEqual([]);
+    expect(
+      collector.query(
+        'SELECT series_id, ts_ms, count(*) AS c FROM samples GROUP BY series_id, ts_ms HAVING c > 1',
+      ),
+    ).toEqual([]);
 
     // The CPU series has a reading for every interval across the outage: nothing was lost while the collector was down.
     const cpuTimes = collector
@@ -73,7 +86,9 @@ describe('agent → collector across a collector crash', () => {
       )
       .map((row) => row.ts_ms);
     const during = cpuTimes.filter((ts) => ts >= outageStartedMs && ts <= outageEndedMs);
-    expect(during.length).toBeGreaterThanOrEqual(Math.floor((outageEndedMs - outageStartedMs) / INTERVAL_MS) - 2);
+    expect(during.length).toBeGreaterThanOrEqual(
+      Math.floor((outageEndedMs - outageStartedMs) / INTERVAL_MS) - 2,
+    );
     const largestHoleMs = Math.max(...cpuTimes.slice(1).map((ts, i) => ts - (cpuTimes[i] as number)));
     expect(largestHoleMs).toBeLessThan(INTERVAL_MS * 4);
   });

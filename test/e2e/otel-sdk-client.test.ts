@@ -2,7 +2,12 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPMetricExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OtlpProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, MetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  MeterProvider,
+  MetricReader,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CollectorProcess, scrape, startCollectorProcess } from '../helpers/collector-process.ts';
 
@@ -31,7 +36,10 @@ async function collectGpuLoad(nodeId: string, value: number): Promise<ResourceMe
   return resourceMetrics;
 }
 
-function exportOnce(exporter: PushMetricExporter, metrics: ResourceMetrics): Promise<{ code: ExportResultCode; error?: Error }> {
+function exportOnce(
+  exporter: PushMetricExporter,
+  metrics: ResourceMetrics,
+): Promise<{ code: ExportResultCode; error?: Error }> {
   return new Promise((resolve) => exporter.export(metrics, resolve));
 }
 
@@ -46,31 +54,46 @@ describe('official OpenTelemetry JS exporters as clients', () => {
 
   it('stores a protobuf export with a valid node token and serves it on /metrics', async () => {
     const token = collector.createToken('sdk-node');
-    const exporter = new OtlpProtoExporter({ url: `${collector.url}/v1/metrics`, headers: { Authorization: `Bearer ${token}` } });
+    const exporter = new OtlpProtoExporter({
+      url: `${collector.url}/v1/metrics`,
+      headers: { Authorization: `Bearer ${token}` },
+    });
     const result = await exportOnce(exporter, await collectGpuLoad('sdk-node', 0.42));
     await exporter.shutdown();
     expect(result.code).toBe(ExportResultCode.SUCCESS);
-    expect(await scrape(collector.url)).toContain('hw_gpu_utilization_ratio{node="sdk-node",hw_id="gpu0",hw_name="Apple M4 GPU"} 0.42');
+    expect(await scrape(collector.url)).toContain(
+      'hw_gpu_utilization_ratio{node="sdk-node",hw_id="gpu0",hw_name="Apple M4 GPU"} 0.42',
+    );
   });
 
   it('stores a JSON export from the otlp-http exporter', async () => {
     const token = collector.createToken('sdk-json');
-    const exporter = new OtlpHttpJsonExporter({ url: `${collector.url}/v1/metrics`, headers: { Authorization: `Bearer ${token}` } });
+    const exporter = new OtlpHttpJsonExporter({
+      url: `${collector.url}/v1/metrics`,
+      headers: { Authorization: `Bearer ${token}` },
+    });
     const result = await exportOnce(exporter, await collectGpuLoad('sdk-json', 0.9));
     await exporter.shutdown();
     expect(result.code).toBe(ExportResultCode.SUCCESS);
-    expect(await scrape(collector.url)).toContain('hw_gpu_utilization_ratio{node="sdk-json",hw_id="gpu0",hw_name="Apple M4 GPU"} 0.9');
+    expect(await scrape(collector.url)).toContain(
+      'hw_gpu_utilization_ratio{node="sdk-json",hw_id="gpu0",hw_name="Apple M4 GPU"} 0.9',
+    );
   });
 
   it('refuses a revoked token with 401 and stores nothing', async () => {
     const token = collector.createToken('sdk-revoked');
     collector.revokeNode('sdk-revoked');
     const before = collector.query<{ n: number }>('SELECT count(*) AS n FROM batches')[0]?.n;
-    const exporter = new OtlpProtoExporter({ url: `${collector.url}/v1/metrics`, headers: { Authorization: `Bearer ${token}` } });
+    const exporter = new OtlpProtoExporter({
+      url: `${collector.url}/v1/metrics`,
+      headers: { Authorization: `Bearer ${token}` },
+    });
     const result = await exportOnce(exporter, await collectGpuLoad('sdk-revoked', 0.5));
     await exporter.shutdown();
     expect(result.code).toBe(ExportResultCode.FAILED);
-    expect(String((result.error as { code?: number } | undefined)?.code ?? result.error?.message)).toMatch(/401/);
+    expect(String((result.error as { code?: number } | undefined)?.code ?? result.error?.message)).toMatch(
+      /401/,
+    );
     expect(collector.query<{ n: number }>('SELECT count(*) AS n FROM batches')[0]?.n).toBe(before);
     expect(collector.query('SELECT * FROM nodes WHERE node_id = ?', 'sdk-revoked')).toEqual([]);
     expect(await scrape(collector.url)).not.toContain('sdk-revoked');

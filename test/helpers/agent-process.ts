@@ -26,7 +26,19 @@ export function startAgentProcess(options: {
   writeFileSync(configPath, options.config ?? '');
   const child = startNode(
     AGENT_CLI,
-    ['run', '--config', configPath, '--collector', options.collectorUrl, '--node-id', options.nodeId, '--data-dir', dataDir, '--interval', options.interval],
+    [
+      'run',
+      '--config',
+      configPath,
+      '--collector',
+      options.collectorUrl,
+      '--node-id',
+      options.nodeId,
+      '--data-dir',
+      dataDir,
+      '--interval',
+      options.interval,
+    ],
     { env: { PERIMETER_TOKEN: options.token } },
   );
   let log = '';
@@ -48,7 +60,11 @@ export function startAgentProcess(options: {
   };
 }
 
-export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) {

@@ -25,20 +25,32 @@ export interface CollectorProcess {
   query<T>(sql: string, ...params: unknown[]): T[];
 }
 
-export async function startCollectorProcess(options: { dataDir?: string; port?: number } = {}): Promise<CollectorProcess> {
+export async function startCollectorProcess(
+  options: { dataDir?: string; port?: number } = {},
+): Promise<CollectorProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'perimeter-e2e-collector-'));
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   let log = '';
   const launch = async () => {
-    const child = startNode(COLLECTOR_CLI, ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'info']);
+    const child = startNode(COLLECTOR_CLI, [
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--log-level',
+      'info',
+    ]);
     child.stdout?.on('data', (chunk) => (log += chunk));
     child.stderr?.on('data', (chunk) => (log += chunk));
     await waitForHttp(`${url}/readyz`);
     return child;
   };
   const cli = (args: string[]) =>
-    execFileSync(process.execPath, [COLLECTOR_CLI, ...args, '--data-dir', dataDir], { encoding: 'utf8' }).trim();
+    execFileSync(process.execPath, [COLLECTOR_CLI, ...args, '--data-dir', dataDir], {
+      encoding: 'utf8',
+    }).trim();
 
   const handle: CollectorProcess = {
     url,

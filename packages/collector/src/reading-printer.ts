@@ -25,13 +25,10 @@ export function formatStoredBatch(event: StoredBatchEvent, atMs: number): string
     for (const point of resource.points) {
       total++;
       if (shown.length < 8) {
-        const label = point.attributes.find(
-          ([key]) =>
-            key === 'hw.name' || key === 'system.filesystem.mountpoint' || key === 'system.memory.state',
-        )?.[1];
-        shown.push(
-          `${point.metric}${label === undefined ? '' : `[${String(label)}]`}=${formatNumber(point.value)}`,
-        );
+        const label = LABEL_KEYS.flatMap((wanted) =>
+          point.attributes.filter(([key]) => key === wanted).map(([, v]) => String(v)),
+        ).join(' ');
+        shown.push(`${point.metric}${label === '' ? '' : `[${label}]`}=${formatNumber(point.value)}`);
       }
     }
   }
@@ -40,7 +37,12 @@ export function formatStoredBatch(event: StoredBatchEvent, atMs: number): string
 }
 
 // The attributes that tell a person which reading it is, in the order they read best.
-const LABEL_KEYS = ['hw.name', 'system.filesystem.mountpoint', 'system.filesystem.state', 'system.memory.state'];
+const LABEL_KEYS = [
+  'hw.name',
+  'system.filesystem.mountpoint',
+  'system.filesystem.state',
+  'system.memory.state',
+];
 
 function formatNumber(value: number): string {
   if (Number.isInteger(value)) {

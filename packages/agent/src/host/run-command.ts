@@ -35,13 +35,20 @@ export function createRunCommand(defaults: { timeoutMs: number } = { timeoutMs: 
             resolve({ status: 'ok', stdout, stderr });
             return;
           }
-          const failure = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number | null };
+          const failure = error as NodeJS.ErrnoException & {
+            killed?: boolean;
+            code?: string | number | null;
+          };
           if (failure.code === 'ENOENT') {
             resolve({ status: 'not-found', command });
           } else if (failure.killed) {
             resolve({ status: 'timeout', afterMs: timeoutMs });
           } else {
-            resolve({ status: 'failed', exitCode: typeof failure.code === 'number' ? failure.code : null, stderr });
+            resolve({
+              status: 'failed',
+              exitCode: typeof failure.code === 'number' ? failure.code : null,
+              stderr,
+            });
           }
         },
       );

@@ -7,6 +7,9 @@ import { listAudit } from './audit.ts';
 import { createToken, createTokenVerifier, listTokens, revokeTokens } from './token-store.ts';
 import { runTokensCommand } from './tokens-command.ts';
 
+/** The secret part of `pmt_<id>_<secret>`; the base64url secret may itself contain `_`. */
+const secretOf = (token: string) => token.slice('pmt_'.length + 16 + 1);
+
 describe('tokens', () => {
   let dataDir: string;
   let db: SqliteDatabase;
@@ -23,7 +26,8 @@ describe('tokens', () => {
     const { id, token } = createToken(db, { nodeId: 'mini-01', role: 'node', actor: 'test', nowMs: 1 });
     expect(createTokenVerifier(db)(token)).toEqual({ id, nodeId: 'mini-01', role: 'node' });
     db.pragma('wal_checkpoint(TRUNCATE)');
-    const secret = token.split('_')[2] as string;
+    const secret = secretOf(token);
+    expect(secret).toHaveLength(43);
     expect(readFileSync(storePath(dataDir)).includes(Buffer.from(secret))).toBe(false);
   });
 
@@ -56,7 +60,7 @@ describe('tokens', () => {
     expect(token).toMatch(/^pmt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     out = '';
     expect(runTokensCommand(['list', '--json'], io)).toBe(0);
-    expect(out).not.toContain(token.split('_')[2]);
+    expect(out).not.toContain(secretOf(token));
     expect(JSON.parse(out)[0]).toMatchObject({ nodeId: 'mini-03', role: 'node', revokedAtMs: null });
     expect(() => runTokensCommand(['create'], io)).toThrowError(/--node/);
     db = openStoreDatabase({ dataDir });

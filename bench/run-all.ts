@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+/** Every benchmark, one after the other (each uses most of the box): `scripts/dev bench`. */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const here = import.meta.dirname;
+for (const [script, args] of [
+  ['ingest.ts', []],
+  ['sqlite-anchor.ts', []],
+  ['agent-overhead.ts', process.argv.slice(2)],
+] as const) {
+  console.log(`\n## ${script}`);
+  execFileSync(process.execPath, [join(here, script), ...args], { stdio: 'inherit' });
+}

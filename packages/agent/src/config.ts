@@ -1,0 +1,152 @@
+import { parseArgs } from 'node:util';
+import {
+  type AgentConfig,
+  agentConfigSchema,
+  agentFlagKeys,
+  ConfigError,
+  loadConfig,
+  UsageError,
+} from '@perimeter/schema';
+import { unknownSamplerToggles } from './samplers/registry.ts';
+import type { SamplerDefinition } from './samplers/types.ts';
+
+/**
+ * The agent's command line and config, resolved in one place: flag ?? PERIMETER_* env ?? YAML
+ * file ?? schema default (loadConfig). Every failure is a UsageError or a ConfigError whose
+ * message names the flag or key, so the CLI can print one line and exit 2. Flags are derived from
+ * `agentFlagKeys`, so a key added to the schema gets its flag and env variable together.
+ */
+export type AgentCommand = 'run' | 'once';
+
+export interface ParsedArgs {
+  command: AgentCommand | undefined;
+  help: boolean;
+  json: boolean;
+  configFile: string | undefined;
+  /** camelCased schema keys (`dataDir`), only those given. */
+  flags: Record<string, string>;
+}
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const flagOptions = Object.fromEntries(agentFlagKeys.map((key) => [kebab(key), { type: 'string' as const }]));
+
+export const agentUsage = {
+  main: `Usage: perimeter-agent <command> [options]
+
+Commands:
+  run     sample every --interval, spool to disk, ship to the collector (until SIGINT/SIGTERM)
+  once    sample one round and print the readings (nothing is spooled or shipped)
+
+Run "perimeter-agent <command> --help" for the options of a command.
+`,
+  run: `Usage: perimeter-agent run [options]
+
+Samples the enabled samplers every interval, commits each round to the spool
+(<data-dir>/spool.db) and ships it to the collector over OTLP/HTTP.
+
+Options (each also read from PERIMETER_<NAME>, e.g. PERIMETER_TOKEN):
+  --config FILE      YAML config file (same keys as the flags, plus samplers.<name>.enabled, spool, ship)
+  --collector URL    collector base URL (default http://127.0.0.1:4318)
+  --token TOKEN      node token (required; prefer PERIMETER_TOKEN, flags show up in ps)
+  --node-id ID       node id (default: the host name, sanitized)
+  --data-dir DIR     spool directory (default ./.perimeter/agent)
+  --interval DUR     sampling interval, e.g. 10s, 500ms (default 10s)
+  --log-level LEVEL  fatal|error|warn|info|debug|trace|silent (default info); logs are JSON on stderr
+  --fs-root DIR      root under which /sys, /proc and /etc are read (default /)
+  -h, --help         show this text
+
+Exit status: 0 stopped cleanly, 2 usage or config error, 1 anything else.
+`,
+  once: `Usage: perimeter-agent once [--json] [options]
+
+Runs every enabled sampler once and prints the readings to stdout. Nothing is
+spooled or shipped, so no token is needed.
+
+Options:
+  --json             print one JSON document instead of text lines
+  --config FILE      YAML config file
+  --node-id ID       node id shown in the output (default: the host name, sanitized)
+  --fs-root DIR      root under which /sys, /proc and /etc are read (default /)
+  --log-level LEVEL  log level for stderr (default info)
+  -h, --help         show this text
+`,
+} as const;
+
+export function parseAgentArgs(argv: readonly string[]): ParsedArgs {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>;
+  const options = {
+    ...flagOptions,
+    config: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split(/\n|\. To specify/)[0] ?? 'invalid arguments');
+  }
+  const [command, ...extra] = parsed.positionals;
+  if (command !== undefined && command !== 'run' && command !== 'once') {
+    throw new UsageError(`unknown command "${command}" (expected run or once)`);
+  }
+  if (extra.length > 0) {
+    throw new UsageError(`unexpected argument "${extra[0]}"`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const flags: Record<string, string> = {};
+  for (const key of agentFlagKeys) {
+    const value = values[kebab(key)];
+    if (typeof value === 'string') flags[key] = value;
+  }
+  return {
+    command,
+    help: values['help'] === true,
+    json: values['json'] === true,
+    configFile: typeof values['config'] === 'string' ? values['config'] : undefined,
+    flags,
+  };
+}
+
+export interface LoadAgentConfigOptions {
+  file: string | undefined;
+  flags: Record<string, string>;
+  env: NodeJS.ProcessEnv;
+  samplerDefinitions: readonly SamplerDefinition[];
+}
+
+export function loadAgentConfig(options: LoadAgentConfigOptions): AgentConfig {
+  const config = loadConfig(agentConfigSchema, agentFlagKeys, {
+    file: options.file,
+    flags: options.flags,
+    env: options.env,
+  });
+  const [unknown] = unknownSamplerToggles(options.samplerDefinitions, config.samplers);
+  if (unknown !== undefined) {
+    const known = options.samplerDefinitions.map((d) => d.name).join(', ');
+    throw new ConfigError(
+      `${options.file ?? 'config'}: samplers.${unknown}`,
+      `no sampler by that name (known: ${known})`,
+    );
+  }
+  return config;
+}
+
+/** The run command cannot ship without a token; say where to put one. */
+export function requireToken(config: AgentConfig): AgentConfig & { token: string } {
+  if (config.token === undefined) {
+    throw new ConfigError(
+      'token',
+      'required for run: set PERIMETER_TOKEN, pass --token, or put token: in the config file',
+    );
+  }
+  return { ...config, token: config.token };
+}
+
+/** Node ids travel in headers, file names and labels: the host name, reduced to [A-Za-z0-9._-]. */
+export function defaultNodeId(hostname: string): string {
+  const cleaned = hostname
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 128);
+  return cleaned === '' ? 'node' : cleaned;
+}

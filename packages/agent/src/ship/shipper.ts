@@ -1,0 +1,178 @@
+import type { Clock, Sleeper } from '../host/clock.ts';
+import type { Logger } from '../samplers/types.ts';
+import type { Spool, SpooledBatch } from '../spool/types.ts';
+import { type BackoffPolicy, computeBackoffMs, parseRetryAfterMs } from './backoff.ts';
+import { readPartialSuccess } from './partial-success.ts';
+import { type SendOutcome, type SendTarget, sendBatch } from './send-batch.ts';
+
+/**
+ * Drains the spool to the collector, oldest first, one request in flight.
+ * Invariants, and why:
+ * - A row is deleted only after a 2xx for it: the collector answers 2xx after its own commit, so
+ *   every hop is durable before it is acknowledged (at-least-once; the collector dedups by seq).
+ * - Strict order: the next batch is not sent before the current one is settled, so seqs arrive in
+ *   order and a gap at the collector means a real drop.
+ * - Transient failures (429/502/503/504, network, 401/403) keep the row and wait
+ *   max(backoff, Retry-After) and never give up while data is on disk. A permanent rejection
+ *   moves the row to dead_letter with the collector's reason, so one bad batch cannot block the
+ *   line and nothing is silently lost.
+ */
+export interface ShipperOptions extends Omit<SendTarget, 'streamId'> {
+  spool: Spool;
+  backoff: BackoffPolicy;
+  clock: Clock;
+  sleep: Sleeper['sleep'];
+  random: () => number;
+  log: Logger;
+  /** Fallback poll while the spool is empty (appends wake the loop at once). Default 1000 ms. */
+  idlePollMs?: number;
+  /** A larger Retry-After is clamped to this, so a broken header cannot stall the node. Default 300 s. */
+  maxRetryAfterMs?: number;
+}
+
+export interface ShipperStats {
+  shippedBatches: number;
+  shippedBytes: number;
+  retries: number;
+  deadLettered: number;
+  authFailures: number;
+  partialRejected: number;
+  /** Failed attempts since the last 2xx. */
+  consecutiveFailures: number;
+  lastShippedAtMs: number | null;
+  lastError: string | null;
+}
+
+export interface Shipper {
+  /** Runs until `signal` aborts. An in-flight request is cancelled and its row kept. */
+  run(signal: AbortSignal): Promise<void>;
+  /** Resolves the next time the loop finds the spool empty. */
+  whenIdle(): Promise<void>;
+  stats(): ShipperStats;
+}
+
+export function createShipper(options: ShipperOptions): Shipper {
+  const { spool, clock, log } = options;
+  const idlePollMs = options.idlePollMs ?? 1000;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;
+  const target: SendTarget = { ...options, streamId: spool.streamId };
+  const stats: ShipperStats = {
+    shippedBatches: 0,
+    shippedBytes: 0,
+    retries: 0,
+    deadLettered: 0,
+    authFailures: 0,
+    partialRejected: 0,
+    consecutiveFailures: 0,
+    lastShippedAtMs: null,
+    lastError: null,
+  };
+  const idleWaiters: (() => void)[] = [];
+  let idle = false;
+  let wakeRequested = false;
+  let wakeUp: (() => void) | undefined;
+  let running = false;
+
+  const wake = () => {
+    wakeRequested = true;
+    wakeUp?.();
+  };
+
+  const waitForWork = async (signal: AbortSignal) => {
+    if (wakeRequested) return;
+    const woken = new AbortController();
+    wakeUp = () => woken.abort();
+    await options.sleep(idlePollMs, AbortSignal.any([signal, woken.signal]));
+    wakeUp = undefined;
+  };
+
+  const settle = (batch: SpooledBatch, outcome: SendOutcome): number => {
+    if (outcome.kind === 'ok') {
+      spool.remove(batch.seq);
+      stats.shippedBatches += 1;
+      stats.shippedBytes += batch.bytes;
+      stats.consecutiveFailures = 0;
+      stats.lastShippedAtMs = clock.nowMs();
+      const partial = readPartialSuccess(batch.signal, outcome.contentType, outcome.body);
+      if (partial) {
+        stats.partialRejected += partial.rejected;
+        log.warn(
+          { seq: batch.seq, signal: batch.signal, ...partial },
+          'collector accepted the batch in part',
+        );
+      }
+      return 0;
+    }
+    stats.lastError = outcome.detail;
+    if (outcome.kind === 'rejected') {
+      spool.deadLetter(batch.seq, typeof outcome.status === 'number' ? outcome.status : 0, outcome.detail);
+      stats.deadLettered += 1;
+      stats.consecutiveFailures = 0;
+      log.error(
+        { seq: batch.seq, signal: batch.signal, status: outcome.status, reason: outcome.detail },
+        'collector rejected the batch; moved to dead_letter',
+      );
+      return 0;
+    }
+    stats.retries += 1;
+    stats.consecutiveFailures += 1;
+    const backoffMs = computeBackoffMs(options.backoff, stats.consecutiveFailures, options.random);
+    const retryAfterMs = parseRetryAfterMs(outcome.retryAfter, clock.nowMs());
+    const delayMs = Math.max(backoffMs, Math.min(retryAfterMs ?? 0, maxRetryAfterMs));
+    const fields = { seq: batch.seq, status: outcome.status, attempt: stats.consecutiveFailures, delayMs };
+    if (outcome.kind === 'auth') {
+      stats.authFailures += 1;
+      log.error(
+        { ...fields, reason: outcome.detail },
+        'collector refused the node token; keeping data and retrying',
+      );
+    } else {
+      log.warn({ ...fields, reason: outcome.detail }, 'delivery failed; will retry');
+    }
+    return delayMs;
+  };
+
+  return {
+    async run(signal) {
+      if (running) throw new Error('shipper is already running');
+      running = true;
+      const unsubscribe = spool.subscribe(wake);
+      try {
+        while (!signal.aborted) {
+          wakeRequested = false;
+          const [batch] = spool.peekOldest(1);
+          if (!batch) {
+            idle = true;
+            for (const resolve of idleWaiters.splice(0)) resolve();
+            await waitForWork(signal);
+            idle = false;
+            continue;
+          }
+          const outcome = await sendBatch(target, batch, signal);
+          if (signal.aborted && outcome.kind !== 'ok') break;
+          let delayMs: number;
+          try {
+            delayMs = settle(batch, outcome);
+          } catch (error) {
+            // The spool itself failed (disk I/O): keep the loop alive and try again later.
+            stats.lastError = (error as Error).message;
+            log.error({ seq: batch.seq, err: stats.lastError }, 'spool update failed after delivery');
+            delayMs = options.backoff.maxMs;
+          }
+          if (delayMs > 0) await options.sleep(delayMs, signal);
+        }
+      } finally {
+        unsubscribe();
+        running = false;
+        idle = false;
+      }
+    },
+    whenIdle() {
+      if (idle && !wakeRequested && spool.stats().batches === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        idleWaiters.push(resolve);
+      });
+    },
+    stats: () => ({ ...stats }),
+  };
+}

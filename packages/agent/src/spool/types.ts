@@ -1,0 +1,69 @@
+/**
+ * The spool's public shapes. Kept apart from spool.ts so the shipper and the exporters depend on
+ * the contract, not on SQLite.
+ */
+import type { Clock } from '../host/clock.ts';
+
+export type SpoolSignal = 'metrics' | 'logs';
+
+export interface SpooledBatch {
+  seq: number;
+  signal: SpoolSignal;
+  createdAtMs: number;
+  body: Uint8Array;
+  bytes: number;
+}
+
+export interface DeadLetter extends SpooledBatch {
+  deadAtMs: number;
+  status: number;
+  reason: string;
+}
+
+export interface OverflowReport {
+  droppedBatches: number;
+  droppedBytes: number;
+  /** Seq range of the dropped batches (undefined when only dead letters were dropped). */
+  firstSeq?: number;
+  lastSeq?: number;
+  droppedDeadLetters: number;
+}
+
+export interface SpoolStats {
+  batches: number;
+  bytes: number;
+  deadLetters: number;
+  deadLetterBytes: number;
+  /** Totals over the life of this spool file (persisted). */
+  droppedBatches: number;
+  droppedBytes: number;
+  droppedDeadLetters: number;
+  oldestAgeMs: number | null;
+}
+
+export interface OpenSpoolOptions {
+  path: string;
+  /** Cap on the bytes of stored bodies (batches plus dead letters). */
+  maxBytes: number;
+  clock: Clock;
+  onOverflow?: (report: OverflowReport) => void;
+  /** How long to wait for a lock at open before failing (default 2000 ms). */
+  busyTimeoutMs?: number;
+}
+
+export interface Spool {
+  readonly path: string;
+  /** Sent as X-Perimeter-Stream; created once per spool file. */
+  readonly streamId: string;
+  append(signal: SpoolSignal, body: Uint8Array): number;
+  peekOldest(limit: number): SpooledBatch[];
+  remove(seq: number): boolean;
+  deadLetter(seq: number, status: number, reason: string): boolean;
+  listDeadLetters(limit: number): DeadLetter[];
+  stats(): SpoolStats;
+  /** Called after each committed append; returns an unsubscribe function. */
+  subscribe(listener: (seq: number) => void): () => void;
+  /** Gives free pages back and truncates the WAL; cheap when there is nothing to do. */
+  maintain(): void;
+  close(): void;
+}

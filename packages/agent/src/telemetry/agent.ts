@@ -1,0 +1,188 @@
+import { join } from 'node:path';
+import { ExportResultCode } from '@opentelemetry/core';
+import { AttributeNames, EventNames, LifecycleActions } from '@perimeter/schema';
+import { defaultBackoffPolicy } from '../ship/backoff.ts';
+import { createShipper } from '../ship/shipper.ts';
+import { openSpool } from '../spool/spool.ts';
+import {
+  type Agent,
+  type AgentDeps,
+  type AgentSummary,
+  DEFAULT_SAMPLER_TIMEOUT_MS,
+  type TickResult,
+} from './agent-types.ts';
+import { readHostIdentity } from './host-identity.ts';
+import { createAgentEvents } from './logger.ts';
+import { countDataPoints, createAgentMeter } from './meter.ts';
+import { createOverflowReporter, describeOverflow } from './overflow.ts';
+import { createAgentResource } from './resource.ts';
+import { createSampleRunner } from './sample-round.ts';
+import { createSpoolMetricExporter, exportMetrics } from './spool-exporters.ts';
+
+/**
+ * The agent's durable path, assembled: samplers → OTel SDK → spool → shipper → collector.
+ * Sampling and shipping are independent loops joined only by the spool, so a collector outage
+ * never stalls sampling and a slow sampler never stalls delivery. Everything from the outside
+ * world (clock, sleep, random, commands, files, samplers) is injected; main.ts builds the real ones.
+ * Stop order matters: sampling stops, the stop event is committed, the shipper gets a short grace
+ * period to drain, and only then is the spool closed, so nothing is written to a closed file.
+ */
+export async function createAgent(deps: AgentDeps): Promise<Agent> {
+  const { config, clock, log } = deps;
+  const overflow = createOverflowReporter(log);
+  const spool = openSpool({
+    path: join(config.dataDir, 'spool.db'),
+    maxBytes: config.spool.maxBytes,
+    clock,
+    onOverflow: overflow.report,
+  });
+  try {
+    const identity = await readHostIdentity({
+      platform: deps.host.platform,
+      fs: deps.fs,
+      runCommand: deps.runCommand,
+    });
+    const resource = createAgentResource({
+      host: deps.host,
+      identity,
+      nodeId: deps.nodeId,
+      streamId: spool.streamId,
+      serviceVersion: deps.serviceVersion,
+    });
+    const runner = createSampleRunner({
+      samplers: deps.samplers,
+      clock,
+      sleep: deps.sleep,
+      log,
+      timeoutMs: deps.samplerTimeoutMs ?? DEFAULT_SAMPLER_TIMEOUT_MS,
+    });
+    const meter = createAgentMeter({ resource, serviceVersion: deps.serviceVersion, runRound: runner.run });
+    const events = createAgentEvents({ resource, spool, clock, log, serviceVersion: deps.serviceVersion });
+    overflow.attach((report) =>
+      events.emitEvent(
+        EventNames.agentLifecycle,
+        {
+          [AttributeNames.lifecycleAction]: LifecycleActions.spoolOverflow,
+          [AttributeNames.droppedBatches]: report.droppedBatches,
+          [AttributeNames.lifecycleDetail]: describeOverflow(report),
+        },
+        'spool over its byte cap: oldest batches dropped',
+        { severity: 'warn' },
+      ),
+    );
+    const metricExporter = createSpoolMetricExporter(spool, log);
+    const shipper = createShipper({
+      spool,
+      collectorUrl: config.collector,
+      token: config.token,
+      gzip: config.ship.gzip,
+      timeoutMs: config.ship.timeout,
+      backoff: {
+        ...defaultBackoffPolicy,
+        initialMs: config.ship.initialBackoff,
+        maxMs: config.ship.maxBackoff,
+      },
+      clock,
+      sleep: deps.sleep,
+      random: deps.random,
+      log,
+      userAgent: `perimeter-agent/${deps.serviceVersion}`,
+    });
+    const lifecycle = (action: string, detail: string) =>
+      events.emitEvent(
+        EventNames.agentLifecycle,
+        { [AttributeNames.lifecycleAction]: action, [AttributeNames.lifecycleDetail]: detail },
+        `perimeter-agent ${action}`,
+      );
+
+    let ticks = 0;
+    const tick = async (): Promise<TickResult> => {
+      const { metrics, round, errors } = await meter.collect();
+      for (const error of errors) {
+        log.warn({ err: String(error) }, 'metric collection reported an error');
+      }
+      ticks += 1;
+      const points = countDataPoints(metrics);
+      let seq: number | undefined;
+      if (points > 0 && (await exportMetrics(metricExporter, metrics)).code === ExportResultCode.SUCCESS) {
+        seq = metricExporter.lastSeq();
+      }
+      for (const event of round.events) {
+        events.emitEvent(event.event, event.attributes, event.body, {
+          timeMs: event.timeMs,
+          severity: event.severity ?? 'info',
+        });
+      }
+      spool.maintain();
+      log.debug({ seq, points, events: round.events.length }, 'tick');
+      return {
+        ...(seq === undefined ? {} : { seq }),
+        points,
+        events: round.events.length,
+        outcomes: round.outcomes,
+      };
+    };
+
+    const loopStop = new AbortController();
+    const shipStop = new AbortController();
+    let tickLoop: Promise<void> | undefined;
+    let shipLoop: Promise<void> | undefined;
+    let stopped: Promise<AgentSummary> | undefined;
+    const summary = (): AgentSummary => ({
+      spool: spool.stats(),
+      shipper: shipper.stats(),
+      ticks,
+      samplerFailures: runner.failures(),
+    });
+
+    const runTicks = async () => {
+      while (!loopStop.signal.aborted) {
+        const started = clock.nowMs();
+        try {
+          await tick();
+        } catch (error) {
+          log.error({ err: (error as Error).message }, 'tick failed');
+        }
+        await deps.sleep(Math.max(0, config.interval - (clock.nowMs() - started)), loopStop.signal);
+      }
+    };
+
+    const shutdown = async (): Promise<AgentSummary> => {
+      loopStop.abort();
+      await tickLoop;
+      if (tickLoop) {
+        lifecycle(LifecycleActions.stop, `after ${ticks} ticks`);
+        const grace = new AbortController();
+        await Promise.race([shipper.whenIdle(), deps.sleep(deps.drainGraceMs ?? 2000, grace.signal)]);
+        grace.abort();
+      }
+      shipStop.abort();
+      await shipLoop;
+      const result = summary();
+      await meter.shutdown();
+      await events.shutdown();
+      spool.close();
+      return result;
+    };
+
+    return {
+      streamId: spool.streamId,
+      spool,
+      shipper,
+      tick,
+      start() {
+        if (tickLoop) throw new Error('agent already started');
+        lifecycle(LifecycleActions.start, `perimeter-agent ${deps.serviceVersion} node ${deps.nodeId}`);
+        shipLoop = shipper.run(shipStop.signal);
+        tickLoop = runTicks();
+      },
+      stop() {
+        stopped ??= shutdown();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    spool.close();
+    throw error;
+  }
+}

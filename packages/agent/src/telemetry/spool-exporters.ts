@@ -1,0 +1,80 @@
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { ProtobufLogsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { Logger } from '../samplers/types.ts';
+import type { Spool, SpoolSignal } from '../spool/types.ts';
+
+/**
+ * OTel exporters whose "export" is a committed spool row. Each batch is serialized to the exact
+ * OTLP protobuf request the shipper will POST (ExportMetricsServiceRequest /
+ * ExportLogsServiceRequest) and appended BEFORE the result callback reports success: the SDK is
+ * told "exported" only once the bytes are durable, so an acknowledged batch survives a crash.
+ */
+export interface SpoolMetricExporter extends PushMetricExporter {
+  /** Seq of the last batch appended by this exporter, for logs and tests. */
+  lastSeq(): number | undefined;
+}
+
+export function createSpoolMetricExporter(spool: Spool, log: Logger): SpoolMetricExporter {
+  let lastSeq: number | undefined;
+  return {
+    export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void) {
+      const result = appendSerialized(spool, log, 'metrics', () =>
+        ProtobufMetricsSerializer.serializeRequest(metrics),
+      );
+      if (result.seq !== undefined) lastSeq = result.seq;
+      resultCallback(result.export);
+    },
+    lastSeq: () => lastSeq,
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  };
+}
+
+export function createSpoolLogExporter(spool: Spool, log: Logger): LogRecordExporter {
+  let stopped = false;
+  return {
+    export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void) {
+      if (stopped) {
+        resultCallback({ code: ExportResultCode.FAILED, error: new Error('log exporter is shut down') });
+        return;
+      }
+      resultCallback(
+        appendSerialized(spool, log, 'logs', () => ProtobufLogsSerializer.serializeRequest(logs)).export,
+      );
+    },
+    forceFlush: async () => {},
+    shutdown: async () => {
+      stopped = true;
+    },
+  };
+}
+
+/** Promise form of PushMetricExporter.export, for the agent's tick. */
+export function exportMetrics(exporter: PushMetricExporter, metrics: ResourceMetrics): Promise<ExportResult> {
+  return new Promise((resolve) => exporter.export(metrics, resolve));
+}
+
+function appendSerialized(
+  spool: Spool,
+  log: Logger,
+  signal: SpoolSignal,
+  serialize: () => Uint8Array | undefined,
+): { export: ExportResult; seq?: number } {
+  try {
+    const body = serialize();
+    if (!body) {
+      throw new Error(`OTLP ${signal} serializer returned nothing`);
+    }
+    const seq = spool.append(signal, body);
+    return { export: { code: ExportResultCode.SUCCESS }, seq };
+  } catch (error) {
+    const err = error instanceof Error ? error : new Error(String(error));
+    log.error(
+      { signal, err: err.message, path: spool.path },
+      'could not write the batch to the spool; it is lost',
+    );
+    return { export: { code: ExportResultCode.FAILED, error: err } };
+  }
+}
