@@ -20,6 +20,8 @@ export function startAgentProcess(options: {
   nodeId: string;
   interval: string;
   config?: string;
+  /** Root for /sys and /proc reads (node_exporter's --path.sysfs): an unpacked fixture tree. */
+  fsRoot?: string;
 }): AgentProcess {
   const dataDir = mkdtempSync(join(tmpdir(), 'perimeter-e2e-agent-'));
   const configPath = join(dataDir, 'agent.yaml');
@@ -38,6 +40,7 @@ export function startAgentProcess(options: {
       dataDir,
       '--interval',
       options.interval,
+      ...(options.fsRoot ? ['--fs-root', options.fsRoot] : []),
     ],
     { env: { PERIMETER_TOKEN: options.token } },
   );
@@ -62,13 +65,15 @@ export function startAgentProcess(options: {
 
 export async function waitUntil(
   check: () => boolean | Promise<boolean>,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 20_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting until ${typeof what === 'string' ? what : what()}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
