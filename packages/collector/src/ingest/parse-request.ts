@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { HttpError } from '../http/errors.ts';
 import { decodeLogsRequest, decodeMetricsRequest } from './decode-otlp.ts';
 import { OtlpTypes } from './otlp-proto.ts';
@@ -22,7 +23,6 @@ export function parseContentType(header: string | undefined): OtlpEncoding {
   );
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function parseOtlpRequest(
   signal: Signal,
@@ -57,16 +57,11 @@ function decodeProtobuf(signal: Signal, body: Uint8Array): unknown {
 }
 
 function decodeJson(body: Uint8Array): unknown {
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch (error) {
-    throw new HttpError(400, 'JSON body is not valid UTF-8', {
-      code: 'bad_json',
-      field: 'body',
-      cause: error,
-    });
+  // isUtf8 validates in native code; the plain decode after it then has nothing left to replace.
+  if (!isUtf8(body)) {
+    throw new HttpError(400, 'JSON body is not valid UTF-8', { code: 'bad_json', field: 'body' });
   }
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (error) {
