@@ -32,6 +32,7 @@ const { values } = parseArgs({
     senders: { type: 'string', default: '4' },
     points: { type: 'string', default: '1000' },
     encodings: { type: 'string', default: 'json,protobuf,protobuf+gzip' },
+    'node-flags': { type: 'string', default: '' },
   },
 });
 const RUNS = Number(values.runs);

@@ -16,4 +16,6 @@ const report = JSON.parse(readFileSync(path, 'utf8')) as {
   numPendingTests: number;
   numTodoTests: number;
 };
-console.log(`Tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`);
+console.log(
+  `Tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`,
+);

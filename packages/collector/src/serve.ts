@@ -23,7 +23,7 @@ export async function startCollector(
   log: Logger,
   nowMs: () => number = Date.now,
 ): Promise<RunningCollector> {
-  const store = openStore({ dataDir: config.dataDir });
+  const store = openStore({ dataDir: config.dataDir, backgroundCheckpoints: true });
   let lock: InstanceLock;
   try {
     lock = acquireInstanceLock(config.dataDir);
@@ -77,7 +77,7 @@ export async function startCollector(
       );
       await closed;
       clearTimeout(force);
-      store.close();
+      await store.close();
       lock.release();
       log.info('collector stopped');
     },

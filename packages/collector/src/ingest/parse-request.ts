@@ -23,7 +23,6 @@ export function parseContentType(header: string | undefined): OtlpEncoding {
   );
 }
 
-
 export function parseOtlpRequest(
   signal: Signal,
   encoding: OtlpEncoding,

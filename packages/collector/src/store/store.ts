@@ -1,5 +1,6 @@
 import { computeChainHash, digestPayload, GENESIS_HASH } from '@perimeter/schema';
 import type { DecodedResource, Signal } from '../ingest/types.ts';
+import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import { type OpenStoreOptions, openStoreDatabase, type SqliteDatabase } from './db.ts';
 import { type LatestValues, loadLatestValues } from './latest-values.ts';
 import { createSeriesIndex, type SeriesIndex } from './series-index.ts';
@@ -56,11 +57,19 @@ export interface Store {
   sizeBytes(): number;
   /** Persists in-memory latest values; call periodically and before close. */
   checkpoint(): void;
-  close(): void;
+  close(): Promise<void>;
 }
 
-export function openStore(options: OpenStoreOptions): Store {
+export interface StoreOptions extends OpenStoreOptions {
+  /** Run WAL checkpoints on a worker thread (the collector does; short-lived tools need not). */
+  backgroundCheckpoints?: boolean;
+}
+
+export function openStore(options: StoreOptions): Store {
   const db = openStoreDatabase(options);
+  const checkpointer: Checkpointer | undefined = options.backgroundCheckpoints
+    ? startCheckpointer(db)
+    : undefined;
   const series = createSeriesIndex(db);
   const latest = loadLatestValues(db);
   const nodes = new Map<string, NodeState>();
@@ -263,6 +272,7 @@ export function openStore(options: OpenStoreOptions): Store {
         throw error;
       }
       series.commit();
+      checkpointer?.afterCommit();
       for (const [seriesId, tsMs, value] of pendingSamples) {
         latest.observe(seriesId, tsMs, value);
       }
@@ -284,7 +294,13 @@ export function openStore(options: OpenStoreOptions): Store {
     checkpoint: () => latest.checkpoint(),
     close() {
       latest.checkpoint();
-      db.close();
+      if (!checkpointer) {
+        db.close();
+        return Promise.resolve();
+      }
+      return checkpointer.stop().then(() => {
+        db.close();
+      });
     },
   };
 }
