@@ -117,6 +117,7 @@ async function oneRun(encoding: Encoding) {
     ...(encoding === 'protobuf+gzip' ? { 'content-encoding': 'gzip' } : {}),
   };
   const cpuBefore = cpuSeconds(pid);
+  const generatorBefore = process.cpuUsage();
   const began = performance.now();
   const deadline = began + SECONDS * 1000;
   let acked = 0;
@@ -148,6 +149,8 @@ async function oneRun(encoding: Encoding) {
   );
   const elapsed = (performance.now() - began) / 1000;
   const cpu = cpuSeconds(pid) - cpuBefore;
+  const generator = process.cpuUsage(generatorBefore);
+  const generatorCores = (generator.user + generator.system) / 1e6 / elapsed;
   const rss = rssBytes(pid);
   const bodyBytes = bodies[0]?.[0]?.byteLength ?? 0;
   await stopProcess(collector);
@@ -156,6 +159,7 @@ async function oneRun(encoding: Encoding) {
     pointsPerSecond: acked / elapsed,
     cpuSecondsPerMillion: (cpu / acked) * 1e6,
     cores: cpu / elapsed,
+    generatorCores,
     rssMiB: rss / 2 ** 20,
     failed,
     bodyBytes,
@@ -185,6 +189,10 @@ for (const encoding of values.encodings.split(',') as Encoding[]) {
       )}`,
       `collector cores ${fmt(
         runs.map((r) => r.cores),
+        2,
+      )}`,
+      `load generator cores ${fmt(
+        runs.map((r) => r.generatorCores),
         2,
       )}`,
       `RSS MiB ${fmt(runs.map((r) => r.rssMiB))}`,

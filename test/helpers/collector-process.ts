@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readSamples } from '@perimeter/collector';
 import Database from 'better-sqlite3';
 import { COLLECTOR_CLI, freePort, startNode, stopProcess, waitForHttp } from './processes.ts';
 
@@ -23,6 +24,8 @@ export interface CollectorProcess {
   kill9(): Promise<void>;
   stop(): Promise<number | null>;
   query<T>(sql: string, ...params: unknown[]): T[];
+  /** Every stored sample with its series' metric and node, decoded from the sample blocks. */
+  samples(): Array<{ seriesId: number; metric: string; nodeId: string; tsMs: number; value: number }>;
 }
 
 export async function startCollectorProcess(
@@ -73,6 +76,29 @@ export async function startCollectorProcess(
       const db = new Database(join(dataDir, 'collector.db'), { readonly: true, fileMustExist: true });
       try {
         return db.prepare(sql).all(...params) as T[];
+      } finally {
+        db.close();
+      }
+    },
+    samples() {
+      const db = new Database(join(dataDir, 'collector.db'), { readonly: true, fileMustExist: true });
+      try {
+        const series = new Map(
+          (
+            db.prepare('SELECT id, metric, node_id FROM series').all() as Array<{
+              id: number;
+              metric: string;
+              node_id: string;
+            }>
+          ).map((row) => [row.id, row]),
+        );
+        return [...readSamples(db)].map(([seriesId, tsMs, value]) => ({
+          seriesId,
+          metric: series.get(seriesId)?.metric ?? '?',
+          nodeId: series.get(seriesId)?.node_id ?? '?',
+          tsMs,
+          value,
+        }));
       } finally {
         db.close();
       }

@@ -6,6 +6,8 @@ export { createSelfMetrics } from './metrics/self-metrics.ts';
 export type { RunningCollector } from './serve.ts';
 export { startCollector } from './serve.ts';
 export { StoreOpenError, storePath } from './store/db.ts';
+export type { SampleTriple } from './store/sample-block.ts';
+export { decodeSampleBlock, readSamples } from './store/sample-block.ts';
 export type { Store } from './store/store.ts';
 export { openStore } from './store/store.ts';
 export type { TokenRole, VerifiedToken } from './tokens/token-store.ts';

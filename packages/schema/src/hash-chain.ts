@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 
 /**
  * Stored batches are hash-chained per node: each link commits to the previous link, the batch's
- * identity and a digest of its exact payload bytes. Editing, removing or reordering any stored
- * batch changes every later link, which replay recomputes to prove the record is untouched.
+ * identity, a digest of its exact payload bytes and a digest of the rows derived from it (the
+ * sample block or the event rows). Editing, removing or reordering any stored batch or any of its
+ * samples or events changes every later link, which replay recomputes to prove the record is
+ * untouched.
  */
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -16,10 +18,20 @@ export interface ChainLinkInput {
   signal: string;
   receivedAtMs: number;
   payloadDigest: string;
+  rowsDigest: string;
 }
 
 export function digestPayload(payload: Uint8Array): string {
   return createHash('sha256').update(payload).digest('hex');
+}
+
+/** The canonical text of stored events for the chain: one JSON array per event, in stored order. */
+export function digestEventRows(rows: ReadonlyArray<readonly unknown[]>): string {
+  const hash = createHash('sha256');
+  for (const row of rows) {
+    hash.update(JSON.stringify(row)).update('\n');
+  }
+  return hash.digest('hex');
 }
 
 export function computeChainHash(link: ChainLinkInput): string {
@@ -35,6 +47,7 @@ export function computeChainHash(link: ChainLinkInput): string {
         link.signal,
         String(link.receivedAtMs),
         link.payloadDigest,
+        link.rowsDigest,
       ].join('\u001f'),
     )
     .digest('hex');

@@ -7,7 +7,7 @@ export { envNameFor, loadConfig, validateConfig } from './config/load.ts';
 export { parseByteSize, parseDurationMs } from './duration.ts';
 export { ConfigError, ExitCodes, UsageError } from './errors.ts';
 export type { ChainLinkInput } from './hash-chain.ts';
-export { computeChainHash, digestPayload, GENESIS_HASH } from './hash-chain.ts';
+export { computeChainHash, digestEventRows, digestPayload, GENESIS_HASH } from './hash-chain.ts';
 export type { EventName, MetricName } from './names.ts';
 export {
   AttributeNames,

@@ -1,7 +1,7 @@
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { computeChainHash, GENESIS_HASH } from '@perimeter/schema';
+import { computeChainHash, digestPayload, GENESIS_HASH } from '@perimeter/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
 import { OtlpTypes } from './otlp-proto.ts';
@@ -48,8 +48,7 @@ describe('ingest', () => {
     );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({});
-    const rows = collector.store.db.prepare('SELECT ts_ms, value FROM samples').all();
-    expect(rows).toEqual([{ ts_ms: collector.clock.nowMs, value: 48.25 }]);
+    expect(collector.samples()).toEqual([{ seriesId: 1, tsMs: collector.clock.nowMs, value: 48.25 }]);
     const exposition = await (await collector.app.request('/metrics')).text();
     expect(exposition).toContain('hw_temperature_celsius{node="node-a",hw_name="GPU"} 48.25');
   });
@@ -77,7 +76,7 @@ describe('ingest', () => {
     expect((await collector.post('metrics', body, { stream, seq: 1 })).status).toBe(200);
     expect((await collector.post('metrics', body, { stream, seq: 1 })).status).toBe(200);
     expect(collector.batchCount()).toBe(1);
-    expect(collector.store.db.prepare('SELECT count(*) FROM samples').pluck().get()).toBe(1);
+    expect(collector.samples()).toHaveLength(1);
     const exposition = await (await collector.app.request('/metrics')).text();
     expect(exposition).toContain('perimeter_ingest_batches_total{signal="metrics",result="duplicate"} 1');
   });
@@ -106,37 +105,62 @@ describe('ingest', () => {
     await collector.post('metrics', jsonGauge({ points: [{ value: 9, timeMs: collector.clock.nowMs }] }), {
       token: collector.tokenFor('node-b'),
     });
-    const rows = collector.store.db
-      .prepare(
-        'SELECT node_id, stream_id, seq, signal, received_at_ms, payload_sha256, prev_hash, hash FROM batches ORDER BY id',
-      )
-      .all() as Array<{
-      node_id: string;
-      stream_id: string;
-      seq: number | null;
-      signal: string;
-      received_at_ms: number;
-      payload_sha256: string;
-      prev_hash: string;
-      hash: string;
-    }>;
-    const heads = new Map<string, string>();
-    for (const row of rows) {
-      const previousHash = heads.get(row.node_id) ?? GENESIS_HASH;
-      expect(row.prev_hash).toBe(previousHash);
-      const expected = computeChainHash({
-        previousHash,
-        nodeId: row.node_id,
-        streamId: row.stream_id,
-        seq: row.seq,
-        signal: row.signal,
-        receivedAtMs: row.received_at_ms,
-        payloadDigest: row.payload_sha256,
-      });
-      expect(row.hash).toBe(expected);
-      heads.set(row.node_id, row.hash);
-    }
-    expect(heads.size).toBe(2);
+    // Recompute every link from the stored bytes alone, as replay does.
+    const verify = () => {
+      const rows = collector.store.db
+        .prepare(
+          `SELECT b.node_id, b.stream_id, b.seq, b.signal, b.received_at_ms, b.payload, b.prev_hash, b.hash, s.samples
+           FROM batches b LEFT JOIN sample_blocks s ON s.batch_id = b.id ORDER BY b.id`,
+        )
+        .all() as Array<{
+        node_id: string;
+        stream_id: string;
+        seq: number | null;
+        signal: string;
+        received_at_ms: number;
+        payload: Buffer;
+        prev_hash: string;
+        hash: string;
+        samples: Buffer;
+      }>;
+      const heads = new Map<string, string>();
+      for (const row of rows) {
+        const previousHash = heads.get(row.node_id) ?? GENESIS_HASH;
+        if (row.prev_hash !== previousHash) {
+          return `prev_hash of a ${row.node_id} batch does not match`;
+        }
+        const recomputed = computeChainHash({
+          previousHash,
+          nodeId: row.node_id,
+          streamId: row.stream_id,
+          seq: row.seq,
+          signal: row.signal,
+          receivedAtMs: row.received_at_ms,
+          payloadDigest: digestPayload(row.payload),
+          rowsDigest: digestPayload(row.samples),
+        });
+        if (recomputed !== row.hash) {
+          return `batch seq ${row.seq} of ${row.node_id} does not match its link`;
+        }
+        heads.set(row.node_id, row.hash);
+      }
+      return `${heads.size} chains hold`;
+    };
+    expect(verify()).toBe('2 chains hold');
+
+    // An edited sample (as with the sqlite3 CLI) no longer matches its batch's link.
+    const block = collector.store.db
+      .prepare('SELECT batch_id, samples FROM sample_blocks ORDER BY batch_id LIMIT 1 OFFSET 1')
+      .get() as {
+      batch_id: number;
+      samples: Buffer;
+    };
+    const edited = Buffer.from(block.samples);
+    edited.writeDoubleLE(99, 16);
+    collector.store.db
+      .prepare('UPDATE sample_blocks SET samples = ? WHERE batch_id = ?')
+      .run(edited, block.batch_id);
+    expect(verify()).toBe('batch seq 2 of node-a does not match its link');
   });
 
   it('keeps the valid points of a request and reports the refused ones as partial success', async () => {
@@ -154,7 +178,7 @@ describe('ingest', () => {
     };
     expect(answer.partialSuccess.rejectedDataPoints).toBe('2');
     expect(answer.partialSuccess.errorMessage).toMatch(/no finite value/);
-    expect(collector.store.db.prepare('SELECT value FROM samples').pluck().all()).toEqual([40]);
+    expect(collector.samples().map((sample) => sample.value)).toEqual([40]);
   });
 
   it('stores log records as events with their event name and attributes, unicode intact', async () => {

@@ -1,9 +1,10 @@
 import type { SqliteDatabase } from './db.ts';
+import { readSamples } from './sample-block.ts';
 
 /**
  * The newest sample of every series, for /metrics. Kept in memory and checkpointed to the series
- * table with the samples rowid it covers; after a crash the start-up scan replays only the samples
- * written since that checkpoint, so /metrics is exact without a per-point UPDATE on the hot path.
+ * table with the last sample block it covers; after a crash the start-up scan replays only the
+ * blocks written since that checkpoint, so /metrics is exact without a per-point UPDATE on the hot path.
  */
 export interface LatestSample {
   tsMs: number;
@@ -17,7 +18,7 @@ export interface LatestValues {
   checkpoint(): void;
 }
 
-const CHECKPOINT_KEY = 'latest_checkpoint_sample_rowid';
+const CHECKPOINT_KEY = 'latest_checkpoint_block_batch_id';
 
 export function loadLatestValues(db: SqliteDatabase): LatestValues {
   const latest = new Map<number, LatestSample>();
@@ -31,7 +32,7 @@ export function loadLatestValues(db: SqliteDatabase): LatestValues {
   const checkpointRow = db.prepare('SELECT value FROM meta WHERE key = ?').get(CHECKPOINT_KEY) as
     | { value: string }
     | undefined;
-  const sinceRowid = checkpointRow ? Number(checkpointRow.value) : 0;
+  const sinceBatchId = checkpointRow ? Number(checkpointRow.value) : 0;
 
   const observe = (seriesId: number, tsMs: number, value: number) => {
     const current = latest.get(seriesId);
@@ -42,17 +43,15 @@ export function loadLatestValues(db: SqliteDatabase): LatestValues {
     }
   };
 
-  for (const row of db
-    .prepare('SELECT series_id, ts_ms, value FROM samples WHERE rowid > ? ORDER BY rowid')
-    .iterate(sinceRowid) as IterableIterator<{ series_id: number; ts_ms: number; value: number | null }>) {
-    observe(row.series_id, row.ts_ms, row.value ?? Number.NaN);
+  for (const [seriesId, tsMs, value] of readSamples(db, { afterBatchId: sinceBatchId })) {
+    observe(seriesId, tsMs, value);
   }
 
   const update = db.prepare('UPDATE series SET last_ts_ms = ?, last_value = ? WHERE id = ?');
   const saveMark = db.prepare(
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
   );
-  const maxRowid = db.prepare('SELECT coalesce(max(rowid), 0) AS max FROM samples').pluck();
+  const maxRowid = db.prepare('SELECT coalesce(max(batch_id), 0) AS max FROM sample_blocks').pluck();
   const checkpoint = db.transaction(() => {
     for (const id of dirty) {
       const sample = latest.get(id);

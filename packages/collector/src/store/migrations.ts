@@ -38,6 +38,8 @@ const MIGRATIONS: readonly string[] = [
     content_encoding TEXT NOT NULL,
     payload BLOB NOT NULL,
     payload_sha256 TEXT NOT NULL,
+    -- Digest of what was derived from the payload and stored beside it: the sample block, or the events.
+    rows_sha256 TEXT NOT NULL,
     point_count INTEGER NOT NULL,
     event_count INTEGER NOT NULL,
     prev_hash TEXT NOT NULL,
@@ -69,11 +71,14 @@ const MIGRATIONS: readonly string[] = [
     UNIQUE (node_id, metric, attributes_json)
   ) STRICT;
 
-  CREATE TABLE samples (
-    batch_id INTEGER NOT NULL,
-    series_id INTEGER NOT NULL,
-    ts_ms INTEGER NOT NULL,
-    value REAL
+  -- One block per metrics batch: (series id, time, value) triples, see sample-block.ts.
+  CREATE TABLE sample_blocks (
+    batch_id INTEGER PRIMARY KEY,
+    node_id TEXT NOT NULL,
+    sample_count INTEGER NOT NULL,
+    min_ts_ms INTEGER NOT NULL,
+    max_ts_ms INTEGER NOT NULL,
+    samples BLOB NOT NULL
   ) STRICT;
 
   CREATE TABLE events (

@@ -7,6 +7,7 @@ import type { Hono } from 'hono';
 import { pino } from 'pino';
 import { createApp } from '../http/app.ts';
 import { createSelfMetrics, type SelfMetrics } from '../metrics/self-metrics.ts';
+import { readSamples } from '../store/sample-block.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { createToken, createTokenVerifier, type TokenRole } from '../tokens/token-store.ts';
 
@@ -20,6 +21,8 @@ export interface TestCollector {
   tokenFor(nodeId: string, role?: TokenRole): string;
   post(signal: 'metrics' | 'logs', body: string | Uint8Array, init?: PostOptions): Promise<Response>;
   batchCount(): number;
+  /** Every stored sample as { seriesId, tsMs, value }, decoded from the sample blocks. */
+  samples(): Array<{ seriesId: number; tsMs: number; value: number }>;
   close(): void;
 }
 
@@ -92,8 +95,9 @@ export function createTestCollector(options: { dataDir?: string } = {}): TestCol
       return Promise.resolve(app.request(`/v1/${signal}`, { method: 'POST', headers, body: payload }));
     },
     batchCount: () => store.db.prepare('SELECT count(*) FROM batches').pluck().get() as number,
+    samples: () => [...readSamples(store.db)].map(([seriesId, tsMs, value]) => ({ seriesId, tsMs, value })),
     close() {
-      store.close();
+      void store.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

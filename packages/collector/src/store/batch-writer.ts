@@ -1,0 +1,191 @@
+import { computeChainHash, digestEventRows, digestPayload, GENESIS_HASH } from '@perimeter/schema';
+import type { SqliteDatabase } from './db.ts';
+import { encodeSampleBlock, type SampleTriple } from './sample-block.ts';
+import type { SeriesIndex } from './series-index.ts';
+import type { BatchToStore, NodeState, WriteOutcome } from './store.ts';
+
+/**
+ * The one write transaction of ingest: dedup and gap check on (stream, seq), then the batch row
+ * with its chain link, its sample block or events, and the node's new chain head. Runs inside
+ * `db.transaction`, so it is all or nothing; in-memory state (`nodes`, samples for `latest`) is
+ * handed back and applied by the caller only after the commit.
+ */
+export interface WriteResult {
+  outcome: WriteOutcome;
+  node?: NodeState;
+  samples: SampleTriple[];
+}
+
+export function createBatchWriter(
+  db: SqliteDatabase,
+  series: SeriesIndex,
+  nodes: ReadonlyMap<string, NodeState>,
+) {
+  const statements = {
+    findStream: db.prepare('SELECT node_id, last_seq FROM streams WHERE stream_id = ?'),
+    findSeq: db.prepare('SELECT id FROM batches WHERE stream_id = ? AND seq = ?').pluck(),
+    upsertStream: db.prepare(
+      `INSERT INTO streams (stream_id, node_id, last_seq, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(stream_id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq), last_seen_ms = excluded.last_seen_ms`,
+    ),
+    insertBatch: db.prepare(
+      `INSERT INTO batches (node_id, stream_id, seq, signal, received_at_ms, content_type, content_encoding, payload,
+         payload_sha256, rows_sha256, point_count, event_count, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertGap: db.prepare(
+      'INSERT INTO gaps (node_id, stream_id, from_seq, to_seq, detected_at_ms, detected_in_batch_id) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    insertBlock: db.prepare(
+      'INSERT INTO sample_blocks (batch_id, node_id, sample_count, min_ts_ms, max_ts_ms, samples) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    insertEvent: db.prepare(
+      `INSERT INTO events (batch_id, node_id, ts_ms, observed_ms, event_name, severity, body, attributes_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    upsertNode: db.prepare(
+      `INSERT INTO nodes (node_id, first_seen_ms, last_seen_ms, last_batch_id, chain_head, resource_json) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(node_id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, last_batch_id = excluded.last_batch_id,
+         chain_head = excluded.chain_head, resource_json = excluded.resource_json`,
+    ),
+  };
+
+  /** Dedup and gap detection on (stream, seq); `null` when the batch is new. */
+  const checkSequence = (
+    batch: BatchToStore,
+  ): { outcome?: WriteOutcome; gap: { fromSeq: number; toSeq: number } | null } => {
+    if (batch.streamId === '' || batch.seq === null) {
+      return { gap: null };
+    }
+    const stream = statements.findStream.get(batch.streamId) as
+      | { node_id: string; last_seq: number }
+      | undefined;
+    if (stream && stream.node_id !== batch.nodeId) {
+      return { outcome: { outcome: 'foreign-stream', ownerNodeId: stream.node_id }, gap: null };
+    }
+    const lastSeq = stream?.last_seq ?? 0;
+    let gap: { fromSeq: number; toSeq: number } | null = null;
+    if (batch.seq <= lastSeq) {
+      const existing = statements.findSeq.get(batch.streamId, batch.seq) as number | undefined;
+      if (existing !== undefined) {
+        return { outcome: { outcome: 'duplicate', batchId: existing }, gap: null };
+      }
+      // Below the high-water mark but never stored: a late arrival filling an earlier gap.
+    } else if (batch.seq > lastSeq + 1) {
+      gap = { fromSeq: lastSeq + 1, toSeq: batch.seq - 1 };
+    }
+    statements.upsertStream.run(
+      batch.streamId,
+      batch.nodeId,
+      batch.seq,
+      batch.receivedAtMs,
+      batch.receivedAtMs,
+    );
+    return { gap };
+  };
+
+  return function writeInTransaction(batch: BatchToStore): WriteResult {
+    const sequence = checkSequence(batch);
+    if (sequence.outcome) {
+      return { outcome: sequence.outcome, samples: [] };
+    }
+
+    const previous = nodes.get(batch.nodeId);
+    let resourceJson = previous?.resourceJson ?? null;
+    const samples: SampleTriple[] = [];
+    const eventRows: Array<[number, number | null, string | null, number | null, string | null, string]> = [];
+    for (const resource of batch.resources) {
+      if (Object.keys(resource.attributes).length > 0) {
+        resourceJson = JSON.stringify(resource.attributes);
+      }
+      for (const point of resource.points) {
+        samples.push([series.idFor(batch.nodeId, point, batch.receivedAtMs), point.timeMs, point.value]);
+      }
+      for (const event of resource.events) {
+        eventRows.push([
+          event.timeMs,
+          event.observedMs,
+          event.eventName,
+          event.severity,
+          event.body,
+          JSON.stringify(event.attributes),
+        ]);
+      }
+    }
+    const block = samples.length > 0 ? encodeSampleBlock(samples) : null;
+    const rowsDigest = block ? digestPayload(block.data) : digestEventRows(eventRows);
+    const payloadDigest = digestPayload(batch.payload);
+    const previousHash = previous?.chainHead ?? GENESIS_HASH;
+    const hash = computeChainHash({
+      previousHash,
+      nodeId: batch.nodeId,
+      streamId: batch.streamId,
+      seq: batch.seq,
+      signal: batch.signal,
+      receivedAtMs: batch.receivedAtMs,
+      payloadDigest,
+      rowsDigest,
+    });
+
+    const batchId = Number(
+      statements.insertBatch.run(
+        batch.nodeId,
+        batch.streamId,
+        batch.seq,
+        batch.signal,
+        batch.receivedAtMs,
+        batch.contentType,
+        batch.contentEncoding,
+        batch.payload,
+        payloadDigest,
+        rowsDigest,
+        samples.length,
+        eventRows.length,
+        previousHash,
+        hash,
+      ).lastInsertRowid,
+    );
+    if (sequence.gap) {
+      statements.insertGap.run(
+        batch.nodeId,
+        batch.streamId,
+        sequence.gap.fromSeq,
+        sequence.gap.toSeq,
+        batch.receivedAtMs,
+        batchId,
+      );
+    }
+    if (block) {
+      statements.insertBlock.run(
+        batchId,
+        batch.nodeId,
+        block.count,
+        block.minTsMs,
+        block.maxTsMs,
+        block.data,
+      );
+    }
+    for (const row of eventRows) {
+      statements.insertEvent.run(batchId, batch.nodeId, ...row);
+    }
+    const firstSeenMs = previous?.firstSeenMs ?? batch.receivedAtMs;
+    statements.upsertNode.run(batch.nodeId, firstSeenMs, batch.receivedAtMs, batchId, hash, resourceJson);
+    return {
+      outcome: {
+        outcome: 'stored',
+        batchId,
+        points: samples.length,
+        events: eventRows.length,
+        gap: sequence.gap,
+      },
+      node: {
+        nodeId: batch.nodeId,
+        firstSeenMs,
+        lastSeenMs: batch.receivedAtMs,
+        chainHead: hash,
+        resourceJson,
+      },
+      samples,
+    };
+  };
+}
