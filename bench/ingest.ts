@@ -7,23 +7,12 @@
  *
  *   node bench/ingest.ts [--runs 5] [--seconds 5] [--senders 4] [--points 1000]
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { OtlpTypes } from '@perimeter/collector';
-import {
-  COLLECTOR_CLI,
-  cpuSeconds,
-  freePort,
-  median,
-  rssBytes,
-  startNode,
-  stopProcess,
-  waitForHttp,
-} from '../test/helpers/processes.ts';
+import { startCollectorProcess } from '../test/helpers/collector-process.ts';
+import { cpuSeconds, median, rssBytes } from '../test/helpers/processes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -86,27 +75,13 @@ function encode(encoding: Encoding, nodeId: string, timeMs: number): Uint8Array 
 }
 
 async function oneRun(encoding: Encoding) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'perimeter-bench-'));
-  const port = await freePort();
-  const tokens = Array.from({ length: SENDERS }, (_, i) =>
-    execFileSync(
-      process.execPath,
-      [COLLECTOR_CLI, 'tokens', 'create', '--node', `bench-${i}`, '--data-dir', dataDir],
-      { encoding: 'utf8' },
-    ).trim(),
-  );
-  const collector = startNode(COLLECTOR_CLI, [
-    'serve',
-    '--data-dir',
-    dataDir,
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--log-level',
-    'warn',
-  ]);
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/readyz`);
-  const pid = collector.pid as number;
+  const collector = await startCollectorProcess({
+    logLevel: 'warn',
+    nodeFlags: values['node-flags'].split(' ').filter(Boolean),
+  });
+  const tokens = Array.from({ length: SENDERS }, (_, i) => collector.createToken(`bench-${i}`));
+  const { url } = collector;
+  const pid = collector.child.pid as number;
   // Bodies are prebuilt (one per 100 ms of simulated time) so the figure is the collector's, not the encoder's.
   const start = Date.parse('2026-11-23T00:00:00Z');
   const bodies = tokens.map((_, s) =>
@@ -153,8 +128,8 @@ async function oneRun(encoding: Encoding) {
   const generatorCores = (generator.user + generator.system) / 1e6 / elapsed;
   const rss = rssBytes(pid);
   const bodyBytes = bodies[0]?.[0]?.byteLength ?? 0;
-  await stopProcess(collector);
-  rmSync(dataDir, { recursive: true, force: true });
+  await collector.stop();
+  rmSync(collector.dataDir, { recursive: true, force: true });
   return {
     pointsPerSecond: acked / elapsed,
     cpuSecondsPerMillion: (cpu / acked) * 1e6,

@@ -29,22 +29,26 @@ export interface CollectorProcess {
 }
 
 export async function startCollectorProcess(
-  options: { dataDir?: string; port?: number } = {},
+  options: { dataDir?: string; port?: number; logLevel?: string; nodeFlags?: string[] } = {},
 ): Promise<CollectorProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'perimeter-e2e-collector-'));
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   let log = '';
   const launch = async () => {
-    const child = startNode(COLLECTOR_CLI, [
-      'serve',
-      '--data-dir',
-      dataDir,
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--log-level',
-      'info',
-    ]);
+    const child = startNode(
+      COLLECTOR_CLI,
+      [
+        'serve',
+        '--data-dir',
+        dataDir,
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--log-level',
+        options.logLevel ?? 'info',
+      ],
+      { nodeFlags: options.nodeFlags ?? [] },
+    );
     child.stdout?.on('data', (chunk) => (log += chunk));
     child.stderr?.on('data', (chunk) => (log += chunk));
     await waitForHttp(`${url}/readyz`);

@@ -23,9 +23,9 @@ export function freePort(): Promise<number> {
 export function startNode(
   script: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; quiet?: boolean } = {},
+  options: { env?: NodeJS.ProcessEnv; quiet?: boolean; nodeFlags?: string[] } = {},
 ): ChildProcess {
-  return spawn(process.execPath, [script, ...args], {
+  return spawn(process.execPath, [...(options.nodeFlags ?? []), script, ...args], {
     env: { ...process.env, ...options.env },
     stdio: options.quiet === false ? 'inherit' : ['ignore', 'pipe', 'pipe'],
   });
