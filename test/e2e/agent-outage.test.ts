@@ -50,6 +50,15 @@ describe('agent → collector across a collector crash', () => {
       () => collector.samples().some((sample) => sample.tsMs > outageEndedMs + 500),
       'the backlog drained and fresh samples arrive',
     );
+    // The agent reports on itself with its readings: samplers working, nothing dropped, retries counted.
+    const selfMetrics = await scrape(collector.url);
+    expect(selfMetrics).toMatch(
+      /^perimeter_agent_sampler_success\{node="e2e-node",perimeter_sampler="system"\} 1$/m,
+    );
+    expect(selfMetrics).toMatch(/^perimeter_agent_spool_dropped_total\{node="e2e-node"\} 0$/m);
+    expect(
+      Number(/^perimeter_agent_ship_retries_total\{node="e2e-node"\} (\d+)$/m.exec(selfMetrics)?.[1]),
+    ).toBeGreaterThan(0);
     // The agent holds its spool exclusively while it runs; it is read below, after a clean stop.
     expect(await agent.stop()).toBe(0);
     await waitUntil(

@@ -12,6 +12,7 @@ export type { EventName, MetricName } from './names.ts';
 export {
   AttributeNames,
   CollectorMetricNames,
+  CounterMetricNames,
   DEFAULT_COLLECTOR_PORT,
   EventNames,
   LifecycleActions,

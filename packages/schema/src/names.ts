@@ -18,6 +18,15 @@ export const MetricNames = {
   uptime: 'system.uptime',
   driftCheck: 'perimeter.drift.check',
   authFailures: 'perimeter.auth.failures',
+  // The agent counts itself (node_exporter's scrape_collector_* and Vector's buffer metrics).
+  agentSamplerSuccess: 'perimeter.agent.sampler.success',
+  agentSamplerDuration: 'perimeter.agent.sampler.duration',
+  agentSpoolBatches: 'perimeter.agent.spool.batches',
+  agentSpoolSize: 'perimeter.agent.spool.size',
+  agentSpoolOldestAge: 'perimeter.agent.spool.oldest_age',
+  agentSpoolDropped: 'perimeter.agent.spool.dropped',
+  agentShipRetries: 'perimeter.agent.ship.retries',
+  agentShipDeadLettered: 'perimeter.agent.ship.dead_lettered',
 } as const;
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
 
@@ -38,7 +47,23 @@ export const MetricUnits: Record<MetricName, string> = {
   'system.uptime': 's',
   'perimeter.drift.check': '{pass}',
   'perimeter.auth.failures': '{attempt}',
+  'perimeter.agent.sampler.success': '{success}',
+  'perimeter.agent.sampler.duration': 's',
+  'perimeter.agent.spool.batches': '{batch}',
+  'perimeter.agent.spool.size': 'By',
+  'perimeter.agent.spool.oldest_age': 's',
+  'perimeter.agent.spool.dropped': '{batch}',
+  'perimeter.agent.ship.retries': '{attempt}',
+  'perimeter.agent.ship.dead_lettered': '{batch}',
 };
+
+/** Monotonic totals are counters (`_total` in Prometheus); everything else is a gauge. */
+export const CounterMetricNames: ReadonlySet<MetricName> = new Set<MetricName>([
+  'perimeter.auth.failures',
+  'perimeter.agent.spool.dropped',
+  'perimeter.agent.ship.retries',
+  'perimeter.agent.ship.dead_lettered',
+]);
 
 export const AttributeNames = {
   hwId: 'hw.id',
@@ -60,6 +85,7 @@ export const AttributeNames = {
   sourceAddress: 'source.address',
   checkId: 'check.id',
   checkControls: 'check.controls',
+  samplerName: 'perimeter.sampler',
 } as const;
 
 export const ResourceAttributeNames = {

@@ -16,6 +16,10 @@ describe('OTel → Prometheus names', () => {
     expect(name('memoryUsage')).toBe('system_memory_usage_bytes');
     expect(name('uptime')).toBe('system_uptime_seconds');
     expect(name('authFailures', 'counter')).toBe('perimeter_auth_failures_total');
+    expect(name('agentSpoolDropped', 'counter')).toBe('perimeter_agent_spool_dropped_total');
+    expect(name('agentSpoolSize')).toBe('perimeter_agent_spool_size_bytes');
+    expect(name('agentSamplerSuccess')).toBe('perimeter_agent_sampler_success');
+    expect(name('agentSamplerDuration')).toBe('perimeter_agent_sampler_duration_seconds');
   });
 
   it('handles per-time units, odd characters and leading digits', () => {

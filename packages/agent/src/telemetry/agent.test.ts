@@ -80,8 +80,9 @@ describe('createAgent', () => {
   it('tick() commits one metrics batch per round, without shipping or lifecycle events', async () => {
     agent = await createAgent(deps());
     const result = await agent.tick();
+    // One reading from the sampler, plus the agent's own: its success and duration, and 6 spool/ship figures.
     expect(result).toMatchObject({
-      points: 1,
+      points: 1 + 2 + 6,
       events: 0,
       outcomes: [{ name: 'fake-thermal', status: 'ok' }],
     });
@@ -91,7 +92,7 @@ describe('createAgent', () => {
     expect(text(batches[0]?.body)).toContain(agent.streamId);
   });
 
-  it('spools nothing for a round without readings, and spools sampler events as logs', async () => {
+  it('spools only the agent’s own readings for a round without readings, and sampler events as logs', async () => {
     const event = {
       event: EventNames.thermalState,
       timeMs: 1_700_000_000_000,
@@ -102,11 +103,13 @@ describe('createAgent', () => {
       deps({ samplers: [tempSampler([{ status: 'ok', readings: [], events: [event] }])] }),
     );
     const result = await agent.tick();
-    expect(result).toMatchObject({ points: 0, events: 1 });
-    expect(result.seq).toBeUndefined();
-    const [batch] = agent.spool.peekOldest(10);
-    expect(batch?.signal).toBe('logs');
-    expect(text(batch?.body)).toContain(EventNames.thermalState);
+    expect(result).toMatchObject({ points: 2 + 6, events: 1 });
+    const [metrics, logs] = agent.spool.peekOldest(10);
+    expect(metrics?.signal).toBe('metrics');
+    expect(text(metrics?.body)).not.toContain(MetricNames.hwTemperature);
+    expect(text(metrics?.body)).toContain(MetricNames.agentSpoolDropped);
+    expect(logs?.signal).toBe('logs');
+    expect(text(logs?.body)).toContain(EventNames.thermalState);
   });
 
   it('runs start → ticks → stop: start event first, stop event last, all delivered in seq order', async () => {

@@ -17,6 +17,7 @@ import { countDataPoints, createAgentMeter } from './meter.ts';
 import { createOverflowReporter, describeOverflow } from './overflow.ts';
 import { createAgentResource } from './resource.ts';
 import { createSampleRunner } from './sample-round.ts';
+import { agentSelfReadings } from './self-readings.ts';
 import { createSpoolMetricExporter, exportMetrics } from './spool-exporters.ts';
 
 /**
@@ -56,7 +57,13 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       log,
       timeoutMs: deps.samplerTimeoutMs ?? DEFAULT_SAMPLER_TIMEOUT_MS,
     });
-    const meter = createAgentMeter({ resource, serviceVersion: deps.serviceVersion, runRound: runner.run });
+    const meter = createAgentMeter({
+      resource,
+      serviceVersion: deps.serviceVersion,
+      runRound: runner.run,
+      // Read at collection time, after the shipper below exists.
+      selfReadings: (round) => agentSelfReadings(round, spool.stats(), shipper.stats()),
+    });
     const events = createAgentEvents({ resource, spool, clock, log, serviceVersion: deps.serviceVersion });
     overflow.attach((report) =>
       events.emitEvent(

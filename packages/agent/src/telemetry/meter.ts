@@ -1,12 +1,20 @@
-import type { ObservableGauge } from '@opentelemetry/api';
+import type { Observable } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import {
   AggregationTemporality,
+  InstrumentType,
   MeterProvider,
   MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { type MetricName, MetricNames, MetricUnits, ServiceNames } from '@perimeter/schema';
+import {
+  CounterMetricNames,
+  type MetricName,
+  MetricNames,
+  MetricUnits,
+  ServiceNames,
+} from '@perimeter/schema';
+import type { MetricReading } from '../samplers/types.ts';
 import type { SampleRound } from './sample-round.ts';
 
 /**
@@ -15,11 +23,17 @@ import type { SampleRound } from './sample-round.ts';
  * most one metrics batch. Every MetricName is an ObservableGauge fed by ONE batch callback that
  * runs the sampler round, so all readings of a tick share one observation. Delta temporality: a
  * gauge series that was not observed this tick (a sensor gone, a disk unmounted) is not repeated
- * with a stale value, which cumulative async storage would do forever.
+ * with a stale value, which cumulative async storage would do forever. The agent's own totals
+ * (CounterMetricNames) are cumulative observable counters, so they reach Prometheus as `_total`.
  */
 class TickMetricReader extends MetricReader {
   constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
+    super({
+      aggregationTemporalitySelector: (type) =>
+        type === InstrumentType.OBSERVABLE_COUNTER
+          ? AggregationTemporality.CUMULATIVE
+          : AggregationTemporality.DELTA,
+    });
   }
   protected override async onShutdown(): Promise<void> {}
   protected override async onForceFlush(): Promise<void> {}
@@ -35,30 +49,39 @@ export interface AgentMeterOptions {
   resource: Resource;
   serviceVersion: string;
   runRound: () => Promise<SampleRound>;
+  /** The agent's readings about itself, taken after each round (sampler outcomes, spool, shipper). */
+  selfReadings?: (round: SampleRound) => MetricReading[];
 }
 
-export function createAgentMeter({ resource, serviceVersion, runRound }: AgentMeterOptions): AgentMeter {
+export function createAgentMeter({
+  resource,
+  serviceVersion,
+  runRound,
+  selfReadings,
+}: AgentMeterOptions): AgentMeter {
   const reader = new TickMetricReader();
   const provider = new MeterProvider({ resource, readers: [reader] });
   const meter = provider.getMeter(ServiceNames.agent, serviceVersion);
-  const gauges = new Map<MetricName, ObservableGauge>(
+  const instruments = new Map<MetricName, Observable>(
     Object.values(MetricNames).map((name) => [
       name,
-      meter.createObservableGauge(name, { unit: MetricUnits[name] }),
+      CounterMetricNames.has(name)
+        ? meter.createObservableCounter(name, { unit: MetricUnits[name] })
+        : meter.createObservableGauge(name, { unit: MetricUnits[name] }),
     ]),
   );
   let lastRound: SampleRound = { readings: [], events: [], outcomes: [] };
   meter.addBatchObservableCallback(
     async (result) => {
       lastRound = await runRound();
-      for (const reading of lastRound.readings) {
-        const gauge = gauges.get(reading.metric);
-        if (gauge) {
-          result.observe(gauge, reading.value, reading.attributes);
+      for (const reading of [...lastRound.readings, ...(selfReadings?.(lastRound) ?? [])]) {
+        const instrument = instruments.get(reading.metric);
+        if (instrument) {
+          result.observe(instrument, reading.value, reading.attributes);
         }
       }
     },
-    [...gauges.values()],
+    [...instruments.values()],
   );
   return {
     async collect() {
