@@ -8,6 +8,8 @@ export const MetricNames = {
   hwTemperature: 'hw.temperature',
   hwFanSpeed: 'hw.fan.speed',
   hwGpuUtilization: 'hw.gpu.utilization',
+  hwGpuMemoryUsage: 'hw.gpu.memory.usage',
+  hwGpuMemoryLimit: 'hw.gpu.memory.limit',
   hwPower: 'hw.power',
   thermalPressure: 'perimeter.thermal.pressure',
   cpuUtilization: 'system.cpu.utilization',
@@ -35,6 +37,8 @@ export const MetricUnits: Record<MetricName, string> = {
   'hw.temperature': 'Cel',
   'hw.fan.speed': 'rpm',
   'hw.gpu.utilization': '1',
+  'hw.gpu.memory.usage': 'By',
+  'hw.gpu.memory.limit': 'By',
   'hw.power': 'W',
   // Levels and pass/fail are not ratios: an annotation unit keeps the documented Prometheus names
   // (`perimeter_thermal_pressure`, `perimeter_drift_check`) where `1` would add `_ratio`.

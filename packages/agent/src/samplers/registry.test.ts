@@ -58,17 +58,19 @@ describe('unknownSamplerToggles', () => {
 });
 
 describe('defaultSamplerDefinitions', () => {
-  it('lists system, thermal and fans, once each, enabled on Linux and macOS', () => {
-    expect(defaultSamplerDefinitions.map((d) => d.name)).toEqual(['system', 'thermal', 'fans']);
+  it('lists system, thermal, fans and gpu, once each, enabled on Linux and macOS', () => {
+    expect(defaultSamplerDefinitions.map((d) => d.name)).toEqual(['system', 'thermal', 'fans', 'gpu']);
     expect(names(selectSamplers(defaultSamplerDefinitions, { platform: 'linux', toggles: {} }))).toEqual([
       'system',
       'thermal',
       'fans',
+      'gpu',
     ]);
     expect(names(selectSamplers(defaultSamplerDefinitions, { platform: 'darwin', toggles: {} }))).toEqual([
       'system',
       'thermal',
       'fans',
+      'gpu',
     ]);
   });
 });

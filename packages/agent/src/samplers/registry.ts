@@ -1,4 +1,5 @@
 import { fansSamplerDefinition } from './fans/index.ts';
+import { gpuSamplerDefinition } from './gpu/index.ts';
 import { systemSamplerDefinition } from './system/index.ts';
 import { thermalSamplerDefinition } from './thermal/index.ts';
 import type { SamplerDefinition } from './types.ts';
@@ -14,6 +15,7 @@ export const defaultSamplerDefinitions: readonly SamplerDefinition[] = [
   systemSamplerDefinition,
   thermalSamplerDefinition,
   fansSamplerDefinition,
+  gpuSamplerDefinition,
 ];
 
 export type SamplerToggles = Readonly<Record<string, { enabled?: boolean | undefined }>>;
