@@ -97,13 +97,13 @@ describe('fans sampler on applesmc, whose fans and name live on device/', () => 
 });
 
 describe('fans sampler platform dispatch and fanless hosts', () => {
-  it('says macOS readers come with the Hardware issue', async () => {
+  it('dispatches macOS to the macmon reader (darwin.test.ts covers it)', async () => {
     const result = await createFansSampler(
       createTestContext(createFsRoot('/'), { platform: 'darwin' }),
     ).collect();
     expect(result).toEqual({
       status: 'not-available-here',
-      reason: expect.stringContaining('Hardware issue'),
+      reason: expect.stringContaining('brew install macmon'),
     });
   });
 

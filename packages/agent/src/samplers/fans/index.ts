@@ -1,5 +1,6 @@
 import { createPlatformSampler } from '../platform-sampler.ts';
 import type { Sampler, SamplerContext, SamplerDefinition } from '../types.ts';
+import { collectDarwinFans } from './darwin.ts';
 import { collectLinuxFans } from './linux.ts';
 
 export const FANS_SAMPLER_NAME = 'fans';
@@ -7,8 +8,8 @@ export const FANS_SAMPLER_NAME = 'fans';
 export function createFansSampler(context: SamplerContext): Sampler {
   return createPlatformSampler(FANS_SAMPLER_NAME, context, {
     what: 'fan',
-    readers: { linux: (ctx) => collectLinuxFans(ctx.fs, ctx.log) },
-    unavailable: { darwin: 'macOS fan readers (SMC) come with the Hardware issue' },
+    readers: { linux: (ctx) => collectLinuxFans(ctx.fs, ctx.log), darwin: collectDarwinFans },
+    unavailable: {},
   });
 }
 

@@ -1,5 +1,6 @@
 import { createPlatformSampler } from '../platform-sampler.ts';
 import type { Sampler, SamplerContext, SamplerDefinition } from '../types.ts';
+import { collectDarwinGpus } from './darwin.ts';
 import { collectLinuxGpus } from './linux.ts';
 
 export const GPU_SAMPLER_NAME = 'gpu';
@@ -7,8 +8,11 @@ export const GPU_SAMPLER_NAME = 'gpu';
 export function createGpuSampler(context: SamplerContext): Sampler {
   return createPlatformSampler(GPU_SAMPLER_NAME, context, {
     what: 'GPU',
-    readers: { linux: collectLinuxGpus },
-    unavailable: { darwin: 'Metal GPU readers (ioreg IOAccelerator) come with the Hardware issue' },
+    readers: {
+      linux: collectLinuxGpus,
+      darwin: collectDarwinGpus,
+    },
+    unavailable: {},
   });
 }
 

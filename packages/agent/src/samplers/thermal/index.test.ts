@@ -81,13 +81,13 @@ describeWithFixtures('thermal sampler on the node_exporter hwmon and thermal_zon
 });
 
 describe('thermal sampler platform dispatch and empty hosts', () => {
-  it('says macOS readers come with the Hardware issue', async () => {
+  it('dispatches macOS to the pmset/macmon reader (darwin.test.ts covers it)', async () => {
     const result = await createThermalSampler(
       createTestContext(createFsRoot('/'), { platform: 'darwin' }),
     ).collect();
     expect(result).toEqual({
       status: 'not-available-here',
-      reason: expect.stringContaining('Hardware issue'),
+      reason: expect.stringContaining('pmset not found'),
     });
   });
 

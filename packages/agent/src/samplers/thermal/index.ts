@@ -1,5 +1,6 @@
 import { createPlatformSampler } from '../platform-sampler.ts';
 import type { Sampler, SamplerContext, SamplerDefinition } from '../types.ts';
+import { collectDarwinThermal } from './darwin.ts';
 import { collectLinuxTemperatures } from './linux.ts';
 
 export const THERMAL_SAMPLER_NAME = 'thermal';
@@ -7,8 +8,8 @@ export const THERMAL_SAMPLER_NAME = 'thermal';
 export function createThermalSampler(context: SamplerContext): Sampler {
   return createPlatformSampler(THERMAL_SAMPLER_NAME, context, {
     what: 'temperature',
-    readers: { linux: (ctx) => collectLinuxTemperatures(ctx.fs, ctx.log) },
-    unavailable: { darwin: 'macOS temperature readers (SMC, powermetrics) come with the Hardware issue' },
+    readers: { linux: (ctx) => collectLinuxTemperatures(ctx.fs, ctx.log), darwin: collectDarwinThermal },
+    unavailable: {},
   });
 }
 
