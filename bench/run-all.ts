@@ -7,6 +7,7 @@ const here = import.meta.dirname;
 for (const [script, args] of [
   ['ingest.ts', []],
   ['sqlite-anchor.ts', []],
+  ['samplers.ts', []],
   ['agent-overhead.ts', process.argv.slice(2)],
 ] as const) {
   console.log(`\n## ${script}`);
