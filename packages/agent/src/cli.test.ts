@@ -60,7 +60,13 @@ afterEach(async () => {
 
 describe('perimeter-agent command line', () => {
   it('prints help for the program and each command with exit 0', async () => {
-    for (const argv of [['--help'], ['run', '--help'], ['once', '-h']]) {
+    for (const argv of [
+      ['--help'],
+      ['run', '--help'],
+      ['once', '-h'],
+      ['capture', '--help'],
+      ['probe', '-h'],
+    ]) {
       const { code, stdout } = await cli(argv);
       expect(code).toBe(0);
       expect(stdout).toMatch(/^Usage: perimeter-agent/);

@@ -16,13 +16,18 @@ import type { SamplerDefinition } from './samplers/types.ts';
  * message names the flag or key, so the CLI can print one line and exit 2. Flags are derived from
  * `agentFlagKeys`, so a key added to the schema gets its flag and env variable together.
  */
-export type AgentCommand = 'run' | 'once';
+export type AgentCommand = 'run' | 'once' | 'capture' | 'probe';
+const COMMANDS: readonly AgentCommand[] = ['run', 'once', 'capture', 'probe'];
 
 export interface ParsedArgs {
   command: AgentCommand | undefined;
   help: boolean;
   json: boolean;
   configFile: string | undefined;
+  /** capture: the directory to write. */
+  out: string | undefined;
+  /** once/probe: replay this capture directory instead of reading the host. */
+  fromCapture: string | undefined;
   /** camelCased schema keys (`dataDir`), only those given. */
   flags: Record<string, string>;
 }
@@ -36,6 +41,8 @@ export const agentUsage = {
 Commands:
   run     sample every --interval, spool to disk, ship to the collector (until SIGINT/SIGTERM)
   once    sample one round and print the readings (nothing is spooled or shipped)
+  capture record what one round runs and reads into a directory, for a support case
+  probe   show which readings this host has, where each comes from, and why not
 
 Run "perimeter-agent <command> --help" for the options of a command.
 `,
@@ -64,8 +71,35 @@ spooled or shipped, so no token is needed.
 
 Options:
   --json             print one JSON document instead of text lines
+  --from-capture DIR replay a capture (perimeter-agent capture) instead of reading this host
   --config FILE      YAML config file
   --node-id ID       node id shown in the output (default: the host name, sanitized)
+  --fs-root DIR      root under which /sys, /proc and /etc are read (default /)
+  --log-level LEVEL  log level for stderr (default info)
+  -h, --help         show this text
+`,
+  capture: `Usage: perimeter-agent capture --out DIR [options]
+
+Runs one round and writes what it ran and read to DIR (0700; files 0600): manifest.json
+plus one file per output. No config, token or environment is written. Send DIR with a
+support case; "once --from-capture DIR" replays it on any machine.
+
+Options:
+  --out DIR          where to write the capture (must be new or empty)
+  --config FILE      YAML config file (sampler toggles)
+  --fs-root DIR      root under which /sys, /proc and /etc are read (default /)
+  --log-level LEVEL  log level for stderr (default info)
+  -h, --help         show this text
+`,
+  probe: `Usage: perimeter-agent probe [--json] [options]
+
+Runs one round and prints, per sampler and reading: available, not on this host,
+or needs root; the command or path it comes from; and why it is missing.
+
+Options:
+  --json             print one JSON document instead of a table
+  --from-capture DIR probe a capture instead of this host
+  --config FILE      YAML config file
   --fs-root DIR      root under which /sys, /proc and /etc are read (default /)
   --log-level LEVEL  log level for stderr (default info)
   -h, --help         show this text
@@ -78,6 +112,8 @@ export function parseAgentArgs(argv: readonly string[]): ParsedArgs {
     ...flagOptions,
     config: { type: 'string' },
     json: { type: 'boolean' },
+    out: { type: 'string' },
+    'from-capture': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   } as const;
   try {
@@ -86,23 +122,35 @@ export function parseAgentArgs(argv: readonly string[]): ParsedArgs {
     throw new UsageError((error as Error).message.split(/\n|\. To specify/)[0] ?? 'invalid arguments');
   }
   const [command, ...extra] = parsed.positionals;
-  if (command !== undefined && command !== 'run' && command !== 'once') {
-    throw new UsageError(`unknown command "${command}" (expected run or once)`);
+  if (command !== undefined && !COMMANDS.includes(command as AgentCommand)) {
+    throw new UsageError(`unknown command "${command}" (expected ${COMMANDS.join(', ')})`);
   }
   if (extra.length > 0) {
     throw new UsageError(`unexpected argument "${extra[0]}"`);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const help = values['help'] === true;
+  const out = text('out');
+  const fromCapture = text('from-capture');
+  if (command === 'capture' && out === undefined && !help)
+    throw new UsageError('capture: --out DIR is required');
+  if (out !== undefined && command !== 'capture') throw new UsageError('--out is only for capture');
+  if (fromCapture !== undefined && command !== 'once' && command !== 'probe') {
+    throw new UsageError('--from-capture is only for once and probe');
+  }
   const flags: Record<string, string> = {};
   for (const key of agentFlagKeys) {
     const value = values[kebab(key)];
     if (typeof value === 'string') flags[key] = value;
   }
   return {
-    command,
-    help: values['help'] === true,
+    command: command as AgentCommand | undefined,
+    help,
     json: values['json'] === true,
-    configFile: typeof values['config'] === 'string' ? values['config'] : undefined,
+    configFile: text('config'),
+    out,
+    fromCapture,
     flags,
   };
 }

@@ -2,12 +2,18 @@ import { readFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { type AgentConfig, ExitCodes } from '@perimeter/schema';
 import { pino } from 'pino';
+import { createProbe, formatProbe } from './capture/probe.ts';
+import { createRecording, recordingWorld } from './capture/recording.ts';
+import { loadReplayWorld } from './capture/replay.ts';
+import { createSamplers, type HostWorld } from './capture/world.ts';
+import { writeCapture } from './capture/write.ts';
 import { agentUsage, defaultNodeId, loadAgentConfig, parseAgentArgs, requireToken } from './config.ts';
-import { systemClock } from './host/clock.ts';
+import { type Sleeper, systemClock } from './host/clock.ts';
 import { createFsRoot } from './host/fs-root.ts';
 import { createRunCommand } from './host/run-command.ts';
-import { defaultSamplerDefinitions, selectSamplers } from './samplers/registry.ts';
-import type { Logger, Sampler } from './samplers/types.ts';
+import { defaultSamplerDefinitions } from './samplers/registry.ts';
+import { systeminformationSource } from './samplers/system/index.ts';
+import type { Logger, Sampler, SamplerContext } from './samplers/types.ts';
 import { createTimerSleeper } from './ship/sleep.ts';
 import { createAgent } from './telemetry/agent.ts';
 import { DEFAULT_SAMPLER_TIMEOUT_MS } from './telemetry/agent-types.ts';
@@ -56,34 +62,67 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     pino.destination({ dest: 2, sync: true }),
   );
   try {
-    return parsed.command === 'run'
-      ? await runAgent(requireToken(config), log)
-      : await runOnce(config, parsed.json, io, log);
+    switch (parsed.command) {
+      case 'run':
+        return await runAgent(requireToken(config), log);
+      case 'capture':
+        return await runCapture(config, parsed.out ?? '', io, log);
+      default: {
+        const world =
+          parsed.fromCapture === undefined ? realWorld(config) : loadReplayWorld(parsed.fromCapture);
+        return parsed.command === 'probe'
+          ? await runProbe(world, config, parsed.json, io, log)
+          : await runOnce(world, config, parsed.json, io, log);
+      }
+    }
   } catch (error) {
-    log.fatal({ err: (error as Error).message }, 'perimeter-agent failed');
+    // A bad --out or capture directory is the user's to fix (exit 2); anything else is a failure.
+    const usage = ['usage', 'config'].includes((error as { code?: string }).code ?? '');
+    if (!usage) log.fatal({ err: (error as Error).message }, 'perimeter-agent failed');
     io.stderr.write(`perimeter-agent: ${(error as Error).message}\n`);
-    return ExitCodes.failure;
+    return usage ? ExitCodes.usage : ExitCodes.failure;
   }
 }
 
-function buildWorld(config: AgentConfig, log: pino.Logger) {
-  const host = { hostname: hostname(), platform: process.platform, arch: process.arch, release: release() };
-  const fs = createFsRoot(config.fsRoot);
-  const runCommand = createRunCommand();
+/** The real host: its name, platform, filesystem, programs and systeminformation. */
+function realWorld(config: AgentConfig): HostWorld {
+  return {
+    host: { hostname: hostname(), platform: process.platform, arch: process.arch },
+    fs: createFsRoot(config.fsRoot),
+    runCommand: createRunCommand(),
+    systemSource: systeminformationSource,
+  };
+}
+
+function buildWorld(
+  config: AgentConfig,
+  log: pino.Logger,
+  world: HostWorld = realWorld(config),
+  contextFor?: (name: string, context: SamplerContext) => SamplerContext,
+) {
+  const host = { ...world.host, release: release() };
   const { sleep } = createTimerSleeper();
-  const samplers: Sampler[] = selectSamplers(defaultSamplerDefinitions, {
-    platform: host.platform,
+  const samplers: Sampler[] = createSamplers(world, {
     toggles: config.samplers,
-  }).map((definition) =>
-    definition.create({
-      clock: systemClock,
-      runCommand,
-      fs,
-      log: log.child({ sampler: definition.name }) as Logger,
-      platform: host.platform,
-    }),
-  );
-  return { host, fs, runCommand, sleep, samplers, nodeId: config.nodeId ?? defaultNodeId(host.hostname) };
+    clock: systemClock,
+    log: log as unknown as Logger,
+    contextFor,
+  });
+  return { ...world, host, sleep, samplers, nodeId: config.nodeId ?? defaultNodeId(host.hostname) };
+}
+
+function sampleOnce(
+  { samplers, sleep }: { samplers: readonly Sampler[]; sleep: Sleeper['sleep'] },
+  log: pino.Logger,
+) {
+  const runner = createSampleRunner({
+    samplers,
+    clock: systemClock,
+    sleep,
+    log,
+    timeoutMs: DEFAULT_SAMPLER_TIMEOUT_MS,
+  });
+  return runner.run();
 }
 
 async function runAgent(config: AgentConfig & { token: string }, log: pino.Logger): Promise<number> {
@@ -125,16 +164,36 @@ async function runAgent(config: AgentConfig & { token: string }, log: pino.Logge
   return ExitCodes.ok;
 }
 
-async function runOnce(config: AgentConfig, json: boolean, io: CliIo, log: pino.Logger): Promise<number> {
-  const world = buildWorld(config, log);
-  const runner = createSampleRunner({
-    samplers: world.samplers,
-    clock: systemClock,
-    sleep: world.sleep,
-    log,
-    timeoutMs: DEFAULT_SAMPLER_TIMEOUT_MS,
-  });
-  const round = await runner.run();
+async function runOnce(host: HostWorld, config: AgentConfig, json: boolean, io: CliIo, log: pino.Logger) {
+  const world = buildWorld(config, log, host);
+  const round = await sampleOnce(world, log);
   io.stdout.write(printRound(round, { nodeId: world.nodeId, timeMs: systemClock.nowMs(), json }));
+  return ExitCodes.ok;
+}
+
+async function runProbe(host: HostWorld, config: AgentConfig, json: boolean, io: CliIo, log: pino.Logger) {
+  const probe = createProbe();
+  const world = buildWorld(config, log, host, probe.contextFor);
+  const round = await sampleOnce({ ...world, samplers: probe.wrap(world.samplers) }, log);
+  io.stdout.write(formatProbe(probe.report(round, world.host.platform), json));
+  return ExitCodes.ok;
+}
+
+/** One round against recording wrappers around the real host; the token and env are never written. */
+async function runCapture(config: AgentConfig, out: string, io: CliIo, log: pino.Logger) {
+  const real = realWorld(config);
+  const recording = createRecording();
+  const world = buildWorld(config, log, recordingWorld(real, recording));
+  const round = await sampleOnce(world, log);
+  const now = systemClock.nowMs();
+  const printed = printRound(round, { nodeId: world.nodeId, timeMs: now, json: true });
+  const summary = writeCapture(
+    out,
+    recording,
+    { ...real.host, fsRoot: config.fsRoot },
+    new Date(now),
+    printed,
+  );
+  io.stdout.write(`captured ${summary.commands} commands, ${summary.files} files to ${summary.dir}\n`);
   return ExitCodes.ok;
 }

@@ -1,0 +1,55 @@
+import type { Clock } from '../host/clock.ts';
+import type { FsRoot } from '../host/fs-root.ts';
+import type { RunCommand } from '../host/run-command.ts';
+import { defaultSamplerDefinitions, type SamplerToggles, selectSamplers } from '../samplers/registry.ts';
+import { createSystemSampler, SYSTEM_SAMPLER_NAME, type SystemSource } from '../samplers/system/index.ts';
+import type { Logger, Sampler, SamplerContext } from '../samplers/types.ts';
+
+/**
+ * What a sampling round reads from: the host (real, recorded or replayed from a capture) behind
+ * the samplers' own seams. The system sampler calls systeminformation directly rather than
+ * runCommand, so its source travels here too; `null` means "cannot be replayed" and that sampler
+ * then says so instead of reporting the replaying machine's CPU and memory as the captured host's.
+ */
+export interface HostWorld {
+  host: { hostname: string; platform: NodeJS.Platform; arch: string };
+  fs: FsRoot;
+  runCommand: RunCommand;
+  systemSource: SystemSource | null;
+}
+
+export const NOT_REPLAYABLE = 'not replayable from a capture (it has no systeminformation record)';
+
+export interface CreateSamplersOptions {
+  toggles: SamplerToggles;
+  clock: Clock;
+  log: Logger & { child?(bindings: object): Logger };
+  /** Lets a caller give each sampler its own view of the world (probe records per sampler). */
+  contextFor?: ((name: string, context: SamplerContext) => SamplerContext) | undefined;
+}
+
+export function createSamplers(world: HostWorld, options: CreateSamplersOptions): Sampler[] {
+  const definitions = selectSamplers(defaultSamplerDefinitions, {
+    platform: world.host.platform,
+    toggles: options.toggles,
+  });
+  return definitions.map((definition) => {
+    const base: SamplerContext = {
+      clock: options.clock,
+      runCommand: world.runCommand,
+      fs: world.fs,
+      log: options.log.child?.({ sampler: definition.name }) ?? options.log,
+      platform: world.host.platform,
+    };
+    const context = options.contextFor?.(definition.name, base) ?? base;
+    if (definition.name !== SYSTEM_SAMPLER_NAME) return definition.create(context);
+    const source = world.systemSource;
+    if (source === null) {
+      return {
+        name: definition.name,
+        collect: async () => ({ status: 'not-available-here', reason: NOT_REPLAYABLE }),
+      };
+    }
+    return createSystemSampler(context, source);
+  });
+}
