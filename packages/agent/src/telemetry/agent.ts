@@ -19,6 +19,7 @@ import { createAgentResource } from './resource.ts';
 import { createSampleRunner } from './sample-round.ts';
 import { agentSelfReadings } from './self-readings.ts';
 import { createSpoolMetricExporter, exportMetrics } from './spool-exporters.ts';
+import { createTickSchedule } from './tick-schedule.ts';
 
 /**
  * The agent's durable path, assembled: samplers → OTel SDK → spool → shipper → collector.
@@ -142,15 +143,23 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       samplerFailures: runner.failures(),
     });
 
+    // One round at a time, on the grid tick-schedule.ts keeps.
     const runTicks = async () => {
+      const schedule = createTickSchedule(clock.nowMs(), config.interval);
       while (!loopStop.signal.aborted) {
-        const started = clock.nowMs();
         try {
           await tick();
         } catch (error) {
           log.error({ err: (error as Error).message }, 'tick failed');
         }
-        await deps.sleep(Math.max(0, config.interval - (clock.nowMs() - started)), loopStop.signal);
+        const { sleepMs, skipped } = schedule.afterRound(clock.nowMs());
+        if (skipped > 0) {
+          log.warn(
+            { skipped, intervalMs: config.interval },
+            'sampling round overran its interval; skipped to the next slot',
+          );
+        }
+        await deps.sleep(sleepMs, loopStop.signal);
       }
     };
 
