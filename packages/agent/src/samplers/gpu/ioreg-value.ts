@@ -79,6 +79,10 @@ function readValue(reader: Reader, depth: number): IoregValue {
     return word[0] === 'Yes';
   }
   const number = Number(word[0]);
+  if (!/^-?\d+$/.test(word[0]) && !Number.isFinite(number)) {
+    // A garbled exponent (`1e345`) would otherwise be Infinity in the tree.
+    throw new IoregSyntaxError(`number ${JSON.stringify(word[0].slice(0, 24))} is out of range`);
+  }
   // Some counters are 64-bit (e.g. AGXParameterBufferMaxSize = 18446744071562067968): keep them exact.
   return /^-?\d+$/.test(word[0]) && !Number.isSafeInteger(number) ? BigInt(word[0]) : number;
 }

@@ -81,7 +81,8 @@ export function nvidiaGpuStats(row: NvidiaSmiRow): GpuStats {
   const percent = parseNvidiaNumber(row.get('utilization.gpu'), ['%']);
   const mib = (column: string) => {
     const value = parseNvidiaNumber(row.get(column), ['MiB']);
-    return value === null ? null : value * MIB_BYTES;
+    // A finite MiB count can still overflow to Infinity bytes (a garbled 300-digit cell).
+    return value === null || !Number.isFinite(value * MIB_BYTES) ? null : value * MIB_BYTES;
   };
   return {
     id: nvidiaGpuId(row.get('uuid'), row.get('pci.bus_id'), index),

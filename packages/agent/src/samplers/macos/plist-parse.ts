@@ -9,13 +9,19 @@
 export type PlistValue = string | number | boolean | PlistValue[] | { [key: string]: PlistValue };
 export type PlistDict = { [key: string]: PlistValue };
 
+/** powermetrics nests a few levels; far deeper is garbage, and would overflow the stack. */
+const MAX_DEPTH = 64;
+
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function decodeText(raw: string): string {
   return raw.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
-    if (name.startsWith('#x') || name.startsWith('#X'))
-      return String.fromCodePoint(parseInt(name.slice(2), 16));
-    if (name.startsWith('#')) return String.fromCodePoint(Number(name.slice(1)));
+    if (name.startsWith('#')) {
+      const hex = name.startsWith('#x') || name.startsWith('#X');
+      const code = hex ? parseInt(name.slice(2), 16) : Number(name.slice(1));
+      // Past U+10FFFF fromCodePoint throws a RangeError; such a reference is kept as written.
+      return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
     return ENTITIES[name] ?? whole;
   });
 }
@@ -59,7 +65,8 @@ export function parsePlist(xml: string): PlistValue {
     expectClose(token.name);
     return decodeText(token.text);
   };
-  const value = (token: Token): PlistValue => {
+  const value = (token: Token, depth = 0): PlistValue => {
+    if (depth > MAX_DEPTH) throw new Error(`plist: nested deeper than ${MAX_DEPTH}`);
     if (token.close) throw new Error(`plist: unexpected </${token.name}>`);
     switch (token.name) {
       case 'true':
@@ -82,7 +89,7 @@ export function parsePlist(xml: string): PlistValue {
         const items: PlistValue[] = [];
         if (token.empty) return items;
         for (let item = next(); !(item.close && item.name === 'array'); item = next())
-          items.push(value(item));
+          items.push(value(item, depth + 1));
         return items;
       }
       case 'dict': {
@@ -92,7 +99,7 @@ export function parsePlist(xml: string): PlistValue {
           if (key.name !== 'key' || key.close)
             throw new Error(`plist: expected <key> in <dict>, got <${key.name}>`);
           const name = scalar(key);
-          dict[name] = value(next());
+          dict[name] = value(next(), depth + 1);
         }
         return dict;
       }

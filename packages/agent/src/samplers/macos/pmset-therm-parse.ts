@@ -61,8 +61,10 @@ export function parsePmsetTherm(text: string): PmsetTherm {
       result.cpuPower = { schedulerLimitPercent: null, availableCpus: null, speedLimitPercent: null };
     } else {
       const field = CPU_POWER_FIELD.exec(line);
-      if (field !== null && result.cpuPower !== null) {
-        result.cpuPower[FIELD_KEYS[field[1] as keyof typeof FIELD_KEYS]] = Number(field[2]);
+      // A garbled run of digits is not a limit (it could be past 2^53, or Infinity).
+      const value = Number(field?.[2]);
+      if (field !== null && result.cpuPower !== null && Number.isSafeInteger(value)) {
+        result.cpuPower[FIELD_KEYS[field[1] as keyof typeof FIELD_KEYS]] = value;
       } else {
         result.unrecognized.push(line);
       }
