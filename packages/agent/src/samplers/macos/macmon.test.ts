@@ -13,6 +13,20 @@ async function readWith(answer: CommandResult) {
 }
 
 describe('readMacmon', () => {
+  it('shares one macmon run between concurrent readers (thermal and fans), and runs again next round', async () => {
+    let runs = 0;
+    const runCommand = async (): Promise<CommandResult> => {
+      runs += 1;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { status: 'ok', stdout: MACMON_PIPE_LINE, stderr: '' };
+    };
+    const [thermal, fans] = await Promise.all([readMacmon(runCommand), readMacmon(runCommand)]);
+    expect(runs).toBe(1);
+    expect(thermal).toBe(fans);
+    await readMacmon(runCommand);
+    expect(runs).toBe(2);
+  });
+
   it('runs exactly `macmon pipe -s 1` with a timeout', async () => {
     const { calls } = await readWith({ status: 'not-found', command: 'macmon' });
     expect(calls).toEqual([{ argv: ['macmon', 'pipe', '-s', '1'], timeoutMs: 5000 }]);

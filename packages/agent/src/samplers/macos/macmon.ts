@@ -18,7 +18,21 @@ export type MacmonOutcome =
   | { status: 'missing'; reason: string }
   | { status: 'error'; error: Error };
 
-export async function readMacmon(runCommand: RunCommand): Promise<MacmonOutcome> {
+// The thermal and fans samplers both read macmon in the same round, concurrently; `macmon pipe -s 1`
+// samples for about a second, so the two share one run instead of starting two.
+const inFlight = new WeakMap<RunCommand, Promise<MacmonOutcome>>();
+
+export function readMacmon(runCommand: RunCommand): Promise<MacmonOutcome> {
+  const running = inFlight.get(runCommand);
+  if (running) {
+    return running;
+  }
+  const outcome = runMacmon(runCommand).finally(() => inFlight.delete(runCommand));
+  inFlight.set(runCommand, outcome);
+  return outcome;
+}
+
+async function runMacmon(runCommand: RunCommand): Promise<MacmonOutcome> {
   const result = await runCommand(MACMON_PIPE_ARGV, { timeoutMs: MACMON_TIMEOUT_MS });
   switch (result.status) {
     case 'not-found':
