@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandResult } from '../../host/run-command.ts';
 import { createRecordingLogger } from '../../test-support/context.ts';
-import { readNvidiaGpus } from './nvidia.ts';
+import { NOT_FOUND_RECHECK_ROUNDS, readNvidiaGpus } from './nvidia.ts';
 
 // Real nvidia-smi messages: exit 9 without a loaded driver, exit 6 when the driver sees no GPU.
 const NO_DRIVER =
@@ -18,6 +18,21 @@ async function readWith(answer: CommandResult) {
 }
 
 describe('readNvidiaGpus outcomes', () => {
+  it('after a not-found, stops spawning nvidia-smi and looks again every NOT_FOUND_RECHECK_ROUNDS rounds', async () => {
+    let spawns = 0;
+    const runCommand = async () => {
+      spawns += 1;
+      return { status: 'not-found' as const, command: 'nvidia-smi' };
+    };
+    const log = createRecordingLogger();
+    for (let round = 0; round < NOT_FOUND_RECHECK_ROUNDS; round++) {
+      expect((await readNvidiaGpus(runCommand, log)).status).toBe('not-available-here');
+    }
+    expect(spawns).toBe(1);
+    await readNvidiaGpus(runCommand, log);
+    expect(spawns).toBe(2);
+  });
+
   it('runs exactly our query, as an argv list with a timeout', async () => {
     const { calls } = await readWith({ status: 'not-found', command: 'nvidia-smi' });
     expect(calls).toEqual([

@@ -21,10 +21,24 @@ export const NVIDIA_SMI_TIMEOUT_MS = 8_000;
 // What nvidia-smi says on stderr when the driver is absent or not loaded (exit 9 or 6).
 const NO_DRIVER = /NVIDIA-SMI has failed|couldn't communicate with the NVIDIA driver|No devices were found/i;
 
+/**
+ * Most nodes have no nvidia-smi, and a failed spawn costs ~2 ms of CPU every round. After a
+ * not-found the next rounds skip the attempt, and it is retried every NOT_FOUND_RECHECK_ROUNDS
+ * rounds (5 minutes at 10 s), so a driver installed later is still picked up.
+ */
+export const NOT_FOUND_RECHECK_ROUNDS = 30;
+const roundsToSkip = new WeakMap<RunCommand, number>();
+
 export async function readNvidiaGpus(runCommand: RunCommand, log: Logger): Promise<SampleResult> {
+  const skip = roundsToSkip.get(runCommand) ?? 0;
+  if (skip > 0) {
+    roundsToSkip.set(runCommand, skip - 1);
+    return { status: 'not-available-here', reason: 'nvidia-smi not installed' };
+  }
   const result = await runCommand(NVIDIA_SMI_ARGV, { timeoutMs: NVIDIA_SMI_TIMEOUT_MS });
   switch (result.status) {
     case 'not-found':
+      roundsToSkip.set(runCommand, NOT_FOUND_RECHECK_ROUNDS - 1);
       return { status: 'not-available-here', reason: 'nvidia-smi not installed' };
     case 'timeout':
       return { status: 'error', error: new Error(`nvidia-smi timed out after ${result.afterMs} ms`) };
