@@ -8,9 +8,11 @@ export { parseByteSize, parseDurationMs } from './duration.ts';
 export { ConfigError, ExitCodes, UsageError } from './errors.ts';
 export type { ChainLinkInput } from './hash-chain.ts';
 export { computeChainHash, digestEventRows, digestPayload, GENESIS_HASH } from './hash-chain.ts';
-export type { EventName, MetricName } from './names.ts';
+export type { AuthMethod, AuthOutcome, EventName, MetricName } from './names.ts';
 export {
   AttributeNames,
+  AuthMethods,
+  AuthOutcomes,
   CollectorMetricNames,
   CounterMetricNames,
   DEFAULT_COLLECTOR_PORT,

@@ -89,6 +89,16 @@ export const AttributeNames = {
   sourceAddress: 'source.address',
   checkId: 'check.id',
   checkControls: 'check.controls',
+  /** config.drift attributes, named as ARCHITECTURE.md's event contract spells them. */
+  driftExpected: 'expected',
+  driftObserved: 'observed',
+  driftPrevious: 'previous',
+  sourcePort: 'source.port',
+  /** The program that logged a login event (sshd, sudo, loginwindow…). */
+  processName: 'process.executable.name',
+  /** thermal.state: the new and previous pressure level (0 nominal … 4 sleeping). */
+  thermalPressureLevel: 'perimeter.thermal.pressure.level',
+  thermalPressurePrevious: 'perimeter.thermal.pressure.previous',
   samplerName: 'perimeter.sampler',
 } as const;
 
@@ -144,3 +154,16 @@ export const CollectorMetricNames = {
 } as const;
 
 export const DEFAULT_COLLECTOR_PORT = 4318;
+
+/** `auth.login` value sets (ARCHITECTURE.md "Names"). */
+export const AuthOutcomes = { success: 'success', failure: 'failure' } as const;
+export type AuthOutcome = (typeof AuthOutcomes)[keyof typeof AuthOutcomes];
+
+export const AuthMethods = {
+  ssh: 'ssh',
+  console: 'console',
+  screensaver: 'screensaver',
+  sudo: 'sudo',
+  other: 'other',
+} as const;
+export type AuthMethod = (typeof AuthMethods)[keyof typeof AuthMethods];
