@@ -9,6 +9,7 @@ import { createSamplers, type HostWorld } from './capture/world.ts';
 import { writeCapture } from './capture/write.ts';
 import { agentUsage, defaultNodeId, loadAgentConfig, parseAgentArgs, requireToken } from './config.ts';
 import { type Sleeper, systemClock } from './host/clock.ts';
+import { createFetchText } from './host/fetch-text.ts';
 import { createFsRoot } from './host/fs-root.ts';
 import { createRunCommand } from './host/run-command.ts';
 import { defaultSamplerDefinitions } from './samplers/registry.ts';
@@ -90,6 +91,7 @@ function realWorld(config: AgentConfig): HostWorld {
     host: { hostname: hostname(), platform: process.platform, arch: process.arch },
     fs: createFsRoot(config.fsRoot),
     runCommand: createRunCommand(),
+    fetchText: createFetchText(),
     systemSource: systeminformationSource,
   };
 }
@@ -106,6 +108,7 @@ function buildWorld(
     toggles: config.samplers,
     clock: systemClock,
     log: log as unknown as Logger,
+    samplerOptions: config.hardware,
     contextFor,
   });
   return { ...world, host, sleep, samplers, nodeId: config.nodeId ?? defaultNodeId(host.hostname) };

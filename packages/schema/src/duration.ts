@@ -26,7 +26,8 @@ const SIZE_UNITS: Record<string, number> = {
 export function parseByteSize(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)?\s*$/.exec(text);
   const unit = (match?.[2] ?? 'b').toLowerCase();
-  const factor = SIZE_UNITS[unit];
+  // Own keys only: "64constructor" must be an error, not Object.prototype.constructor.
+  const factor = Object.hasOwn(SIZE_UNITS, unit) ? SIZE_UNITS[unit] : undefined;
   if (!match || factor === undefined) {
     throw new RangeError(`"${text}" is not a size (examples: 512KiB, 64MiB, 1GiB)`);
   }

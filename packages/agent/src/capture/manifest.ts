@@ -22,6 +22,15 @@ const commandEntry = z.strictObject({
   stderrFile: fileName.optional(),
 });
 
+const httpEntry = z.strictObject({
+  url: z.url(),
+  status: z.enum(['ok', 'unreachable', 'http-error', 'timeout']),
+  bodyFile: fileName.optional(),
+  code: z.number().int().optional(),
+  reason: z.string().optional(),
+  afterMs: z.number().nonnegative().optional(),
+});
+
 const fileEntry = z.union([
   z.strictObject({ path: hostPath, file: fileName }),
   z.strictObject({ path: hostPath, absent: z.literal(true) }),
@@ -55,6 +64,8 @@ export const manifestSchema = z.strictObject({
   /** The --fs-root the capture read under; samplers name it in their reasons. */
   fsRoot: z.string().default('/'),
   commands: z.array(commandEntry),
+  /** Local HTTP reads (macmon serve); absent in captures made before the agent read any. */
+  http: z.array(httpEntry).default([]),
   files: z.array(fileEntry),
   dirs: z.array(dirEntry),
   realPaths: z.array(z.strictObject({ path: hostPath, target: z.string().nullable() })),
@@ -108,6 +119,7 @@ export function loadCapture(dir: string): LoadedCapture {
       `files.${i}.file`,
       'file' in f ? f.file : undefined,
     ]),
+    ...manifest.http.map((h, i): [string, string | undefined] => [`http.${i}.bodyFile`, h.bodyFile]),
     ['systemFile', manifest.systemFile],
   ];
   for (const [key, file] of referenced) {

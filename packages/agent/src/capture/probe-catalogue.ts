@@ -2,6 +2,8 @@ import { MetricNames } from '@perimeter/schema';
 import { IOREG_ACCELERATOR_ARGV } from '../samplers/gpu/darwin.ts';
 import { NVIDIA_SMI_ARGV } from '../samplers/gpu/nvidia.ts';
 import { MACMON_PIPE_ARGV } from '../samplers/macos/macmon.ts';
+import { MACTOP_ARGV } from '../samplers/macos/mactop.ts';
+import { SUDO_POWERMETRICS_ARGV } from '../samplers/macos/powermetrics-sudo.ts';
 import { PMSET_THERM_ARGV } from '../samplers/thermal/darwin.ts';
 
 /**
@@ -23,20 +25,46 @@ export interface ProbeReport {
   hints: string[];
 }
 
-export type Source = { argv: readonly string[] } | { dir: string; evidence: RegExp };
+/**
+ * Where a reading comes from: a command, a sysfs directory, a local HTTP reader (any URL the
+ * recording saw, since the address is configurable), or the first of several that answered.
+ */
+export type Source =
+  | { argv: readonly string[] }
+  | { dir: string; evidence: RegExp }
+  | { http: string }
+  | { anyOf: readonly Source[] };
 export interface Expected {
   sampler: string;
   metric: string;
   source: Source;
 }
 
+/** The no-root Apple readers in the order macos/apple-sensors.ts tries them (fans: the first two only). */
+const APPLE_READERS: readonly Source[] = [
+  { http: 'macmon serve' },
+  { argv: MACMON_PIPE_ARGV },
+  { argv: MACTOP_ARGV },
+  { argv: SUDO_POWERMETRICS_ARGV },
+];
+
 const hwmon = (kind: string) => new RegExp(`^/sys/class/hwmon/[^/]+/(device/)?${kind}\\d+_input$`);
 export const EXPECTED: Partial<Record<NodeJS.Platform, Expected[]>> = {
   darwin: [
-    { sampler: 'thermal', metric: MetricNames.thermalPressure, source: { argv: PMSET_THERM_ARGV } },
-    { sampler: 'thermal', metric: MetricNames.hwTemperature, source: { argv: MACMON_PIPE_ARGV } },
-    { sampler: 'fans', metric: MetricNames.hwFanSpeed, source: { argv: MACMON_PIPE_ARGV } },
-    { sampler: 'gpu', metric: MetricNames.hwGpuUtilization, source: { argv: IOREG_ACCELERATOR_ARGV } },
+    {
+      sampler: 'thermal',
+      metric: MetricNames.thermalPressure,
+      // Readers that know the level come first (macmon never does); pmset answers otherwise.
+      source: { anyOf: [...APPLE_READERS.slice(2), { argv: PMSET_THERM_ARGV }] },
+    },
+    { sampler: 'thermal', metric: MetricNames.hwTemperature, source: { anyOf: APPLE_READERS } },
+    { sampler: 'fans', metric: MetricNames.hwFanSpeed, source: { anyOf: APPLE_READERS.slice(0, 2) } },
+    {
+      sampler: 'gpu',
+      metric: MetricNames.hwGpuUtilization,
+      source: { anyOf: [{ argv: IOREG_ACCELERATOR_ARGV }, ...APPLE_READERS] },
+    },
+    { sampler: 'gpu', metric: MetricNames.hwPower, source: { anyOf: APPLE_READERS } },
   ],
   linux: [
     {
@@ -71,7 +99,8 @@ export const ROOT_ONLY: Partial<Record<NodeJS.Platform, ProbeRow[]>> = {
       reading: 'hw.power, thermal pressure, GPU residency',
       status: 'needs root',
       source: 'powermetrics',
-      reason: 'needs root; not used',
+      reason:
+        'needs root; used only with hardware.powermetricsViaSudo and deploy/sudoers/perimeter-powermetrics',
     },
   ],
 };

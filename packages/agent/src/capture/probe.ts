@@ -5,6 +5,7 @@ import type { SampleRound } from '../telemetry/sample-round.ts';
 
 export type { ProbeReport, ProbeRow, ProbeStatus } from './probe-catalogue.ts';
 
+import type { FetchResult } from '../host/fetch-text.ts';
 import {
   EXPECTED,
   type Expected,
@@ -13,11 +14,13 @@ import {
   type ProbeStatus,
   ROOT_ONLY,
   ROOTISH,
+  type Source,
 } from './probe-catalogue.ts';
 import {
   argvKey,
   createRecording,
   type Recording,
+  recordingFetchText,
   recordingFsRoot,
   recordingRunCommand,
 } from './recording.ts';
@@ -46,6 +49,9 @@ export function createProbe(): ProbeRun {
         ...context,
         runCommand: recordingRunCommand(context.runCommand, recording),
         fs: recordingFsRoot(context.fs, recording),
+        ...(context.fetchText === undefined
+          ? {}
+          : { fetchText: recordingFetchText(context.fetchText, recording) }),
       };
     },
     wrap: (samplers) =>
@@ -114,23 +120,97 @@ function expectedRow(
 ): ProbeRow {
   const row = { sampler: e.sampler, reading: e.metric };
   const count = readings.filter((r) => r.metric === e.metric).length;
-  if ('argv' in e.source) {
-    const source = e.source.argv.join(' ');
-    const ran = rec.commands.get(argvKey(e.source.argv))?.result;
-    if (ran === undefined) return { ...row, status: sampled, source, reason: why ?? 'not run' };
-    if (ran.status === 'ok' && count > 0)
-      return { ...row, status: 'available', source, reason: `${count} seen` };
-    return { ...row, source, ...commandVerdict(ran, why) };
+  return { ...row, ...sourceVerdict(e.source, count, rec, sampled, why) };
+}
+
+type Verdict = Omit<ProbeRow, 'sampler' | 'reading'>;
+
+function sourceVerdict(
+  source: Source,
+  count: number,
+  rec: Recording,
+  sampled: ProbeStatus,
+  why?: string,
+): Verdict {
+  if ('anyOf' in source) return firstAnswering(source.anyOf, count, rec, sampled, why);
+  if ('http' in source) {
+    const [url, answer] = [...rec.http][0] ?? [];
+    const label = url === undefined ? source.http : `${source.http} ${url}`;
+    if (answer === undefined) return { status: sampled, source: label, reason: why ?? 'not read' };
+    if (answer.status === 'ok' && count > 0)
+      return { status: 'available', source: label, reason: `${count} seen` };
+    return { source: label, ...httpVerdict(answer) };
   }
-  const { dir, evidence } = e.source;
+  if ('argv' in source) {
+    const label = source.argv.join(' ');
+    const ran = rec.commands.get(argvKey(source.argv))?.result;
+    if (ran === undefined) return { status: sampled, source: label, reason: why ?? 'not run' };
+    if (ran.status === 'ok' && count > 0)
+      return { status: 'available', source: label, reason: `${count} seen` };
+    return { source: label, ...commandVerdict(ran, why) };
+  }
+  return dirVerdict(source, count, rec, sampled);
+}
+
+/**
+ * A reading with alternatives came from the first one that answered; when none did, every
+ * alternative's reason is given, and the row needs root only if nothing else could have served.
+ */
+function firstAnswering(
+  sources: readonly Source[],
+  count: number,
+  rec: Recording,
+  sampled: ProbeStatus,
+  why?: string,
+): Verdict {
+  const verdicts = sources.map((s) => sourceVerdict(s, count, rec, sampled, why));
+  const answered = verdicts.find((v) => v.status === 'available');
+  if (answered) return answered;
+  const tried = verdicts.filter((v) => v.reason !== 'not run' && v.reason !== 'not read');
+  if (tried.length === 0)
+    return { status: sampled, source: verdicts[0]?.source ?? '-', reason: why ?? 'not run' };
+  const status: ProbeStatus = tried.some((v) => v.status === 'error')
+    ? 'error'
+    : tried.every((v) => v.status === 'needs root')
+      ? 'needs root'
+      : 'not on this host';
+  return {
+    status,
+    source: tried.map((v) => v.source.split(' ')[0]).join(' | '),
+    reason: tried.map((v) => v.reason).join('; '),
+  };
+}
+
+function httpVerdict(answer: FetchResult): { status: ProbeStatus; reason: string } {
+  switch (answer.status) {
+    case 'unreachable':
+      return { status: 'not on this host', reason: `not running (${answer.reason})` };
+    case 'http-error':
+      return answer.code === 503
+        ? { status: 'not on this host', reason: 'running, no sample yet (503)' }
+        : { status: 'error', reason: `HTTP ${answer.code}` };
+    case 'timeout':
+      return { status: 'error', reason: `timed out after ${answer.afterMs} ms` };
+    case 'ok':
+      return { status: 'not on this host', reason: 'answered, but gave no such reading' };
+  }
+}
+
+function dirVerdict(
+  source: { dir: string; evidence: RegExp },
+  count: number,
+  rec: Recording,
+  sampled: ProbeStatus,
+): Verdict {
+  const { dir, evidence } = source;
   const found = [...rec.files].some(([path, a]) => evidence.test(path) && 'value' in a && a.value !== null);
-  if (found && count > 0) return { ...row, status: 'available', source: dir, reason: `${count} seen` };
+  if (found && count > 0) return { status: 'available', source: dir, reason: `${count} seen` };
   const listing = rec.dirs.get(dir);
   const reason =
     listing === undefined || ('value' in listing && listing.value === null)
       ? `${dir} absent`
       : `nothing readable under ${dir}`;
-  return { ...row, status: sampled === 'error' ? 'error' : 'not on this host', source: dir, reason };
+  return { status: sampled === 'error' ? 'error' : 'not on this host', source: dir, reason };
 }
 
 function commandVerdict(ran: CommandResult, why?: string): { status: ProbeStatus; reason: string } {

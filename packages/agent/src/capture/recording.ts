@@ -1,3 +1,4 @@
+import type { FetchResult, FetchText } from '../host/fetch-text.ts';
 import type { FsRoot } from '../host/fs-root.ts';
 import type { CommandResult, RunCommand } from '../host/run-command.ts';
 import type { SystemSource } from '../samplers/system/index.ts';
@@ -17,11 +18,19 @@ export interface Recording {
   files: Map<string, FsAnswer<string | null>>;
   dirs: Map<string, FsAnswer<string[] | null>>;
   realPaths: Map<string, string | null>;
+  http: Map<string, FetchResult>;
   system: Partial<Record<keyof SystemSource, FsAnswer<unknown>>>;
 }
 
 export function createRecording(): Recording {
-  return { commands: new Map(), files: new Map(), dirs: new Map(), realPaths: new Map(), system: {} };
+  return {
+    commands: new Map(),
+    files: new Map(),
+    dirs: new Map(),
+    realPaths: new Map(),
+    http: new Map(),
+    system: {},
+  };
 }
 
 export const argvKey = (argv: readonly string[]) => JSON.stringify(argv);
@@ -31,6 +40,14 @@ export function recordingRunCommand(inner: RunCommand, into: Recording): RunComm
     const result = await inner(argv, options);
     const key = argvKey(argv);
     if (!into.commands.has(key)) into.commands.set(key, { argv: [...argv], result });
+    return result;
+  };
+}
+
+export function recordingFetchText(inner: FetchText, into: Recording): FetchText {
+  return async (url, options) => {
+    const result = await inner(url, options);
+    if (!into.http.has(url)) into.http.set(url, result);
     return result;
   };
 }
@@ -113,6 +130,7 @@ export function recordingWorld(real: HostWorld, into: Recording): HostWorld {
     host: real.host,
     fs: recordingFsRoot(real.fs, into),
     runCommand: recordingRunCommand(real.runCommand, into),
+    fetchText: recordingFetchText(real.fetchText, into),
     systemSource: real.systemSource && recordingSystemSource(real.systemSource, into),
   };
 }

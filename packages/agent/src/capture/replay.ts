@@ -1,3 +1,4 @@
+import type { FetchResult, FetchText } from '../host/fetch-text.ts';
 import type { FsRoot } from '../host/fs-root.ts';
 import type { CommandResult, RunCommand } from '../host/run-command.ts';
 import type { SystemSource } from '../samplers/system/index.ts';
@@ -34,6 +35,21 @@ export function replayWorld({ manifest, text }: LoadedCapture): HostWorld {
   const runCommand: RunCommand = async (argv) =>
     commands.get(argvKey(argv)) ?? { status: 'not-found', command: argv[0] ?? '' };
 
+  const pages = new Map<string, FetchResult>();
+  for (const h of manifest.http) {
+    const result: FetchResult =
+      h.status === 'ok'
+        ? { status: 'ok', body: h.bodyFile === undefined ? '' : text(h.bodyFile) }
+        : h.status === 'http-error'
+          ? { status: 'http-error', code: h.code ?? 0 }
+          : h.status === 'timeout'
+            ? { status: 'timeout', afterMs: h.afterMs ?? 0 }
+            : { status: 'unreachable', reason: h.reason ?? 'as captured' };
+    pages.set(h.url, result);
+  }
+  const fetchText: FetchText = async (url) =>
+    pages.get(url) ?? { status: 'unreachable', reason: 'not in the capture' };
+
   const files = new Map(manifest.files.map((f) => [f.path, f]));
   const dirs = new Map(manifest.dirs.map((d) => [d.path, d]));
   const realPaths = new Map(manifest.realPaths.map((r) => [r.path, r.target]));
@@ -61,6 +77,7 @@ export function replayWorld({ manifest, text }: LoadedCapture): HostWorld {
     host: { hostname: manifest.hostname, platform: manifest.platform, arch: manifest.arch },
     fs,
     runCommand,
+    fetchText,
     systemSource,
   };
 }

@@ -1,9 +1,10 @@
 import type { Clock } from '../host/clock.ts';
+import type { FetchText } from '../host/fetch-text.ts';
 import type { FsRoot } from '../host/fs-root.ts';
 import type { RunCommand } from '../host/run-command.ts';
 import { defaultSamplerDefinitions, type SamplerToggles, selectSamplers } from '../samplers/registry.ts';
 import { createSystemSampler, SYSTEM_SAMPLER_NAME, type SystemSource } from '../samplers/system/index.ts';
-import type { Logger, Sampler, SamplerContext } from '../samplers/types.ts';
+import type { Logger, Sampler, SamplerContext, SamplerOptions } from '../samplers/types.ts';
 
 /**
  * What a sampling round reads from: the host (real, recorded or replayed from a capture) behind
@@ -15,6 +16,8 @@ export interface HostWorld {
   host: { hostname: string; platform: NodeJS.Platform; arch: string };
   fs: FsRoot;
   runCommand: RunCommand;
+  /** Local HTTP readers (macmon serve); captured and replayed like commands. */
+  fetchText: FetchText;
   systemSource: SystemSource | null;
 }
 
@@ -24,6 +27,8 @@ export interface CreateSamplersOptions {
   toggles: SamplerToggles;
   clock: Clock;
   log: Logger & { child?(bindings: object): Logger };
+  /** The agent config's `hardware` settings. */
+  samplerOptions?: SamplerOptions;
   /** Lets a caller give each sampler its own view of the world (probe records per sampler). */
   contextFor?: ((name: string, context: SamplerContext) => SamplerContext) | undefined;
 }
@@ -37,9 +42,11 @@ export function createSamplers(world: HostWorld, options: CreateSamplersOptions)
     const base: SamplerContext = {
       clock: options.clock,
       runCommand: world.runCommand,
+      fetchText: world.fetchText,
       fs: world.fs,
       log: options.log.child?.({ sampler: definition.name }) ?? options.log,
       platform: world.host.platform,
+      ...(options.samplerOptions === undefined ? {} : { options: options.samplerOptions }),
     };
     const context = options.contextFor?.(definition.name, base) ?? base;
     if (definition.name !== SYSTEM_SAMPLER_NAME) return definition.create(context);

@@ -58,6 +58,18 @@ export function writeCapture(
         return { argv, status: result.status };
     }
   });
+  const http = [...recording.http].map(([url, result], i) => {
+    switch (result.status) {
+      case 'ok':
+        return { url, status: result.status, bodyFile: put(`http-${pad(i)}.txt`, result.body) };
+      case 'http-error':
+        return { url, status: result.status, code: result.code };
+      case 'timeout':
+        return { url, status: result.status, afterMs: result.afterMs };
+      default:
+        return { url, status: result.status, reason: result.reason };
+    }
+  });
   let fileCount = 0;
   const files = [...recording.files].map(([path, answer]) => {
     if ('error' in answer) return { path, error: answer.error };
@@ -81,6 +93,7 @@ export function writeCapture(
     hostname: host.hostname,
     fsRoot: host.fsRoot,
     commands,
+    http,
     files,
     dirs,
     realPaths,

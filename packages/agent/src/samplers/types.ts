@@ -1,5 +1,6 @@
 import type { EventName, MetricName } from '@perimeter/schema';
 import type { Clock } from '../host/clock.ts';
+import type { FetchText } from '../host/fetch-text.ts';
 import type { FsRoot } from '../host/fs-root.ts';
 import type { RunCommand } from '../host/run-command.ts';
 
@@ -22,6 +23,17 @@ export interface SamplerContext {
   fs: FsRoot;
   log: Logger;
   platform: NodeJS.Platform;
+  /** Local HTTP readers (macmon serve). Absent: this host offers none, as if nothing listened. */
+  fetchText?: FetchText;
+  options?: SamplerOptions;
+}
+
+/** Per-node settings a sampler needs beyond the world (the agent config's `hardware` section). */
+export interface SamplerOptions {
+  /** Where `macmon serve` answers, when the operator runs it (default http://127.0.0.1:9090/metrics). */
+  macmonUrl?: string;
+  /** Run powermetrics through `sudo -n` (needs deploy/sudoers/perimeter-powermetrics). Off by default. */
+  powermetricsViaSudo?: boolean;
 }
 
 export type AttributeValue = string | number | boolean;

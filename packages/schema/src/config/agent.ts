@@ -29,6 +29,18 @@ export const agentConfigSchema = z
       })
       .default({ timeout: 10_000, initialBackoff: 500, maxBackoff: 30_000, gzip: true }),
     samplers: z.record(z.string(), samplerToggle).default({}),
+    /** Where the hardware samplers find optional readers (see README "Hardware sources"). */
+    hardware: z
+      .object({
+        /** `macmon serve` on this Mac (its default address); read when it answers. */
+        macmonUrl: z
+          .url({ message: 'expected a URL such as http://127.0.0.1:9090/metrics' })
+          .default('http://127.0.0.1:9090/metrics'),
+        /** Run powermetrics via `sudo -n` (install deploy/sudoers/perimeter-powermetrics first). */
+        powermetricsViaSudo: flagBoolean.default(false),
+      })
+      .strict()
+      .default({ macmonUrl: 'http://127.0.0.1:9090/metrics', powermetricsViaSudo: false }),
   })
   .strict();
 

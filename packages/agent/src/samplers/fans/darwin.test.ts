@@ -36,13 +36,16 @@ describe('fans sampler on macOS', () => {
   it('is not available, saying what to install, without macmon; never 0 rpm', async () => {
     expect(await darwin({ status: 'not-found', command: 'macmon' }).collect()).toEqual({
       status: 'not-available-here',
-      reason: expect.stringMatching(/SMC: macmon not installed: install macmon \(brew install macmon/),
+      reason: expect.stringMatching(/SMC: .*macmon not installed; .*install macmon \(brew install macmon/),
     });
   });
 
   it('tells an old macmon without fan support from a Mac without fans', async () => {
     const old = await darwin(ok('{"temp":{"cpu_temp_avg":40}}')).collect();
-    expect(old).toEqual({ status: 'not-available-here', reason: expect.stringContaining('no fans field') });
+    expect(old).toEqual({
+      status: 'not-available-here',
+      reason: expect.stringContaining('macmon pipe reports no fan data'),
+    });
     const fanless = await darwin(ok('{"fans":[]}')).collect();
     expect(fanless).toEqual({
       status: 'not-available-here',
@@ -53,6 +56,21 @@ describe('fans sampler on macOS', () => {
   it('is an error on garbled or truncated macmon output', async () => {
     const result = await darwin(ok(MACMON_PIPE_LINE.slice(0, 30))).collect();
     expect(result.status === 'error' && result.error.message).toMatch(/macmon pipe output unreadable/);
+  });
+});
+
+describeWithFixtures('fans on a Mac with only mactop', () => {
+  it('are not available, because mactop prints no fans; the reason says to install macmon', async () => {
+    const mactop = readFileSync(sharedFixturePath('macos', 'mactop-headless-m1ultra.json'), 'utf8');
+    const context = createTestContext(createFsRoot('/'), {
+      platform: 'darwin',
+      runCommand: async (argv) =>
+        argv[0] === 'mactop' ? ok(mactop) : { status: 'not-found', command: argv[0] ?? '' },
+    });
+    expect(await createFansSampler(context).collect()).toEqual({
+      status: 'not-available-here',
+      reason: expect.stringMatching(/^mactop reports no fan data; .*brew install macmon/),
+    });
   });
 });
 

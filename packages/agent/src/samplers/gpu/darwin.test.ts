@@ -17,6 +17,7 @@ async function collectWith(answer: CommandResult) {
     platform: 'darwin',
     log,
     runCommand: async (argv, options) => {
+      if (argv[0] !== 'ioreg') return { status: 'not-found', command: argv[0] ?? '' };
       calls.push({ argv, timeoutMs: options?.timeoutMs });
       return answer;
     },

@@ -1,4 +1,6 @@
+import { AttributeNames, MetricNames } from '@perimeter/schema';
 import type { RunCommand } from '../../host/run-command.ts';
+import { readAppleSensors } from '../macos/apple-sensors.ts';
 import type { Logger, SampleResult, SamplerContext } from '../types.ts';
 import { darwinGpuReadings, darwinGpuStats } from './darwin-stats.ts';
 import { parseIoregNodes } from './ioreg-parse.ts';
@@ -72,6 +74,30 @@ export async function readDarwinGpus(runCommand: RunCommand, log: Logger): Promi
   return { status: 'ok', readings };
 }
 
-export function collectDarwinGpus(context: SamplerContext): Promise<SampleResult> {
-  return readDarwinGpus(context.runCommand, context.log);
+/**
+ * ioreg's Metal statistics first (built in); power (`hw.power` cpu, gpu, ane, package, system)
+ * from whichever sensor reader answered; that reader's GPU residency only when ioreg has none, so
+ * one GPU is never reported twice under two ids.
+ */
+export async function collectDarwinGpus(context: SamplerContext): Promise<SampleResult> {
+  const [metal, sensors] = await Promise.all([
+    readDarwinGpus(context.runCommand, context.log),
+    readAppleSensors(context),
+  ]);
+  if (sensors.status !== 'ok') {
+    return metal;
+  }
+  const { source, power, gpuUtilization } = sensors.sensors;
+  const readings = metal.status === 'ok' ? [...metal.readings] : [];
+  const hasUtilization = readings.some((r) => r.metric === MetricNames.hwGpuUtilization);
+  if (!hasUtilization && gpuUtilization !== null) {
+    readings.push({
+      metric: MetricNames.hwGpuUtilization,
+      value: gpuUtilization,
+      attributes: { [AttributeNames.hwId]: `${source.split(' ')[0]}:gpu`, [AttributeNames.hwName]: 'GPU' },
+    });
+  }
+  readings.push(...power);
+  if (readings.length === 0) return metal;
+  return { status: 'ok', readings };
 }

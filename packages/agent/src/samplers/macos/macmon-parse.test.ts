@@ -23,7 +23,8 @@ describeWithFixtures('macmon serve exposition (readme example, Apple M3 Pro)', (
       cpuTempCelsius: 47.3,
       gpuTempCelsius: null,
       fans: [{ name: 'fan0', rpm: 1234 }],
-      powerWatts: { cpu: 8.42, gpu: null, ane: null },
+      gpuUtilization: null,
+      powerWatts: { cpu: 8.42, gpu: null, ane: null, package: null, system: null },
     });
   });
 });
@@ -44,7 +45,8 @@ describe('parseMacmonPipeJson', () => {
       cpuTempCelsius: 47.3,
       gpuTempCelsius: null,
       fans: [{ name: 'fan0', rpm: 1234 }],
-      powerWatts: { cpu: 8.42, gpu: 0.5, ane: 0 },
+      gpuUtilization: 0.021,
+      powerWatts: { cpu: 8.42, gpu: 0.5, ane: 0, package: 8.92, system: null },
     });
   });
 

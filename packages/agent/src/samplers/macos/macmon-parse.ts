@@ -22,13 +22,25 @@ export interface MacmonSample {
   gpuTempCelsius: number | null;
   /** null: this macmon output has no fan data at all (an older release, or a fanless Mac's serve). */
   fans: MacmonFan[] | null;
-  powerWatts: { cpu: number | null; gpu: number | null; ane: number | null };
+  /** GPU active residency 0..1 (pipe: `gpu_usage[1]`; serve: `macmon_gpu_active_ratio`). */
+  gpuUtilization: number | null;
+  powerWatts: {
+    cpu: number | null;
+    gpu: number | null;
+    ane: number | null;
+    /** all_power: CPU + GPU + ANE. */
+    package: number | null;
+    /** sys_power: the SMC's PSTR, the whole machine. */
+    system: number | null;
+  };
 }
 
 const temperature = (value: unknown): number | null =>
   typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 150 ? value : null;
 const nonNegative = (value: unknown): number | null =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
+const ratio = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1 ? value : null;
 
 /** One `macmon pipe` JSON line (the last non-empty one if several). Throws on text that is not one. */
 export function parseMacmonPipeJson(text: string): MacmonSample {
@@ -64,10 +76,13 @@ export function parseMacmonPipeJson(text: string): MacmonSample {
     cpuTempCelsius: temperature(temp.cpu_temp_avg),
     gpuTempCelsius: temperature(temp.gpu_temp_avg),
     fans,
+    gpuUtilization: ratio(Array.isArray(record.gpu_usage) ? record.gpu_usage[1] : undefined),
     powerWatts: {
       cpu: nonNegative(record.cpu_power),
       gpu: nonNegative(record.gpu_power),
       ane: nonNegative(record.ane_power),
+      package: nonNegative(record.all_power),
+      system: nonNegative(record.sys_power),
     },
   };
 }
@@ -118,10 +133,13 @@ export function macmonSampleFromExposition(text: string): MacmonSample {
             const rpm = nonNegative(s.value);
             return rpm === null ? [] : [{ name: s.labels.fan ?? 'fan', rpm }];
           }),
+    gpuUtilization: ratio(first('macmon_gpu_active_ratio')),
     powerWatts: {
       cpu: nonNegative(first('macmon_cpu_power_watts')),
       gpu: nonNegative(first('macmon_gpu_power_watts')),
       ane: nonNegative(first('macmon_ane_power_watts')),
+      package: nonNegative(first('macmon_all_power_watts')),
+      system: nonNegative(first('macmon_sys_power_watts')),
     },
   };
 }

@@ -9,6 +9,7 @@ export const MACMON_PIPE_LINE = JSON.stringify({
   temp: { cpu_temp_avg: 47.3, gpu_temp_avg: 0 },
   memory: { ram_total: 1, ram_usage: 1, swap_total: 0, swap_usage: 0 },
   fans: [{ name: 'fan0', rpm: 1234, max_rpm: null }],
+  gpu_usage: [461, 0.021],
   cpu_power: 8.42,
   gpu_power: 0.5,
   ane_power: 0,

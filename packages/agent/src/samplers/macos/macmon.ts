@@ -1,64 +1,86 @@
 import { AttributeNames, MetricNames } from '@perimeter/schema';
+import type { FetchText } from '../../host/fetch-text.ts';
 import type { RunCommand } from '../../host/run-command.ts';
 import type { MetricReading } from '../types.ts';
-import { type MacmonSample, parseMacmonPipeJson } from './macmon-parse.ts';
+import {
+  type AppleSensors,
+  commandProblem,
+  parsedOrError,
+  type SensorSourceName,
+  type SourceOutcome,
+} from './apple-sensor-types.ts';
+import { type MacmonSample, macmonSampleFromExposition, parseMacmonPipeJson } from './macmon-parse.ts';
 
 /**
- * Runs macmon once and turns its sample into readings. macmon is optional (an operator installs
- * it with `brew install macmon`), so its absence is `missing`, with that install hint, not an
- * error. Thermal and fans each run it; one `pipe -s 1` costs about one sampling interval (1 s).
+ * macmon, the no-root SMC/IOReport reader an operator installs with `brew install macmon`, read two
+ * ways: from `macmon serve` when it already runs as a launchd agent (`macmon serve --install`; an
+ * HTTP read costs nothing), else by running `macmon pipe -s 1` (about one second of sampling).
  */
 
 export const MACMON_PIPE_ARGV: readonly string[] = ['macmon', 'pipe', '-s', '1'];
 export const MACMON_TIMEOUT_MS = 5_000;
-export const MACMON_INSTALL_HINT = 'install macmon (brew install macmon; reads the SMC without root)';
+/** macmon serve's default listen address and path (its readme: `--install`, default port 9090). */
+export const DEFAULT_MACMON_URL = 'http://127.0.0.1:9090/metrics';
+export const MACMON_INSTALL_HINT =
+  'install macmon (brew install macmon; reads the SMC without root) and run `macmon serve --install`';
 
-export type MacmonOutcome =
-  | { status: 'ok'; sample: MacmonSample }
-  | { status: 'missing'; reason: string }
-  | { status: 'error'; error: Error };
-
-// The thermal and fans samplers both read macmon in the same round, concurrently; `macmon pipe -s 1`
-// samples for about a second, so the two share one run instead of starting two.
-const inFlight = new WeakMap<RunCommand, Promise<MacmonOutcome>>();
-
-export function readMacmon(runCommand: RunCommand): Promise<MacmonOutcome> {
-  const running = inFlight.get(runCommand);
-  if (running) {
-    return running;
-  }
-  const outcome = runMacmon(runCommand).finally(() => inFlight.delete(runCommand));
-  inFlight.set(runCommand, outcome);
-  return outcome;
-}
-
-async function runMacmon(runCommand: RunCommand): Promise<MacmonOutcome> {
-  const result = await runCommand(MACMON_PIPE_ARGV, { timeoutMs: MACMON_TIMEOUT_MS });
+export async function readMacmonServe(fetchText: FetchText | undefined, url: string): Promise<SourceOutcome> {
+  if (fetchText === undefined) return { status: 'missing', reason: `no macmon serve at ${url}` };
+  const result = await fetchText(url, { timeoutMs: 2_000 });
   switch (result.status) {
-    case 'not-found':
-      return { status: 'missing', reason: `macmon not installed: ${MACMON_INSTALL_HINT}` };
+    case 'unreachable':
+      return { status: 'missing', reason: `no macmon serve at ${url} (${result.reason})` };
     case 'timeout':
-      return { status: 'error', error: new Error(`macmon pipe timed out after ${result.afterMs} ms`) };
-    case 'failed': {
-      const firstLine =
-        result.stderr
-          .split('\n')
-          .find((l) => l.trim() !== '')
-          ?.trim() || '(no stderr)';
       return {
         status: 'error',
-        error: new Error(`macmon exited with ${result.exitCode ?? 'a signal'}: ${firstLine}`),
+        error: new Error(`macmon serve at ${url} timed out after ${result.afterMs} ms`),
       };
-    }
+    case 'http-error':
+      // macmon serve answers 503 until its first sample; a wrong path is a 404.
+      return result.code === 503
+        ? { status: 'missing', reason: `macmon serve at ${url} has no sample yet (503)` }
+        : { status: 'error', error: new Error(`macmon serve at ${url} answered HTTP ${result.code}`) };
     case 'ok':
       break;
   }
-  try {
-    return { status: 'ok', sample: parseMacmonPipeJson(result.stdout) };
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    return { status: 'error', error: new Error(`macmon pipe output unreadable: ${why}`) };
+  return parsedOrError('macmon serve', () => {
+    const sample = macmonSampleFromExposition(result.body);
+    if (sample.chip === null && sample.cpuTempCelsius === null && sample.fans === null) {
+      throw new Error(`no macmon_ series in the answer of ${url}`);
+    }
+    return macmonSensors('macmon serve', sample);
+  });
+}
+
+export async function runMacmonPipe(runCommand: RunCommand): Promise<SourceOutcome> {
+  const result = await runCommand(MACMON_PIPE_ARGV, { timeoutMs: MACMON_TIMEOUT_MS });
+  if (result.status !== 'ok') {
+    return commandProblem('macmon pipe', result, 'macmon not installed');
   }
+  return parsedOrError('macmon pipe', () => macmonSensors('macmon pipe', parseMacmonPipeJson(result.stdout)));
+}
+
+export function macmonSensors(source: SensorSourceName, sample: MacmonSample): AppleSensors {
+  return {
+    source,
+    temperatures: macmonTemperatureReadings(sample),
+    fans: sample.fans === null ? null : macmonFanReadings(sample),
+    gpuUtilization: sample.gpuUtilization,
+    pressureLevel: null,
+    power: powerReadings('macmon', sample.powerWatts),
+  };
+}
+
+export function temperatureReading(id: string, name: string, value: number): MetricReading {
+  return {
+    metric: MetricNames.hwTemperature,
+    value,
+    attributes: {
+      [AttributeNames.hwId]: id,
+      [AttributeNames.hwName]: name,
+      [AttributeNames.hwType]: 'temperature',
+    },
+  };
 }
 
 export function macmonTemperatureReadings(sample: MacmonSample): MetricReading[] {
@@ -67,19 +89,7 @@ export function macmonTemperatureReadings(sample: MacmonSample): MetricReading[]
     ['macmon:gpu', 'GPU average', sample.gpuTempCelsius],
   ];
   return sensors.flatMap(([id, name, value]) =>
-    value === null
-      ? []
-      : [
-          {
-            metric: MetricNames.hwTemperature,
-            value,
-            attributes: {
-              [AttributeNames.hwId]: id,
-              [AttributeNames.hwName]: name,
-              [AttributeNames.hwType]: 'temperature',
-            },
-          },
-        ],
+    value === null ? [] : [temperatureReading(id, name, value)],
   );
 }
 
@@ -92,18 +102,21 @@ export function macmonFanReadings(sample: MacmonSample): MetricReading[] {
   }));
 }
 
-/** ARCHITECTURE "Names": hw.power is named by what draws it. Not wired into a sampler yet. */
-export function macmonPowerReadings(sample: MacmonSample): MetricReading[] {
-  return (['cpu', 'gpu', 'ane'] as const).flatMap((part) => {
-    const value = sample.powerWatts[part];
-    return value === null
+/**
+ * ARCHITECTURE "Names": hw.power is named by what draws it (cpu, gpu, ane, dram, package = the
+ * SoC's sum, system = the whole machine from the SMC). The id keeps the tool, since two tools sum
+ * different rails.
+ */
+export function powerReadings(tool: string, watts: Record<string, number | null>): MetricReading[] {
+  return Object.entries(watts).flatMap(([part, value]) =>
+    value === null
       ? []
       : [
           {
             metric: MetricNames.hwPower,
             value,
-            attributes: { [AttributeNames.hwId]: `macmon:${part}`, [AttributeNames.hwName]: part },
+            attributes: { [AttributeNames.hwId]: `${tool}:${part}`, [AttributeNames.hwName]: part },
           },
-        ];
-  });
+        ],
+  );
 }

@@ -46,5 +46,7 @@ describe('thermalPressureWordToLevel', () => {
     ]);
     expect(thermalPressureWordToLevel('Fair')).toBeNull();
     expect(thermalPressureWordToLevel('')).toBeNull();
+    expect(thermalPressureWordToLevel('constructor')).toBeNull();
+    expect(thermalPressureWordToLevel('__proto__')).toBeNull();
   });
 });

@@ -18,7 +18,9 @@ const PRESSURE_LEVELS: Record<string, number> = {
 };
 
 export function thermalPressureWordToLevel(word: string): number | null {
-  return PRESSURE_LEVELS[word.trim().toLowerCase()] ?? null;
+  const key = word.trim().toLowerCase();
+  // Own keys only: "constructor" or "__proto__" from a garbled plist must not read the prototype.
+  return Object.hasOwn(PRESSURE_LEVELS, key) ? (PRESSURE_LEVELS[key] ?? null) : null;
 }
 
 export function powermetricsThermalPressure(
@@ -52,4 +54,11 @@ export function powermetricsPower(sample: PlistValue): PowermetricsPower | null 
 
 export function powermetricsHwModel(sample: PlistValue): string | null {
   return isPlistDict(sample) && typeof sample.hw_model === 'string' ? sample.hw_model : null;
+}
+
+/** GPU active residency as asitop computes it: 1 − gpu.idle_ratio (the sample has no active_ratio). */
+export function powermetricsGpuActive(sample: PlistValue): number | null {
+  const gpu = isPlistDict(sample) ? sample.gpu : undefined;
+  const idle = isPlistDict(gpu) ? gpu.idle_ratio : undefined;
+  return typeof idle === 'number' && Number.isFinite(idle) && idle >= 0 && idle <= 1 ? 1 - idle : null;
 }

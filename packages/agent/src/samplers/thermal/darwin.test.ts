@@ -23,18 +23,24 @@ function darwin(answers: Record<string, CommandResult | undefined>) {
       return answers[argv[0] ?? ''] ?? missing(argv);
     },
   });
-  return { collect: () => createThermalSampler(context).collect(), calls, log };
+  return {
+    collect: () => createThermalSampler(context).collect(),
+    sampler: () => createThermalSampler(context),
+    calls,
+    log,
+  };
 }
 
 const PRESSURE_0 = { metric: 'perimeter.thermal.pressure', value: 0, attributes: {} };
 
 describeWithFixtures('thermal sampler on macOS', () => {
-  it('runs exactly `pmset -g therm` and `macmon pipe -s 1`', async () => {
+  it('runs exactly `pmset -g therm`, then the no-root readers in order of preference', async () => {
     const host = darwin({});
     await host.collect();
     expect(host.calls).toEqual([
       ['pmset', '-g', 'therm'],
       ['macmon', 'pipe', '-s', '1'],
+      ['mactop', '--headless', '--count', '1'],
     ]);
   });
 
@@ -73,7 +79,45 @@ describeWithFixtures('thermal sampler on macOS', () => {
   it('keeps the pressure and warns when macmon prints garbage', async () => {
     const host = darwin({ pmset: ok(fixture('pmset-therm-m1pro.txt')), macmon: ok('{"temp":{') });
     expect(await host.collect()).toEqual({ status: 'ok', readings: [PRESSURE_0] });
-    expect(host.log.entries.map((e) => e.msg)).toEqual(['macmon temperatures unreadable']);
+    expect(host.log.entries.map((e) => e.msg)).toEqual(['Mac temperatures unreadable']);
+  });
+
+  it('takes temperatures and pressure from mactop, over pmset, when macmon is absent', async () => {
+    const result = await darwin({
+      pmset: ok(fixture('pmset-therm-m1pro.txt')),
+      mactop: ok(fixture('mactop-headless-m1ultra.json')),
+    }).collect();
+    expect(result.status === 'ok' && result.readings.map((r) => [r.metric, r.value])).toEqual([
+      ['perimeter.thermal.pressure', 1],
+      ['hw.temperature', 66.51124],
+      ['hw.temperature', 59.767166],
+      ['hw.temperature', 66.51124],
+    ]);
+  });
+
+  it('emits thermal.state when the pressure level changes, not on the first reading or when it holds', async () => {
+    const moderate = fixture('mactop-headless-m1ultra.json');
+    const answers: Record<string, CommandResult | undefined> = {
+      pmset: ok(fixture('pmset-therm-m1pro.txt')),
+      mactop: ok(moderate.replace('"Moderate"', '"Nominal"')),
+    };
+    const host = darwin(answers);
+    const sampler = host.sampler();
+    const first = await sampler.collect();
+    expect(first.status === 'ok' && first.events).toBeUndefined();
+    answers['mactop'] = ok(moderate);
+    const heating = await sampler.collect();
+    expect(heating.status === 'ok' && heating.events).toEqual([
+      {
+        event: 'thermal.state',
+        timeMs: Date.UTC(2026, 0, 1),
+        body: 'thermal pressure moderate (was nominal)',
+        severity: 'info',
+        attributes: { 'perimeter.thermal.pressure.level': 1, 'perimeter.thermal.pressure.previous': 0 },
+      },
+    ]);
+    const holding = await sampler.collect();
+    expect(holding.status === 'ok' && holding.events).toBeUndefined();
   });
 });
 
@@ -84,7 +128,7 @@ describe('thermal sampler on macOS without readings', () => {
       macmon: { status: 'failed', exitCode: 1, stderr: 'boom\n' },
     }).collect();
     expect(result.status === 'error' && result.error.message).toMatch(
-      /no thermal warning.*; macmon exited with 1: boom/,
+      /no thermal warning.*; macmon pipe exited with 1: boom/,
     );
   });
 
@@ -92,7 +136,9 @@ describe('thermal sampler on macOS without readings', () => {
     const result = await darwin({}).collect();
     expect(result).toEqual({
       status: 'not-available-here',
-      reason: expect.stringMatching(/pmset not found; macmon not installed: .*brew install macmon/),
+      reason: expect.stringMatching(
+        /pmset not found; no macmon serve .*; macmon not installed; mactop not installed; install macmon \(brew install macmon/,
+      ),
     });
   });
 });
