@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { driftRoutes } from '../api/drift-routes.ts';
 import { ingestRoutes, type StoredBatchEvent } from '../ingest/routes.ts';
 import { renderNodeSeries } from '../metrics/exposition.ts';
 import type { SelfMetrics } from '../metrics/self-metrics.ts';
@@ -57,6 +58,10 @@ export function createApp(deps: AppDeps): Hono {
     });
     return c.body(`${nodes}${own}`, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
   });
+
+  // The read API: reader and admin tokens; a node token may only send its own data.
+  app.use('/api/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['reader', 'admin'] }));
+  app.route('/', driftRoutes(deps));
 
   app.use('/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['node'] }));
   app.route('/', ingestRoutes(deps));

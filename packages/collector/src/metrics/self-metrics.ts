@@ -1,5 +1,6 @@
 import { CollectorMetricNames } from '@perimeter/schema';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { registerDerivedMetrics } from '../derive/derived-metrics.ts';
 import type { Store } from '../store/store.ts';
 
 /**
@@ -72,5 +73,6 @@ export function createSelfMetrics(store: Store): SelfMetrics {
       this.set(store.sizeBytes());
     },
   });
+  registerDerivedMetrics(registry, store.db);
   return { registry, batches, points, events, gaps, rejects };
 }

@@ -1,4 +1,6 @@
 import { computeChainHash, digestEventRows, digestPayload, GENESIS_HASH } from '@perimeter/schema';
+import type { DeriveFromEvent } from '../derive/types.ts';
+import type { DecodedEvent } from '../ingest/types.ts';
 import type { SqliteDatabase } from './db.ts';
 import { encodeSampleBlock, type SampleTriple } from './sample-block.ts';
 import type { SeriesIndex } from './series-index.ts';
@@ -6,7 +8,8 @@ import type { BatchToStore, NodeState, WriteOutcome } from './store.ts';
 
 /**
  * The one write transaction of ingest: dedup and gap check on (stream, seq), then the batch row
- * with its chain link, its sample block or events, and the node's new chain head. Runs inside
+ * with its chain link, its sample block or events (and what is derived from them, see
+ * derive/event-derivation.ts), and the node's new chain head. Runs inside
  * `db.transaction`, so it is all or nothing; in-memory state (`nodes`, samples for `latest`) is
  * handed back and applied by the caller only after the commit.
  */
@@ -20,6 +23,7 @@ export function createBatchWriter(
   db: SqliteDatabase,
   series: SeriesIndex,
   nodes: ReadonlyMap<string, NodeState>,
+  deriveFromEvent: DeriveFromEvent,
 ) {
   const statements = {
     findStream: db.prepare('SELECT node_id, last_seq FROM streams WHERE stream_id = ?'),
@@ -94,6 +98,7 @@ export function createBatchWriter(
     let resourceJson = previous?.resourceJson ?? null;
     const samples: SampleTriple[] = [];
     const eventRows: Array<[number, number | null, string | null, number | null, string | null, string]> = [];
+    const events: DecodedEvent[] = [];
     for (const resource of batch.resources) {
       if (Object.keys(resource.attributes).length > 0) {
         resourceJson = JSON.stringify(resource.attributes);
@@ -102,6 +107,7 @@ export function createBatchWriter(
         samples.push([series.idFor(batch.nodeId, point, batch.receivedAtMs), point.timeMs, point.value]);
       }
       for (const event of resource.events) {
+        events.push(event);
         eventRows.push([
           event.timeMs,
           event.observedMs,
@@ -165,9 +171,10 @@ export function createBatchWriter(
         block.data,
       );
     }
-    for (const row of eventRows) {
-      statements.insertEvent.run(batchId, batch.nodeId, ...row);
-    }
+    eventRows.forEach((row, index) => {
+      const eventId = Number(statements.insertEvent.run(batchId, batch.nodeId, ...row).lastInsertRowid);
+      deriveFromEvent({ id: eventId, nodeId: batch.nodeId, event: events[index] as DecodedEvent });
+    });
     const firstSeenMs = previous?.firstSeenMs ?? batch.receivedAtMs;
     statements.upsertNode.run(batch.nodeId, firstSeenMs, batch.receivedAtMs, batchId, hash, resourceJson);
     return {

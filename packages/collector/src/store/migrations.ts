@@ -111,6 +111,69 @@ const MIGRATIONS: readonly string[] = [
     detail_json TEXT NOT NULL
   ) STRICT;
   `,
+  // 2: state derived from events inside the ingest transaction (src/derive/). Names are literal
+  // here on purpose: a step must keep meaning what it meant when it first ran. Events already in
+  // the store are folded in once, so an upgraded store knows its logins and every node's drift.
+  `
+  CREATE TABLE auth_login_counts (
+    node_id TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('success', 'failure')),
+    auth_method TEXT NOT NULL CHECK (auth_method IN ('ssh', 'console', 'screensaver', 'sudo', 'other')),
+    count INTEGER NOT NULL,
+    PRIMARY KEY (node_id, outcome, auth_method)
+  ) STRICT, WITHOUT ROWID;
+
+  -- Events a derivation could not use, by a small fixed set of reasons.
+  CREATE TABLE derive_skipped_counts (
+    reason TEXT PRIMARY KEY,
+    count INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+
+  -- The newest config.drift observation per (node, check); "newest" is (event time, events.id).
+  CREATE TABLE drift_latest (
+    node_id TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    observed TEXT NOT NULL,
+    expected TEXT NOT NULL,
+    controls TEXT NOT NULL,
+    observed_since_ms INTEGER NOT NULL,
+    event_ts_ms INTEGER NOT NULL,
+    event_id INTEGER NOT NULL,
+    PRIMARY KEY (node_id, check_id)
+  ) STRICT, WITHOUT ROWID;
+
+  INSERT INTO auth_login_counts (node_id, outcome, auth_method, count)
+  SELECT node_id, outcome, method, count(*) FROM (
+    SELECT node_id,
+      json_extract(attributes_json, '$."auth.outcome"') AS outcome,
+      CASE WHEN json_extract(attributes_json, '$."auth.method"') IN ('ssh', 'console', 'screensaver', 'sudo')
+        THEN json_extract(attributes_json, '$."auth.method"') ELSE 'other' END AS method
+    FROM events WHERE event_name = 'auth.login'
+  ) WHERE outcome IN ('success', 'failure')
+  GROUP BY node_id, outcome, method;
+
+  WITH drift AS (
+    SELECT id, node_id, ts_ms,
+      json_extract(attributes_json, '$."check.id"') AS check_id,
+      json_extract(attributes_json, '$.observed') AS observed,
+      json_extract(attributes_json, '$.expected') AS expected,
+      json_extract(attributes_json, '$."check.controls"') AS controls
+    FROM events WHERE event_name = 'config.drift'
+  ), usable AS (
+    SELECT * FROM drift
+    WHERE typeof(check_id) = 'text' AND length(check_id) BETWEEN 1 AND 200
+      AND typeof(observed) = 'text' AND length(observed) <= 1024
+  ), ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY node_id, check_id ORDER BY ts_ms DESC, id DESC) AS newest_first
+    FROM usable
+  )
+  INSERT INTO drift_latest
+    (node_id, check_id, observed, expected, controls, observed_since_ms, event_ts_ms, event_id)
+  SELECT node_id, check_id, observed,
+    iif(typeof(expected) = 'text', expected, ''), iif(typeof(controls) = 'text', controls, ''),
+    ts_ms, ts_ms, id
+  FROM ranked WHERE newest_first = 1;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -1,3 +1,4 @@
+import { createEventDerivation } from '../derive/event-derivation.ts';
 import type { DecodedResource, Signal } from '../ingest/types.ts';
 import { createBatchWriter, type WriteResult } from './batch-writer.ts';
 import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
@@ -88,7 +89,7 @@ export function openStore(options: StoreOptions): Store {
     pageCount: db.prepare('PRAGMA page_count').pluck(),
     pageSize: db.prepare('PRAGMA page_size').pluck(),
   };
-  const write = db.transaction(createBatchWriter(db, series, nodes));
+  const write = db.transaction(createBatchWriter(db, series, nodes, createEventDerivation(db)));
 
   return {
     db,

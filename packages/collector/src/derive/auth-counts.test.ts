@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunningCollector } from '../serve.ts';
+import {
+  issueTokens,
+  jsonEvents,
+  postLogs,
+  startLoopbackCollector,
+} from '../test-support/loopback-collector.ts';
+import { createTestCollector } from '../test-support/test-collector.ts';
+
+const STREAM = '7d3c2b1a-0000-4000-8000-00000000a001';
+
+function loginEvent(timeMs: number, attributes: Record<string, string>) {
+  return { name: 'auth.login', timeMs, attributes };
+}
+
+function failedSshLogin(timeMs: number) {
+  return loginEvent(timeMs, {
+    'auth.outcome': 'failure',
+    'user.name': 'admin',
+    'auth.method': 'ssh',
+    'source.address': '203.0.113.9',
+    'source.port': '52144',
+  });
+}
+
+async function scrape(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}
+
+describe('auth counters derived from auth.login events, over loopback HTTP', () => {
+  let dataDir: string;
+  let collector: RunningCollector | undefined;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'perimeter-auth-counts-'));
+  });
+  afterEach(async () => {
+    await collector?.stop();
+    collector = undefined;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('counts each failed login once, ignores a re-sent batch, and keeps the count across a restart', async () => {
+    const token = issueTokens(dataDir, [{ nodeId: 'n1', role: 'node' }])['n1/node'] as string;
+    collector = await startLoopbackCollector(dataDir);
+    const t0 = Date.now();
+    const first = jsonEvents({ nodeId: 'n1', events: [failedSshLogin(t0)] });
+    expect((await postLogs(collector.url, token, first, { stream: STREAM, seq: 1 })).status).toBe(200);
+    expect(await scrape(collector.url)).toContain(
+      'perimeter_auth_failures_total{node="n1",auth_method="ssh"} 1',
+    );
+
+    const second = jsonEvents({ nodeId: 'n1', events: [failedSshLogin(t0 + 1000)] });
+    expect((await postLogs(collector.url, token, second, { stream: STREAM, seq: 2 })).status).toBe(200);
+    expect(await scrape(collector.url)).toContain(
+      'perimeter_auth_failures_total{node="n1",auth_method="ssh"} 2',
+    );
+
+    // The agent re-sends after a lost answer: same (stream, seq), answered 200, not counted again.
+    expect((await postLogs(collector.url, token, second, { stream: STREAM, seq: 2 })).status).toBe(200);
+    const afterResend = await scrape(collector.url);
+    expect(afterResend).toContain('perimeter_auth_failures_total{node="n1",auth_method="ssh"} 2');
+    expect(afterResend).toContain('perimeter_auth_logins_total{node="n1",outcome="failure"} 2');
+    expect(afterResend).toContain('perimeter_ingest_batches_total{signal="logs",result="duplicate"} 1');
+
+    await collector.stop();
+    collector = await startLoopbackCollector(dataDir);
+    const afterRestart = await scrape(collector.url);
+    expect(afterRestart).toContain('perimeter_auth_failures_total{node="n1",auth_method="ssh"} 2');
+    // Labels stay bounded: who tried and from where stay in the events table.
+    expect(afterRestart).not.toContain('admin');
+    expect(afterRestart).not.toContain('203.0.113.9');
+  });
+});
+
+describe('auth counters, edge cases', () => {
+  it('counts unknown methods as other, and skips (and counts) logins with an unknown outcome', async () => {
+    const collector = createTestCollector();
+    const now = collector.clock.nowMs;
+    const body = jsonEvents({
+      nodeId: 'node-a',
+      events: [
+        loginEvent(now, { 'auth.outcome': 'success', 'auth.method': 'telnet', 'user.name': 'x' }),
+        loginEvent(now, { 'auth.outcome': 'failure', 'user.name': 'x' }),
+        loginEvent(now, { 'auth.outcome': 'maybe', 'auth.method': 'ssh', 'user.name': 'x' }),
+        loginEvent(now, { 'auth.outcome': 'success', 'auth.method': 'console', 'user.name': 'x' }),
+      ],
+    });
+    expect((await collector.post('logs', body)).status).toBe(200);
+    const text = await (await collector.app.request('/metrics')).text();
+    expect(text).toContain('perimeter_auth_failures_total{node="node-a",auth_method="other"} 1');
+    expect(text).toContain('perimeter_auth_logins_total{node="node-a",outcome="success"} 2');
+    expect(text).toContain('perimeter_auth_logins_total{node="node-a",outcome="failure"} 1');
+    expect(text).not.toContain('outcome="maybe"');
+    expect(text).toContain('perimeter_derive_skipped_events_total{reason="auth_outcome_unknown"} 1');
+    expect(text).toMatch(/# TYPE perimeter_auth_failures_total counter/);
+    collector.close();
+  });
+});

@@ -1,0 +1,81 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { SqliteDatabase } from '../store/db.ts';
+import { readAuthLoginCounts } from './auth-counts.ts';
+import { readSkippedCounts } from './event-derivation.ts';
+import { readDriftObservations } from './fleet-drift.ts';
+import { summarizeFleetDrift } from './fleet-drift-summary.ts';
+import { DerivedMetricNames } from './metric-names.ts';
+
+/**
+ * Event-derived series for /metrics, read from their tables at scrape time: the counts are
+ * durable (a restart continues from the stored total instead of resetting), and the registry
+ * reserves these names so a node-sent series of the same name cannot shadow them. Labels are
+ * bounded: node, a fixed method/outcome set, check ids; never users or addresses.
+ */
+export function registerDerivedMetrics(registry: Registry, db: SqliteDatabase): void {
+  new Counter({
+    name: DerivedMetricNames.authFailures,
+    help: 'Failed logins per node and method, from auth.login events (unknown methods count as other).',
+    labelNames: ['node', 'auth_method'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const row of readAuthLoginCounts(db)) {
+        if (row.outcome === 'failure') {
+          this.inc({ node: row.nodeId, auth_method: row.authMethod }, row.count);
+        }
+      }
+    },
+  });
+  new Counter({
+    name: DerivedMetricNames.authLogins,
+    help: 'Logins per node and outcome (success, failure), from auth.login events.',
+    labelNames: ['node', 'outcome'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const row of readAuthLoginCounts(db)) {
+        this.inc({ node: row.nodeId, outcome: row.outcome }, row.count);
+      }
+    },
+  });
+  new Gauge({
+    name: DerivedMetricNames.driftFleetOutlier,
+    help: 'Per node and check: 1 when the node observes a value other than the fleet majority, else 0 (also 0 for all nodes when the top values tie).',
+    labelNames: ['node', 'check_id'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const check of summarizeFleetDrift(readDriftObservations(db))) {
+        for (const observation of check.observations) {
+          const isOutlier = check.majority !== null && observation.observed !== check.majority;
+          this.set({ node: observation.nodeId, check_id: check.checkId }, isOutlier ? 1 : 0);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: DerivedMetricNames.driftFleetNodes,
+    help: 'Nodes that have reported each drift check.',
+    labelNames: ['check_id'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const check of summarizeFleetDrift(readDriftObservations(db))) {
+        this.set({ check_id: check.checkId }, check.nodeCount);
+      }
+    },
+  });
+  new Counter({
+    name: DerivedMetricNames.deriveSkippedEvents,
+    help: 'Stored events a derivation could not use, by reason (auth_outcome_unknown, drift_event_unusable).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const row of readSkippedCounts(db)) {
+        this.inc({ reason: row.reason }, row.count);
+      }
+    },
+  });
+}
