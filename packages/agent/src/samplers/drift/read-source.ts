@@ -1,0 +1,172 @@
+import type { Clock } from '../../host/clock.ts';
+import type { FsRoot } from '../../host/fs-root.ts';
+import type { RunCommand } from '../../host/run-command.ts';
+import type { AgedEntry, CheckSource, RawRead, UnavailableRead } from './check.ts';
+import type { HostProbe } from './host-probe.ts';
+import { listeningInodes } from './parse/linux.ts';
+
+/**
+ * The only I/O of the drift checks: turns a CheckSource into a RawRead through the injected
+ * runCommand, FsRoot and HostProbe. Expected failures are outcomes: a missing command is
+ * `skipped` ("not on this host: …"), a permission error as non-root is `skipped` ("needs root: …"),
+ * a timeout is `error`. Nothing here decides pass or fail.
+ */
+
+export interface ReadDeps {
+  runCommand: RunCommand;
+  fs: FsRoot;
+  clock: Clock;
+  probe: HostProbe | undefined;
+  uid: number;
+  isRoot: boolean;
+  timeoutMs: number;
+}
+
+export type ReadResult =
+  | { ok: true; raw: RawRead }
+  | { ok: false; status: 'skipped' | 'error'; reason: string };
+
+const isDenied = (error: unknown) =>
+  ['EACCES', 'EPERM'].includes((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+
+export async function readSource(source: CheckSource, deps: ReadDeps): Promise<ReadResult> {
+  try {
+    return await read(source, deps);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (isDenied(error) && !deps.isRoot)
+      return { ok: false, status: 'skipped', reason: `needs root: ${message}` };
+    return { ok: false, status: 'error', reason: message };
+  }
+}
+
+async function read(source: CheckSource, deps: ReadDeps): Promise<ReadResult> {
+  const ok = (raw: RawRead): ReadResult => ({ ok: true, raw });
+  switch (source.kind) {
+    case 'command': {
+      const result = await deps.runCommand(source.argv, { timeoutMs: deps.timeoutMs });
+      if (result.status === 'not-found') {
+        return { ok: false, status: 'skipped', reason: `not on this host: ${result.command}` };
+      }
+      if (result.status === 'timeout') {
+        return {
+          ok: false,
+          status: 'error',
+          reason: `${source.argv.join(' ')} timed out after ${result.afterMs} ms`,
+        };
+      }
+      if (result.status === 'failed') {
+        return ok({ kind: 'command', exitCode: result.exitCode ?? -1, stdout: '', stderr: result.stderr });
+      }
+      return ok({ kind: 'command', exitCode: 0, stdout: result.stdout, stderr: result.stderr });
+    }
+    case 'file':
+      return ok({ kind: 'file', path: source.path, text: await deps.fs.readText(source.path) });
+    case 'files': {
+      const dirPaths = await Promise.all(
+        (source.dirs ?? []).map(async (dir) =>
+          ((await deps.fs.listDir(dir.path)) ?? [])
+            .filter((name) => dir.suffix === undefined || name.endsWith(dir.suffix))
+            .map((name) => `${dir.path}/${name}`),
+        ),
+      );
+      const paths = [...source.paths, ...dirPaths.flat()];
+      const texts = await Promise.all(paths.map((path) => deps.fs.readText(path)));
+      return ok({ kind: 'files', files: paths.map((path, i) => ({ path, text: texts[i] ?? null })) });
+    }
+    case 'dir':
+      return ok({ kind: 'dir', path: source.path, entries: await deps.fs.listDir(source.path) });
+    case 'proc-net':
+      return ok(await readProcNet(deps));
+    case 'block-devices':
+      return ok(await readBlockDevices(source.mount, deps.fs));
+    case 'aged-entries': {
+      const probe = deps.probe;
+      if (!probe) return { ok: false, status: 'error', reason: 'no HostProbe injected: cannot stat entries' };
+      const now = deps.clock.nowMs();
+      const dirs = await Promise.all(
+        source.dirs.map(async (dir) => {
+          const names = await deps.fs.listDir(dir.path);
+          const entries: AgedEntry[] | null = names === null ? null : [];
+          for (const name of names ?? []) {
+            const stat = await probe.stat(`${dir.path.replace(/\/$/, '')}/${name}`);
+            if (stat) entries?.push({ name, ageMs: now - stat.mtimeMs });
+          }
+          return { path: dir.path, maxAgeMs: dir.maxAgeMs, entries };
+        }),
+      );
+      return ok({ kind: 'aged-entries', dirs });
+    }
+    case 'agent-uid':
+      return ok({ kind: 'agent-uid', uid: deps.uid });
+    case 'any-of': {
+      const names = Object.keys(source.parts);
+      const results = await Promise.all(names.map((name) => readSource(source.parts[name]!, deps)));
+      const parts: Record<string, RawRead | UnavailableRead> = {};
+      names.forEach((name, i) => {
+        const result = results[i]!;
+        parts[name] = result.ok ? result.raw : { kind: 'unavailable', reason: result.reason };
+      });
+      return ok({ kind: 'any-of', parts });
+    }
+  }
+}
+
+async function readProcNet(deps: ReadDeps): Promise<Extract<RawRead, { kind: 'proc-net' }>> {
+  const [tcp, tcp6, udp, udp6, passwd] = await Promise.all(
+    ['/proc/net/tcp', '/proc/net/tcp6', '/proc/net/udp', '/proc/net/udp6', '/etc/passwd'].map((p) =>
+      deps.fs.readText(p),
+    ),
+  );
+  const tables = { tcp: tcp ?? null, tcp6: tcp6 ?? null, udp: udp ?? null, udp6: udp6 ?? null };
+  const wanted = new Set<string>([
+    ...listeningInodes(tables.tcp ?? '', 'tcp'),
+    ...listeningInodes(tables.tcp6 ?? '', 'tcp'),
+    ...listeningInodes(tables.udp ?? '', 'udp'),
+    ...listeningInodes(tables.udp6 ?? '', 'udp'),
+  ]);
+  const socketOwners: Record<string, string> = {};
+  let unreadableProcesses = 0;
+  const probe = deps.probe;
+  if (probe && wanted.size > 0) {
+    const pids = ((await deps.fs.listDir('/proc')) ?? []).filter((name) => /^\d+$/.test(name));
+    for (const pid of pids) {
+      if (Object.keys(socketOwners).length === wanted.size) break;
+      let fds: string[] | null;
+      try {
+        fds = await deps.fs.listDir(`/proc/${pid}/fd`);
+      } catch (error) {
+        if (!isDenied(error)) throw error;
+        unreadableProcesses++;
+        continue;
+      }
+      for (const fd of fds ?? []) {
+        const inode = /^socket:\[(\d+)\]$/.exec(
+          (await probe.readLink(`/proc/${pid}/fd/${fd}`).catch(() => null)) ?? '',
+        )?.[1];
+        if (inode && wanted.has(inode) && socketOwners[inode] === undefined) {
+          socketOwners[inode] = (
+            (await deps.fs.readText(`/proc/${pid}/comm`).catch(() => null)) ?? '?'
+          ).trim();
+        }
+      }
+    }
+  }
+  return { kind: 'proc-net', tables, passwd: passwd ?? null, socketOwners, unreadableProcesses };
+}
+
+async function readBlockDevices(
+  mount: string,
+  fs: FsRoot,
+): Promise<Extract<RawRead, { kind: 'block-devices' }>> {
+  const devices = ((await fs.listDir('/sys/block')) ?? []).filter((name) => name.startsWith('dm-'));
+  const dm = await Promise.all(
+    devices.map(async (device) => ({
+      device,
+      name: ((await fs.readText(`/sys/block/${device}/dm/name`)) ?? '').trim(),
+      uuid: ((await fs.readText(`/sys/block/${device}/dm/uuid`)) ?? '').trim(),
+      slaves: (await fs.listDir(`/sys/block/${device}/slaves`)) ?? [],
+    })),
+  );
+  return { kind: 'block-devices', mount, mounts: await fs.readText('/proc/mounts'), dm };
+}
