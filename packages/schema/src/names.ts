@@ -7,6 +7,9 @@
 export const MetricNames = {
   hwTemperature: 'hw.temperature',
   hwFanSpeed: 'hw.fan.speed',
+  /** Sensor thresholds (semconv `hw.temperature.limit`, `hw.fan.speed.limit` with `hw.limit_type`). */
+  hwTemperatureLimit: 'hw.temperature.limit',
+  hwFanSpeedLimit: 'hw.fan.speed.limit',
   hwGpuUtilization: 'hw.gpu.utilization',
   hwGpuMemoryUsage: 'hw.gpu.memory.usage',
   hwGpuMemoryLimit: 'hw.gpu.memory.limit',
@@ -36,6 +39,8 @@ export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
 export const MetricUnits: Record<MetricName, string> = {
   'hw.temperature': 'Cel',
   'hw.fan.speed': 'rpm',
+  'hw.temperature.limit': 'Cel',
+  'hw.fan.speed.limit': 'rpm',
   'hw.gpu.utilization': '1',
   'hw.gpu.memory.usage': 'By',
   'hw.gpu.memory.limit': 'By',
@@ -73,6 +78,8 @@ export const AttributeNames = {
   hwId: 'hw.id',
   hwName: 'hw.name',
   hwType: 'hw.type',
+  /** semconv values: critical, high.critical, high.degraded, low.critical, low.degraded, max, turbo, throttled. */
+  hwLimitType: 'hw.limit_type',
   cpuMode: 'cpu.mode',
   memoryState: 'system.memory.state',
   filesystemDevice: 'system.device',
