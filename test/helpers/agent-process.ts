@@ -22,8 +22,10 @@ export function startAgentProcess(options: {
   config?: string;
   /** Root for /sys and /proc reads (node_exporter's --path.sysfs): an unpacked fixture tree. */
   fsRoot?: string;
+  /** An earlier agent's data dir, to restart on the same spool (default: a new one). */
+  dataDir?: string;
 }): AgentProcess {
-  const dataDir = mkdtempSync(join(tmpdir(), 'perimeter-e2e-agent-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'perimeter-e2e-agent-'));
   const configPath = join(dataDir, 'agent.yaml');
   writeFileSync(configPath, options.config ?? '');
   const child = startNode(

@@ -12,7 +12,9 @@ import { type Sleeper, systemClock } from './host/clock.ts';
 import { createFetchText } from './host/fetch-text.ts';
 import { createFsRoot } from './host/fs-root.ts';
 import { createRunCommand } from './host/run-command.ts';
+import { createLoginStreams } from './samplers/logins/index.ts';
 import { defaultSamplerDefinitions } from './samplers/registry.ts';
+import { createLateStateStore } from './samplers/state-store.ts';
 import { systeminformationSource } from './samplers/system/index.ts';
 import type { Logger, Sampler, SamplerContext } from './samplers/types.ts';
 import { createTimerSleeper } from './ship/sleep.ts';
@@ -102,16 +104,18 @@ function buildWorld(
   world: HostWorld = realWorld(config),
   contextFor?: (name: string, context: SamplerContext) => SamplerContext,
 ) {
+  const state = createLateStateStore();
   const host = { ...world.host, release: release() };
   const { sleep } = createTimerSleeper();
   const samplers: Sampler[] = createSamplers(world, {
     toggles: config.samplers,
     clock: systemClock,
     log: log as unknown as Logger,
-    samplerOptions: config.hardware,
+    samplerOptions: { ...config.hardware, drift: config.drift },
+    state,
     contextFor,
   });
-  return { ...world, host, sleep, samplers, nodeId: config.nodeId ?? defaultNodeId(host.hostname) };
+  return { ...world, host, sleep, samplers, state, nodeId: config.nodeId ?? defaultNodeId(host.hostname) };
 }
 
 function sampleOnce(
@@ -131,8 +135,18 @@ function sampleOnce(
 async function runAgent(config: AgentConfig & { token: string }, log: pino.Logger): Promise<number> {
   const world = buildWorld(config, log);
   const agentLog = log.child({ node: world.nodeId });
+  const eventStreams = createLoginStreams({
+    config: config.logins,
+    platform: world.host.platform,
+    runCommand: world.runCommand,
+    clock: systemClock,
+    log: agentLog.child({ sampler: 'logins' }) as unknown as Logger,
+    sleep: world.sleep,
+  });
   const agent = await createAgent({
     ...world,
+    eventStreams,
+    onSpoolOpen: (spool) => world.state.bind(spool),
     config,
     serviceVersion,
     clock: systemClock,
@@ -145,6 +159,7 @@ async function runAgent(config: AgentConfig & { token: string }, log: pino.Logge
       dataDir: config.dataDir,
       intervalMs: config.interval,
       samplers: world.samplers.map((s) => s.name),
+      streams: eventStreams.map((s) => s.name),
       stream: agent.streamId,
       spooled: agent.spool.stats().batches,
     },

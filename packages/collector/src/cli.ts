@@ -9,6 +9,7 @@ import {
   UsageError,
 } from '@perimeter/schema';
 import { pino } from 'pino';
+import { runForwardCommand } from './forward/forward-command.ts';
 import { startCollector } from './serve.ts';
 import { runTokensCommand } from './tokens/tokens-command.ts';
 
@@ -19,6 +20,7 @@ Usage:
   perimeter-collector tokens create --node ID [--role node|reader|admin]
   perimeter-collector tokens list [--json]
   perimeter-collector tokens revoke --node ID | revoke TOKEN_ID
+  perimeter-collector forward dead-letters [--json] | retry ID | retry --all
 
 Every flag can also be set as PERIMETER_<FLAG> (PERIMETER_DATA_DIR, PERIMETER_LISTEN, …).
 Defaults: --listen 127.0.0.1:4318, --data-dir ./.perimeter/collector.
@@ -49,8 +51,10 @@ async function main(argv: string[]): Promise<number> {
       return runServe(rest);
     case 'tokens':
       return runTokensCommand(rest, { stdout: process.stdout, env: process.env, nowMs: Date.now });
+    case 'forward':
+      return runForwardCommand(rest, { stdout: process.stdout, env: process.env, nowMs: Date.now });
     default:
-      throw new UsageError(`unknown command "${command}" (expected serve or tokens; see --help)`);
+      throw new UsageError(`unknown command "${command}" (expected serve, tokens or forward; see --help)`);
   }
 }
 

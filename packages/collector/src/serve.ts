@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import type { CollectorConfig } from '@perimeter/schema';
 import type { Logger } from 'pino';
+import { sinkNames, startForwardService } from './forward/forward-service.ts';
 import { createApp } from './http/app.ts';
 import { createSelfMetrics } from './metrics/self-metrics.ts';
 import { formatStoredBatch } from './reading-printer.ts';
@@ -31,7 +32,8 @@ export async function startCollector(
     store.db.close();
     throw error;
   }
-  const metrics = createSelfMetrics(store);
+  const metrics = createSelfMetrics(store, { sinks: sinkNames(config), nowMs });
+  const forward = startForwardService({ config, store, metrics: metrics.forward, log, nowMs });
   let ready = false;
   const app = createApp({
     store,
@@ -41,14 +43,15 @@ export async function startCollector(
     nowMs,
     log,
     isReady: () => ready,
-    onStored: config.logReadings
-      ? (event) => {
-          const line = formatStoredBatch(event, nowMs());
-          if (line !== '') {
-            process.stdout.write(`${line}\n`);
-          }
+    onStored: (event) => {
+      forward.wake();
+      if (config.logReadings) {
+        const line = formatStoredBatch(event, nowMs());
+        if (line !== '') {
+          process.stdout.write(`${line}\n`);
         }
-      : undefined,
+      }
+    },
   });
 
   const { hostname, port } = splitListen(config.listen);
@@ -77,6 +80,7 @@ export async function startCollector(
       );
       await closed;
       clearTimeout(force);
+      await forward.stop();
       await store.close();
       lock.release();
       log.info('collector stopped');

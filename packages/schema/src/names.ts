@@ -120,6 +120,8 @@ export const ResourceAttributeNames = {
   serviceVersion: 'service.version',
   nodeId: 'perimeter.node.id',
   streamId: 'perimeter.stream.id',
+  /** Added by the collector's forward: the batch's X-Perimeter-Seq, so an archive can see gaps. */
+  batchSeq: 'perimeter.batch.seq',
 } as const;
 
 export const EventNames = {
@@ -158,6 +160,17 @@ export const CollectorMetricNames = {
   forwardLag: 'perimeter_forward_lag_seconds',
   forwardDropped: 'perimeter_forward_dropped_total',
   storeBytes: 'perimeter_store_bytes',
+  forwardQueueBatches: 'perimeter_forward_queue_batches',
+  forwardQueueBytes: 'perimeter_forward_queue_bytes',
+  forwardSentBatches: 'perimeter_forward_sent_batches_total',
+  forwardSentPoints: 'perimeter_forward_sent_points_total',
+  forwardRetries: 'perimeter_forward_retries_total',
+  forwardFailures: 'perimeter_forward_failures_total',
+  forwardDeadLettered: 'perimeter_forward_dead_lettered_total',
+  forwardDeadLetters: 'perimeter_forward_dead_letters',
+  forwardPartialRejected: 'perimeter_forward_partial_rejected_total',
+  storePruned: 'perimeter_store_pruned_batches_total',
+  storeQuotaExceeded: 'perimeter_store_quota_exceeded',
 } as const;
 
 export const DEFAULT_COLLECTOR_PORT = 4318;

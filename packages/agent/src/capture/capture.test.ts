@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../main.ts';
+import { normalisedOnce } from '../test-support/once-doc.ts';
 
 // capture → replay on this very machine: the replay must print what the captured round printed.
 let dir: string;
@@ -26,15 +27,7 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
-/** `time` and per-sampler `durationMs` are when and how long, not what was read. */
-const normalised = (json: string) => {
-  const doc = JSON.parse(json) as {
-    time: string;
-    readings: unknown[];
-    samplers: Array<{ durationMs: number }>;
-  };
-  return { ...doc, time: 'T', samplers: doc.samplers.map((s) => ({ ...s, durationMs: 0 })) };
-};
+const normalised = normalisedOnce;
 
 describe('capture and --from-capture on this host', () => {
   it('writes a 0700 dir of 0600 files without the token, and replays to the same readings', async () => {
@@ -56,6 +49,10 @@ describe('capture and --from-capture on this host', () => {
     const atCapture = normalised(readFileSync(join(out, 'once.json'), 'utf8'));
     expect(normalised(replayed.stdout)).toEqual(atCapture);
     expect(atCapture.readings.length).toBeGreaterThan(0);
+    const drift = (
+      JSON.parse(replayed.stdout) as { samplers: Array<{ name: string; reason?: string }> }
+    ).samplers.find((sampler) => sampler.name === 'drift');
+    expect(drift?.reason).toMatch(/^not replayable from a capture/);
 
     const probe = await cli(['probe', '--json', '--from-capture', out, '--log-level', 'silent']);
     expect(probe.code).toBe(0);

@@ -79,6 +79,7 @@ export function replayWorld({ manifest, text }: LoadedCapture): HostWorld {
     runCommand,
     fetchText,
     systemSource,
+    replayed: true,
   };
 }
 

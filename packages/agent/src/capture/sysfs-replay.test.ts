@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from '../main.ts';
 import { describeWithFixtures, sharedFixturePath } from '../test-support/fixtures.ts';
+import { normalisedOnce } from '../test-support/once-doc.ts';
 import { type UnpackedTtar, unpackTtarFiles } from '../test-support/ttar.ts';
 
 // Files, directory listings and symlink targets survive a capture: the real node_exporter
@@ -25,13 +26,7 @@ async function cli(...argv: string[]) {
   return { code, stdout: out.join('') };
 }
 
-const normalised = (json: string) => {
-  const doc = JSON.parse(json) as {
-    readings: Array<{ metric: string }>;
-    samplers: Array<{ durationMs: number }>;
-  };
-  return { ...doc, time: 'T', samplers: doc.samplers.map((s) => ({ ...s, durationMs: 0 })) };
-};
+const normalised = normalisedOnce;
 
 describeWithFixtures('capture of a sysfs tree (hwmon, thermal zones)', () => {
   beforeAll(() => {

@@ -58,19 +58,12 @@ describe('unknownSamplerToggles', () => {
 });
 
 describe('defaultSamplerDefinitions', () => {
-  it('lists system, thermal, fans and gpu, once each, enabled on Linux and macOS', () => {
-    expect(defaultSamplerDefinitions.map((d) => d.name)).toEqual(['system', 'thermal', 'fans', 'gpu']);
-    expect(names(selectSamplers(defaultSamplerDefinitions, { platform: 'linux', toggles: {} }))).toEqual([
-      'system',
-      'thermal',
-      'fans',
-      'gpu',
-    ]);
-    expect(names(selectSamplers(defaultSamplerDefinitions, { platform: 'darwin', toggles: {} }))).toEqual([
-      'system',
-      'thermal',
-      'fans',
-      'gpu',
-    ]);
+  it('lists system, thermal, fans, gpu and drift, once each, enabled on Linux and macOS', () => {
+    const all = ['system', 'thermal', 'fans', 'gpu', 'drift'];
+    expect(defaultSamplerDefinitions.map((d) => d.name)).toEqual(all);
+    expect(names(selectSamplers(defaultSamplerDefinitions, { platform: 'linux', toggles: {} }))).toEqual(all);
+    expect(names(selectSamplers(defaultSamplerDefinitions, { platform: 'darwin', toggles: {} }))).toEqual(
+      all,
+    );
   });
 });

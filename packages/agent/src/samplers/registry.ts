@@ -1,3 +1,4 @@
+import { driftSamplerDefinition } from './drift/index.ts';
 import { fansSamplerDefinition } from './fans/index.ts';
 import { gpuSamplerDefinition } from './gpu/index.ts';
 import { systemSamplerDefinition } from './system/index.ts';
@@ -16,6 +17,7 @@ export const defaultSamplerDefinitions: readonly SamplerDefinition[] = [
   thermalSamplerDefinition,
   fansSamplerDefinition,
   gpuSamplerDefinition,
+  driftSamplerDefinition,
 ];
 
 export type SamplerToggles = Readonly<Record<string, { enabled?: boolean | undefined }>>;

@@ -3,6 +3,7 @@ import type { Clock } from '../host/clock.ts';
 import type { FetchText } from '../host/fetch-text.ts';
 import type { FsRoot } from '../host/fs-root.ts';
 import type { RunCommand } from '../host/run-command.ts';
+import type { SamplerStateStore } from './state-store.ts';
 
 /**
  * The seam between samplers and the rest of the agent. A sampler only says what to read or run
@@ -26,6 +27,8 @@ export interface SamplerContext {
   /** Local HTTP readers (macmon serve). Absent: this host offers none, as if nothing listened. */
   fetchText?: FetchText;
   options?: SamplerOptions;
+  /** State kept across restarts (absent: in memory only). */
+  state?: SamplerStateStore;
 }
 
 /** Per-node settings a sampler needs beyond the world (the agent config's `hardware` section). */
@@ -34,6 +37,8 @@ export interface SamplerOptions {
   macmonUrl?: string;
   /** Run powermetrics through `sudo -n` (needs deploy/sudoers/perimeter-powermetrics). Off by default. */
   powermetricsViaSudo?: boolean;
+  /** The agent config's `drift` section: baseline file and how often the checks run. */
+  drift?: { baseline?: string | undefined; interval?: number };
 }
 
 export type AttributeValue = string | number | boolean;
@@ -64,6 +69,27 @@ export type SampleResult =
 export interface Sampler {
   readonly name: string;
   collect(): Promise<SampleResult>;
+}
+
+/**
+ * A source that follows a log as it grows (logins), instead of being sampled each round: events
+ * must reach the collector within seconds, and a restart must resume exactly where it stopped.
+ * `deliver` commits the events in one spool batch together with the cursor that points past them
+ * (it throws if the spool cannot take them; the source then keeps its old position and retries).
+ */
+export interface EventStreamIo {
+  deliver(events: readonly EventReading[], cursor: string): void;
+  /** Moves the cursor past lines that held no event, without a batch. */
+  advance(cursor: string): void;
+  /** The committed cursor, or null on the very first start. */
+  readCursor(): string | null;
+}
+
+export interface EventStream {
+  readonly name: string;
+  start(io: EventStreamIo): void;
+  /** Stops following; resolves when nothing more will be delivered. */
+  stop(): Promise<void>;
 }
 
 export interface SamplerDefinition {

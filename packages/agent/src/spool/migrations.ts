@@ -27,6 +27,16 @@ const steps: readonly string[] = [
     bytes INTEGER NOT NULL
   );
   `,
+  // Where each event source resumes (a journald cursor, a tailed file's inode and offset, the time
+  // of the last unified-log entry) and the drift sampler's last results. A cursor is written in the
+  // same transaction as the batch holding the events it points past: neither a hole nor a repeat.
+  `
+  CREATE TABLE cursors (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at_ms INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SPOOL_SCHEMA_VERSION = steps.length;

@@ -5,6 +5,7 @@ import type {
   OpenSpoolOptions,
   OverflowReport,
   Spool,
+  SpoolCursor,
   SpooledBatch,
   SpoolSignal,
 } from './types.ts';
@@ -67,6 +68,12 @@ export function openSpool(options: OpenSpoolOptions): Spool {
   const oldestDeadSizes = db.prepare<[], { seq: number; bytes: number }>(
     'SELECT seq, bytes FROM dead_letter ORDER BY seq',
   );
+  const readCursor = db.prepare<[string], { value: string }>('SELECT value FROM cursors WHERE name = ?');
+  const writeCursor = db.prepare<[string, string, number]>(
+    `INSERT INTO cursors (name, value, updated_at_ms) VALUES (?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at_ms = excluded.updated_at_ms`,
+  );
+  const staged = new Map<string, string>();
   const deleteBatchesUpTo = db.prepare<[number]>('DELETE FROM batches WHERE seq <= ?');
   const deleteDeadUpTo = db.prepare<[number]>('DELETE FROM dead_letter WHERE seq <= ?');
 
@@ -104,12 +111,15 @@ export function openSpool(options: OpenSpoolOptions): Spool {
     return report;
   };
 
-  const appendTx = db.transaction((signal: SpoolSignal, body: Uint8Array) => {
-    const seq = Number(insert.run(signal, clock.nowMs(), body, body.byteLength).lastInsertRowid);
-    totalBytes += body.byteLength;
-    const report = totalBytes > maxBytes ? enforceCap(seq) : undefined;
-    return { seq, report };
-  });
+  const appendTx = db.transaction(
+    (signal: SpoolSignal, body: Uint8Array, cursors: readonly SpoolCursor[]) => {
+      const seq = Number(insert.run(signal, clock.nowMs(), body, body.byteLength).lastInsertRowid);
+      for (const cursor of cursors) writeCursor.run(cursor.name, cursor.value, clock.nowMs());
+      totalBytes += body.byteLength;
+      const report = totalBytes > maxBytes ? enforceCap(seq) : undefined;
+      return { seq, report };
+    },
+  );
 
   const deadLetterTx = db.transaction((seq: number, status: number, reason: string) => {
     if (moveToDeadLetter.run(clock.nowMs(), status, reason, seq).changes === 0) return false;
@@ -120,11 +130,25 @@ export function openSpool(options: OpenSpoolOptions): Spool {
   return {
     path,
     streamId,
-    append(signal, body) {
-      const { seq, report } = appendTx.immediate(signal, body);
+    append(signal, body, cursors = []) {
+      const all =
+        signal === 'logs' && staged.size > 0
+          ? [...[...staged].map(([name, value]) => ({ name, value })), ...cursors]
+          : cursors;
+      const { seq, report } = appendTx.immediate(signal, body, all);
+      if (all !== cursors) staged.clear();
       if (report) onOverflow?.(report);
       for (const listener of listeners) listener(seq);
       return seq;
+    },
+    readCursor(name) {
+      return readCursor.get(name)?.value ?? null;
+    },
+    stageCursor(name, value) {
+      staged.set(name, value);
+    },
+    writeCursor(name, value) {
+      writeCursor.run(name, value, clock.nowMs());
     },
     peekOldest(limit) {
       return oldest.all(limit).map(toBatch);

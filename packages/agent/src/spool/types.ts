@@ -6,6 +6,11 @@ import type { Clock } from '../host/clock.ts';
 
 export type SpoolSignal = 'metrics' | 'logs';
 
+export interface SpoolCursor {
+  name: string;
+  value: string;
+}
+
 export interface SpooledBatch {
   seq: number;
   signal: SpoolSignal;
@@ -55,7 +60,17 @@ export interface Spool {
   readonly path: string;
   /** Sent as X-Perimeter-Stream; created once per spool file. */
   readonly streamId: string;
-  append(signal: SpoolSignal, body: Uint8Array): number;
+  /** Commits the batch, and with it the given cursors plus any staged ones (logs only). */
+  append(signal: SpoolSignal, body: Uint8Array, cursors?: readonly SpoolCursor[]): number;
+  /** The committed value of a cursor, or null if it was never written. */
+  readCursor(name: string): string | null;
+  /**
+   * A cursor to commit with the next logs batch: for state whose change is announced by events
+   * (drift results), so the state and the announcement land together or not at all.
+   */
+  stageCursor(name: string, value: string): void;
+  /** Writes a cursor on its own, for a position that moved past lines holding no event. */
+  writeCursor(name: string, value: string): void;
   peekOldest(limit: number): SpooledBatch[];
   remove(seq: number): boolean;
   deadLetter(seq: number, status: number, reason: string): boolean;

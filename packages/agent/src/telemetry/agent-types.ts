@@ -2,7 +2,7 @@ import type { AgentConfig } from '@perimeter/schema';
 import type { Clock, Sleeper } from '../host/clock.ts';
 import type { FsRoot } from '../host/fs-root.ts';
 import type { RunCommand } from '../host/run-command.ts';
-import type { Logger, Sampler } from '../samplers/types.ts';
+import type { EventStream, Logger, Sampler } from '../samplers/types.ts';
 import type { Shipper, ShipperStats } from '../ship/shipper.ts';
 import type { Spool, SpoolStats } from '../spool/types.ts';
 import type { HostFacts } from './resource.ts';
@@ -20,6 +20,10 @@ export interface AgentDeps {
   host: HostFacts;
   serviceVersion: string;
   samplers: readonly Sampler[];
+  /** Called once the spool is open, before the first round (binds samplers' persistent state). */
+  onSpoolOpen?: (spool: Spool) => void;
+  /** Sources followed between rounds (logins); started by start(), stopped by stop(). */
+  eventStreams?: readonly EventStream[];
   clock: Clock;
   sleep: Sleeper['sleep'];
   random: () => number;

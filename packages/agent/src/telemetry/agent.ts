@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ExportResultCode } from '@opentelemetry/core';
 import { AttributeNames, EventNames, LifecycleActions } from '@perimeter/schema';
+import type { EventReading } from '../samplers/types.ts';
 import { defaultBackoffPolicy } from '../ship/backoff.ts';
 import { createShipper } from '../ship/shipper.ts';
 import { openSpool } from '../spool/spool.ts';
@@ -12,7 +13,7 @@ import {
   type TickResult,
 } from './agent-types.ts';
 import { readHostIdentity } from './host-identity.ts';
-import { createAgentEvents } from './logger.ts';
+import { type AgentEvent, createAgentEvents } from './logger.ts';
 import { countDataPoints, createAgentMeter } from './meter.ts';
 import { createOverflowReporter, describeOverflow } from './overflow.ts';
 import { createAgentResource } from './resource.ts';
@@ -39,6 +40,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     onOverflow: overflow.report,
   });
   try {
+    deps.onSpoolOpen?.(spool);
     const identity = await readHostIdentity({
       platform: deps.host.platform,
       fs: deps.fs,
@@ -115,11 +117,15 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       if (points > 0 && (await exportMetrics(metricExporter, metrics)).code === ExportResultCode.SUCCESS) {
         seq = metricExporter.lastSeq();
       }
-      for (const event of round.events) {
-        events.emitEvent(event.event, event.attributes, event.body, {
-          timeMs: event.timeMs,
-          severity: event.severity ?? 'info',
-        });
+      if (round.events.length > 0) {
+        try {
+          events.emitBatch(round.events.map(toAgentEvent));
+        } catch (error) {
+          log.error(
+            { err: (error as Error).message, events: round.events.length },
+            'could not spool the round’s events',
+          );
+        }
       }
       spool.maintain();
       log.debug({ seq, points, events: round.events.length }, 'tick');
@@ -163,8 +169,22 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       }
     };
 
+    const streams = deps.eventStreams ?? [];
+    const startStreams = () => {
+      for (const stream of streams) {
+        stream.start({
+          deliver: (found, cursor) => {
+            events.emitBatch(found.map(toAgentEvent), [{ name: stream.name, value: cursor }]);
+          },
+          advance: (cursor) => spool.writeCursor(stream.name, cursor),
+          readCursor: () => spool.readCursor(stream.name),
+        });
+      }
+    };
+
     const shutdown = async (): Promise<AgentSummary> => {
       loopStop.abort();
+      await Promise.all(streams.map((stream) => stream.stop()));
       await tickLoop;
       if (tickLoop) {
         lifecycle(LifecycleActions.stop, `after ${ticks} ticks`);
@@ -190,6 +210,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
         if (tickLoop) throw new Error('agent already started');
         lifecycle(LifecycleActions.start, `perimeter-agent ${deps.serviceVersion} node ${deps.nodeId}`);
         shipLoop = shipper.run(shipStop.signal);
+        startStreams();
         tickLoop = runTicks();
       },
       stop() {
@@ -201,4 +222,14 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     spool.close();
     throw error;
   }
+}
+
+function toAgentEvent(event: EventReading): AgentEvent {
+  return {
+    name: event.event,
+    attributes: event.attributes,
+    body: event.body,
+    timeMs: event.timeMs,
+    severity: event.severity ?? 'info',
+  };
 }

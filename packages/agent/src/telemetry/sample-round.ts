@@ -4,7 +4,10 @@ import type { EventReading, Logger, MetricReading, Sampler } from '../samplers/t
 /**
  * Runs every enabled sampler once, concurrently, each under its own deadline, and never throws:
  * one slow or broken sampler must not cost the node its other readings (node_exporter's
- * per-collector success). Failures are logged and counted; `not-available-here` is expected on
+ * per-collector success). Failures are counted every round but logged as one warning per problem:
+ * the first failure of a sampler warns, repeats with the same status and reason go to debug, a
+ * changed reason warns again, and the first good round after failures logs one info with how many
+ * rounds failed (the issue's "one warning — never a log flood"). `not-available-here` is expected on
  * many hosts and is logged at debug, once per sampler. Non-finite values are dropped here, so the
  * SDK and the collector only ever see numbers.
  */
@@ -40,12 +43,40 @@ export interface SampleRunner {
   failures(): Record<string, number>;
 }
 
+/** The failure streak of one sampler: how many rounds in a row, and the last reason logged. */
+interface FailureStreak {
+  count: number;
+  reason: string;
+}
+
 type Settled = { kind: 'result'; value: Awaited<ReturnType<Sampler['collect']>> } | { kind: 'timeout' };
 
 export function createSampleRunner(options: SampleRunnerOptions): SampleRunner {
   const { clock, log, timeoutMs } = options;
   const failures: Record<string, number> = {};
   const reportedUnavailable = new Set<string>();
+  const streaks = new Map<string, FailureStreak>();
+
+  const logOutcome = (outcome: SamplerOutcome): void => {
+    const streak = streaks.get(outcome.name);
+    if (outcome.status === 'error' || outcome.status === 'timeout') {
+      const reason = `${outcome.status}: ${outcome.reason ?? ''}`;
+      const fields = { sampler: outcome.name, status: outcome.status, reason: outcome.reason };
+      if (streak === undefined || streak.reason !== reason) {
+        log.warn(fields, 'sampler failed');
+      } else {
+        log.debug({ ...fields, consecutive: streak.count + 1 }, 'sampler failed again');
+      }
+      streaks.set(outcome.name, { count: (streak?.count ?? 0) + 1, reason });
+    } else if (streak !== undefined) {
+      // ok, or nothing to read any more: either way the failure has stopped.
+      streaks.delete(outcome.name);
+      log.info(
+        { sampler: outcome.name, status: outcome.status, failures: streak.count },
+        `sampler recovered after ${streak.count} ${streak.count === 1 ? 'failure' : 'failures'}`,
+      );
+    }
+  };
 
   const runOne = async (sampler: Sampler, round: SampleRound): Promise<void> => {
     const started = clock.nowMs();
@@ -92,8 +123,8 @@ export function createSampleRunner(options: SampleRunnerOptions): SampleRunner {
     }
     if (outcome.status === 'error' || outcome.status === 'timeout') {
       failures[sampler.name] = (failures[sampler.name] ?? 0) + 1;
-      log.warn({ sampler: sampler.name, status: outcome.status, reason: outcome.reason }, 'sampler failed');
     }
+    logOutcome(outcome);
     if (outcome.dropped > 0) {
       log.debug({ sampler: sampler.name, dropped: outcome.dropped }, 'dropped non-finite readings');
     }

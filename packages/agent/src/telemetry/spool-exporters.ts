@@ -1,14 +1,13 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import { ProtobufLogsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
-import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../samplers/types.ts';
 import type { Spool, SpoolSignal } from '../spool/types.ts';
 
 /**
- * OTel exporters whose "export" is a committed spool row. Each batch is serialized to the exact
- * OTLP protobuf request the shipper will POST (ExportMetricsServiceRequest /
- * ExportLogsServiceRequest) and appended BEFORE the result callback reports success: the SDK is
+ * The OTel metric exporter whose "export" is a committed spool row (events: logger.ts). Each batch
+ * is serialized to the exact OTLP protobuf request the shipper will POST
+ * (ExportMetricsServiceRequest) and appended BEFORE the result callback reports success: the SDK is
  * told "exported" only once the bytes are durable, so an acknowledged batch survives a crash.
  */
 export interface SpoolMetricExporter extends PushMetricExporter {
@@ -29,25 +28,6 @@ export function createSpoolMetricExporter(spool: Spool, log: Logger): SpoolMetri
     lastSeq: () => lastSeq,
     forceFlush: async () => {},
     shutdown: async () => {},
-  };
-}
-
-export function createSpoolLogExporter(spool: Spool, log: Logger): LogRecordExporter {
-  let stopped = false;
-  return {
-    export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void) {
-      if (stopped) {
-        resultCallback({ code: ExportResultCode.FAILED, error: new Error('log exporter is shut down') });
-        return;
-      }
-      resultCallback(
-        appendSerialized(spool, log, 'logs', () => ProtobufLogsSerializer.serializeRequest(logs)).export,
-      );
-    },
-    forceFlush: async () => {},
-    shutdown: async () => {
-      stopped = true;
-    },
   };
 }
 

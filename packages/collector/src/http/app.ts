@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { deadLetterRoutes } from '../api/dead-letter-routes.ts';
 import { driftRoutes } from '../api/drift-routes.ts';
 import { ingestRoutes, type StoredBatchEvent } from '../ingest/routes.ts';
 import { renderNodeSeries } from '../metrics/exposition.ts';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): Hono {
   // The read API: reader and admin tokens; a node token may only send its own data.
   app.use('/api/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['reader', 'admin'] }));
   app.route('/', driftRoutes(deps));
+  app.route('/', deadLetterRoutes(deps));
 
   app.use('/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['node'] }));
   app.route('/', ingestRoutes(deps));

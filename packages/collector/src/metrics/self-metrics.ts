@@ -1,6 +1,7 @@
 import { CollectorMetricNames } from '@perimeter/schema';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { registerDerivedMetrics } from '../derive/derived-metrics.ts';
+import { type ForwardMetrics, registerForwardMetrics } from '../forward/forward-metrics.ts';
 import type { Store } from '../store/store.ts';
 
 /**
@@ -15,9 +16,13 @@ export interface SelfMetrics {
   events: Counter<'signal'>;
   gaps: Counter<'node'>;
   rejects: Counter<'reason'>;
+  forward: ForwardMetrics;
 }
 
-export function createSelfMetrics(store: Store): SelfMetrics {
+export function createSelfMetrics(
+  store: Store,
+  forward: { sinks: readonly string[]; nowMs: () => number } = { sinks: [], nowMs: Date.now },
+): SelfMetrics {
   const registry = new Registry();
   const batches = new Counter({
     name: CollectorMetricNames.ingestBatches,
@@ -74,5 +79,6 @@ export function createSelfMetrics(store: Store): SelfMetrics {
     },
   });
   registerDerivedMetrics(registry, store.db);
-  return { registry, batches, points, events, gaps, rejects };
+  const forwardMetrics = registerForwardMetrics(registry, store.db, forward.sinks, forward.nowMs);
+  return { registry, batches, points, events, gaps, rejects, forward: forwardMetrics };
 }

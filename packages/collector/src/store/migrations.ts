@@ -174,6 +174,69 @@ const MIGRATIONS: readonly string[] = [
     ts_ms, ts_ms, id
   FROM ranked WHERE newest_first = 1;
   `,
+  // 3: forward (src/forward/). One cursor per sink, moved only after the upstream's 2xx; batches a
+  // sink refused for good wait in forward_dead_letters; every drop at the hard quota and every
+  // pruned range is recorded, the latter with the chain hashes at its edges, so a node's hash chain
+  // stays verifiable across what pruning removed. IF NOT EXISTS: a store rewound to an older
+  // user_version by hand (as migrations.test.ts does) still upgrades.
+  `
+  CREATE TABLE IF NOT EXISTS forward_cursors (
+    sink TEXT PRIMARY KEY,
+    batch_id INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS forward_dead_letters (
+    id INTEGER PRIMARY KEY,
+    sink TEXT NOT NULL,
+    batch_id INTEGER NOT NULL,
+    node_id TEXT NOT NULL,
+    signal TEXT NOT NULL,
+    http_status INTEGER,
+    reason TEXT NOT NULL,
+    first_failed_at_ms INTEGER NOT NULL,
+    last_failed_at_ms INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    retry_requested_at_ms INTEGER,
+    resolved_at_ms INTEGER,
+    UNIQUE (sink, batch_id)
+  ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS forward_drops (
+    id INTEGER PRIMARY KEY,
+    sink TEXT NOT NULL,
+    from_batch_id INTEGER NOT NULL,
+    to_batch_id INTEGER NOT NULL,
+    batches INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    at_ms INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS forward_counts (
+    sink TEXT NOT NULL,
+    name TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (sink, name)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE IF NOT EXISTS pruned_ranges (
+    id INTEGER PRIMARY KEY,
+    node_id TEXT NOT NULL,
+    from_batch_id INTEGER NOT NULL,
+    to_batch_id INTEGER NOT NULL,
+    batch_count INTEGER NOT NULL,
+    min_seq INTEGER,
+    max_seq INTEGER,
+    min_received_at_ms INTEGER NOT NULL,
+    max_received_at_ms INTEGER NOT NULL,
+    -- prev_hash of the first pruned batch and hash of the last: the chain's edges around the hole.
+    first_prev_hash TEXT NOT NULL,
+    last_hash TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('retention', 'quota')),
+    pruned_at_ms INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS pruned_ranges_node ON pruned_ranges (node_id, from_batch_id);
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -29,6 +29,28 @@ export const agentConfigSchema = z
       })
       .default({ timeout: 10_000, initialBackoff: 500, maxBackoff: 30_000, gzip: true }),
     samplers: z.record(z.string(), samplerToggle).default({}),
+    /** Login events (README "Logins"): where they are followed from. */
+    logins: z
+      .object({
+        /** auto: the unified log on macOS; on Linux authLog if set, else journald, else auth.log/secure. */
+        source: z.enum(['auto', 'journald', 'file', 'unified-log', 'off']).default('auto'),
+        /** The Linux auth log to follow (implies source file under auto). */
+        authLog: z.string().min(1).optional(),
+        /** Send the `last` history once, at the first start. */
+        backfill: flagBoolean.default(true),
+      })
+      .strict()
+      .default({ source: 'auto', backfill: true }),
+    /** Configuration drift checks (README "Drift"). */
+    drift: z
+      .object({
+        /** The operator's baseline YAML (`perimeter-agent baseline capture` writes a first one). */
+        baseline: z.string().min(1).optional(),
+        /** How often the checks run; between runs the last results are repeated. */
+        interval: durationMs.default(5 * 60_000),
+      })
+      .strict()
+      .default({ interval: 5 * 60_000 }),
     /** Where the hardware samplers find optional readers (see README "Hardware sources"). */
     hardware: z
       .object({

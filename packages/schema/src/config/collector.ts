@@ -1,5 +1,112 @@
 import { z } from 'zod';
-import { byteSize, flagBoolean, logLevel } from './fields.ts';
+import { byteSize, durationMs, flagBoolean, logLevel } from './fields.ts';
+
+/**
+ * The collector's forward sinks (ARCHITECTURE.md "Forward"). Each sink is a discriminated object
+ * on `type`, strict, so a misspelt key is an error naming its path
+ * (`forward.0.endpoint: expected a URL`) rather than a sink that silently does nothing.
+ */
+const sinkName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "_" and "-" (at most 64)');
+
+const httpUrl = z
+  .string()
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+    message: 'expected an http:// or https:// URL',
+  });
+
+const headers = z.record(z.string(), z.string()).default({});
+
+/** Capped exponential backoff with jitter; the OpenTelemetry Collector's defaults, but never giving up. */
+const retry = z
+  .object({
+    initialInterval: durationMs.default(5_000),
+    maxInterval: durationMs.default(30_000),
+    multiplier: z.number().min(1).max(10).default(1.5),
+    randomizationFactor: z.number().min(0).max(1).default(0.5),
+    /** Longest Retry-After honoured; a longer one is clamped to this. */
+    maxRetryAfter: durationMs.default(300_000),
+  })
+  .strict()
+  .default({
+    initialInterval: 5_000,
+    maxInterval: 30_000,
+    multiplier: 1.5,
+    randomizationFactor: 0.5,
+    maxRetryAfter: 300_000,
+  });
+
+const common = {
+  /** Names the sink's cursor in the store; defaults to `<type>-<index>`. Renaming one starts it over. */
+  name: sinkName.optional(),
+  /** Stored batches per request (they are merged into one OTLP request per signal). */
+  maxBatchesPerRequest: z.number().int().min(1).max(10_000).default(64),
+  /** Payload bytes per request, before compression; a single larger batch still goes alone. */
+  maxBytesPerRequest: byteSize.default(4 * 1024 * 1024),
+  /** Requests in flight; nodes are split across lanes so each node's batches stay in order. */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  timeout: durationMs.default(10_000),
+  retry,
+};
+
+const tls = z
+  .object({
+    /** PEM file of the CA(s) that sign the upstream's certificate. */
+    ca: z.string().min(1).optional(),
+    /** PEM client certificate and key, for mutual TLS. */
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    /** SNI / certificate name to check when it differs from the endpoint's host. */
+    serverName: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((value) => (value.cert === undefined) === (value.key === undefined), {
+    message: 'cert and key go together',
+  })
+  .optional();
+
+const otlpSinkSchema = z
+  .object({
+    type: z.literal('otlp'),
+    ...common,
+    /** Base URL; /v1/metrics and /v1/logs are appended, as OTEL_EXPORTER_OTLP_ENDPOINT does. */
+    endpoint: httpUrl,
+    encoding: z.enum(['protobuf', 'json']).default('protobuf'),
+    compression: z.enum(['gzip', 'none']).default('gzip'),
+    headers,
+    tls,
+  })
+  .strict();
+
+const fileSinkSchema = z
+  .object({
+    type: z.literal('file'),
+    ...common,
+    /** Directory of OTLP JSON-lines files (the OpenTelemetry Collector file exporter's format). */
+    dir: z.string().min(1),
+    /** Rotate the current file once it reaches this size. */
+    maxFileBytes: byteSize.default(64 * 1024 * 1024),
+    concurrency: z.literal(1).default(1),
+  })
+  .strict();
+
+const remoteWriteSinkSchema = z
+  .object({
+    type: z.literal('prometheus-remote-write'),
+    ...common,
+    /** The receiver's write URL, e.g. http://prometheus:9090/api/v1/write. */
+    endpoint: httpUrl,
+    headers,
+    tls,
+  })
+  .strict();
+
+const forwardSinkSchema = z.discriminatedUnion('type', [
+  otlpSinkSchema,
+  fileSinkSchema,
+  remoteWriteSinkSchema,
+]);
 
 const listenAddress = z
   .string()
@@ -26,10 +133,38 @@ export const collectorConfigSchema = z
         maxDecompressedBytes: 64 * 1024 * 1024,
         maxItemsPerRequest: 1_000_000,
       }),
-    /** Sinks and alerting are configured here once their issues land; accepted and kept as given. */
+    /** Sinks the store forwards to, each with its own cursor (ARCHITECTURE.md "Forward"). */
     forward: z
-      .array(z.object({ type: z.enum(['otlp', 'file', 'prometheus-remote-write']) }).loose())
-      .default([]),
+      .array(forwardSinkSchema)
+      .default([])
+      .superRefine((sinks, ctx) => {
+        const seen = new Set<string>();
+        sinks.forEach((sink, index) => {
+          const name = sink.name ?? `${sink.type}-${index}`;
+          if (seen.has(name)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'name'],
+              message: `sink name "${name}" is used twice`,
+            });
+          }
+          seen.add(name);
+        });
+      }),
+    /** Disk quota of the store: forwarded data is pruned by retention first, unforwarded only at maxBytes. */
+    storage: z
+      .object({
+        /** Data every sink has forwarded is kept this long, then pruned (0 keeps it until the quota). */
+        retention: durationMs.or(z.literal(0)).default(30 * 86_400_000),
+        /** Hard quota on the store's used bytes: past it the oldest data is dropped, forwarded or not. */
+        maxBytes: byteSize.optional(),
+        /** Treat the disk as full when less than this is free on the data directory's filesystem. */
+        minFreeBytes: byteSize.default(256 * 1024 * 1024),
+        /** How often pruning and the quota are checked. */
+        checkInterval: durationMs.default(30_000),
+      })
+      .strict()
+      .default({ retention: 30 * 86_400_000, minFreeBytes: 256 * 1024 * 1024, checkInterval: 30_000 }),
     alerting: z.object({}).loose().optional(),
   })
   .strict();

@@ -1,18 +1,44 @@
+import type { SamplerStateStore } from '../state-store.ts';
 import type { SamplerDefinition } from '../types.ts';
 import { createDriftSampler, DRIFT_SAMPLER_NAME } from './sampler.ts';
+import type { DriftState, DriftStateStore } from './state.ts';
 
 /**
  * Configuration drift checks as data (checks/*.ts), judged against an operator baseline
  * (baseline.ts) and reported as `perimeter.drift.check` gauges and `config.drift` events
- * (sampler.ts). The default definition uses each check's own expectation, in-memory state and the
- * process uid; the agent wires a baseline file and a persistent state store through
- * `createDriftSampler`.
+ * (sampler.ts). The definition takes the baseline file and interval from the agent config
+ * (context.options.drift) and keeps the last results in the spool (context.state), so a restart
+ * does not announce every check again.
  */
+const DRIFT_STATE = 'drift:state';
+
+/** The drift results kept as one staged cursor (samplers/state-store.ts says why staged). */
+function driftStateFrom(store: SamplerStateStore): DriftStateStore {
+  return {
+    load() {
+      const saved = store.read(DRIFT_STATE);
+      if (saved === null) return {};
+      try {
+        return JSON.parse(saved) as DriftState;
+      } catch {
+        return {};
+      }
+    },
+    save: (state) => store.stage(DRIFT_STATE, JSON.stringify(state)),
+  };
+}
+
 export const driftSamplerDefinition: SamplerDefinition = {
   name: DRIFT_SAMPLER_NAME,
   defaultEnabled: true,
   platforms: ['darwin', 'linux'],
-  create: (context) => createDriftSampler(context, { uid: process.getuid?.() ?? -1 }),
+  create: (context) =>
+    createDriftSampler(context, {
+      uid: process.getuid?.() ?? -1,
+      baseline: context.options?.drift?.baseline,
+      intervalMs: context.options?.drift?.interval,
+      ...(context.state === undefined ? {} : { state: driftStateFrom(context.state) }),
+    }),
 };
 
 export type { DriftBaseline } from './baseline.ts';

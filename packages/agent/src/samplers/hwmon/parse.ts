@@ -17,6 +17,11 @@ export interface HwmonSensor {
   sensor: string;
   input: string | null;
   label: string | null;
+  /**
+   * Raw threshold files by property (`crit`, `max`, `min`…), only those asked for and present.
+   * Absent unless the caller asked for limits.
+   */
+  limits?: Readonly<Record<string, string | null>>;
 }
 
 /** node_exporter's cleanMetricName: lower case, `[^a-z0-9:_]` → `_`, trimmed of `_`. */

@@ -25,11 +25,17 @@ interface Chip {
   humanName: string | null;
 }
 
-/** Every `<type>N` sensor that has an `_input` file; `[]` when there is no hwmon class at all. */
+/**
+ * Every `<type>N` sensor that has an `_input` file; `[]` when there is no hwmon class at all.
+ * `limitProperties` (`crit`, `max`…) are read into `limits` where the file exists, and only for
+ * sensors whose input read: a chip that fails its input read often fails slowly (ENXIO after a bus
+ * timeout), and a threshold with no reading beside it has nothing to be compared with.
+ */
 export async function scanHwmonSensors(
   fs: FsRoot,
   type: 'temp' | 'fan',
   log: Logger,
+  limitProperties: readonly string[] = [],
 ): Promise<HwmonSensor[]> {
   const entries = (await listSysfsDir(fs, CLASS_DIR, log)) ?? [];
   const chips: Chip[] = [];
@@ -52,10 +58,30 @@ export async function scanHwmonSensors(
       const labelPath = files.get('label');
       const input = await readSysfsAttribute(fs, inputPath, log);
       const label = labelPath === undefined ? null : await readSysfsAttribute(fs, labelPath, log);
-      sensors.push({ chipId, chipName, sensor, input, label });
+      const sensorRead: HwmonSensor = { chipId, chipName, sensor, input, label };
+      if (limitProperties.length > 0) {
+        sensorRead.limits = input === null ? {} : await readLimits(fs, files, limitProperties, log);
+      }
+      sensors.push(sensorRead);
     }
   }
   return sensors;
+}
+
+async function readLimits(
+  fs: FsRoot,
+  files: ReadonlyMap<string, string>,
+  properties: readonly string[],
+  log: Logger,
+): Promise<Record<string, string | null>> {
+  const limits: Record<string, string | null> = {};
+  for (const property of properties) {
+    const path = files.get(property);
+    if (path !== undefined) {
+      limits[property] = await readSysfsAttribute(fs, path, log);
+    }
+  }
+  return limits;
 }
 
 async function describeChip(fs: FsRoot, classDir: string, log: Logger): Promise<Chip | null> {

@@ -1,5 +1,7 @@
 import { posix } from 'node:path';
 import type { FsRoot } from '../../host/fs-root.ts';
+import { TEMPERATURE_LIMIT_PROPERTIES, temperatureLimitReadings } from '../hwmon/limits.ts';
+import type { HwmonSensor } from '../hwmon/parse.ts';
 import { scanHwmonSensors } from '../hwmon/scan.ts';
 import { listSysfsDir, readSysfsAttribute } from '../sysfs.ts';
 import type { Logger, MetricReading, SampleResult } from '../types.ts';
@@ -14,12 +16,17 @@ import { hwmonTemperatureReading, type ThermalZoneRaw, thermalZoneReading } from
  * no link back to its zone, so matching them would be a guess by name and value, and dropping the
  * zones would lose the ones registered with `no_hwmon` (many ARM SoCs). Dashboards that want one
  * series per sensor select `hw.id=~"hwmon:.*"` first, which is what "prefer hwmon" means here.
+ *
+ * hwmon thresholds (`tempN_crit`, `_max`, `_min`, `_lcrit`, `_emergency`) become
+ * `hw.temperature.limit` readings beside their sensor's reading (hwmon/limits.ts says which is
+ * which); thermal zone trip points are not limits of the sensor and are not read.
  */
 
 const THERMAL_CLASS_DIR = '/sys/class/thermal';
 
 export async function collectLinuxTemperatures(fs: FsRoot, log: Logger): Promise<SampleResult> {
-  const fromHwmon = (await scanHwmonSensors(fs, 'temp', log)).map(hwmonTemperatureReading);
+  const sensors = await scanHwmonSensors(fs, 'temp', log, TEMPERATURE_LIMIT_PROPERTIES);
+  const fromHwmon = sensors.flatMap(hwmonTemperatureWithLimits);
   const fromZones = (await readThermalZones(fs, log)).map(thermalZoneReading);
   const readings = [...fromHwmon, ...fromZones].filter((r): r is MetricReading => r !== null);
   if (readings.length === 0) {
@@ -29,6 +36,14 @@ export async function collectLinuxTemperatures(fs: FsRoot, log: Logger): Promise
     };
   }
   return { status: 'ok', readings };
+}
+
+/** A sensor's limits, then its reading; no reading, no limits (nothing to compare them with). */
+function hwmonTemperatureWithLimits(sensor: HwmonSensor): MetricReading[] {
+  const reading = hwmonTemperatureReading(sensor);
+  return reading === null
+    ? []
+    : [...temperatureLimitReadings(sensor.limits ?? {}, reading.attributes), reading];
 }
 
 async function readThermalZones(fs: FsRoot, log: Logger): Promise<ThermalZoneRaw[]> {

@@ -1,0 +1,86 @@
+import type { EventReading, EventStream, EventStreamIo, Logger } from '../types.ts';
+import { journalctlLoginArgv, parseJournalJsonLine } from './journald-parse.ts';
+import { startLineProcess } from './line-process.ts';
+import { loginEventReading } from './to-event-reading.ts';
+
+/**
+ * Follows the systemd journal (sshd, sudo, login, su) as JSON through a long-lived
+ * `journalctl --follow`, restarted with backoff when it exits. The cursor is the journal's own
+ * `__CURSOR` of the last entry read, so a restart resumes with `--after-cursor`: no hole, no
+ * repeat. Lines are gathered for `flushMs` and committed as one batch, so a burst of failed
+ * logins (an attack) is a few spool batches, not thousands.
+ */
+export const JOURNALD_SOURCE = 'logins:journald';
+
+export interface JournaldSourceOptions {
+  log: Logger;
+  flushMs?: number;
+}
+
+export function createJournaldSource(options: JournaldSourceOptions): EventStream {
+  const flushMs = options.flushMs ?? 200;
+  let process: ReturnType<typeof startLineProcess> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let pending: EventReading[] = [];
+  let pendingCursor: string | null = null;
+  let committed: string | null = null;
+  let sink: EventStreamIo | undefined;
+
+  const flush = () => {
+    timer = undefined;
+    if (sink === undefined || pendingCursor === null) return;
+    try {
+      if (pending.length > 0) sink.deliver(pending, pendingCursor);
+      else sink.advance(pendingCursor);
+      committed = pendingCursor;
+      pending = [];
+      pendingCursor = null;
+    } catch (error) {
+      // Kept in memory and tried again with the next line; the journal still has them anyway.
+      options.log.warn({ err: (error as Error).message }, 'login events not committed; retrying');
+      timer = setTimeout(flush, 1_000);
+    }
+  };
+
+  return {
+    name: JOURNALD_SOURCE,
+    start(io) {
+      if (process) return;
+      sink = io;
+      committed = io.readCursor();
+      process = startLineProcess({
+        command: 'journalctl',
+        // After a restart of journalctl, resume after what was committed, not after what was read.
+        args: () => {
+          pending = [];
+          pendingCursor = null;
+          return journalctlLoginArgv(committed);
+        },
+        onLine(line) {
+          const { event, cursor } = parseJournalJsonLine(line);
+          if (cursor !== null) pendingCursor = cursor;
+          if (event !== null) pending.push(loginEventReading(event));
+          timer ??= setTimeout(flush, flushMs);
+        },
+        onEvent(event) {
+          if (event.type === 'not-found')
+            options.log.warn({}, 'journalctl not found: login events not followed');
+          else if (event.type === 'exited' || event.type === 'error') {
+            options.log.warn(
+              {
+                ...(event.type === 'exited' ? { code: event.code } : { err: event.error.message }),
+                retryInMs: event.retryInMs,
+              },
+              'journalctl stopped; restarting',
+            );
+          }
+        },
+      });
+    },
+    async stop() {
+      await process?.stop();
+      if (timer) clearTimeout(timer);
+      flush();
+    },
+  };
+}

@@ -1,0 +1,276 @@
+import type { ForwardStore } from './forward-store.ts';
+import { backoffDelayMs, type RetryConfig } from './retry-policy.ts';
+import type { SendOutcome, Sink, StoredBatch } from './types.ts';
+
+/**
+ * One forwarder per sink. Invariant: its cursor moves only after every batch up to it was
+ * acknowledged by the upstream or parked in the dead-letter table, so a crash at any moment
+ * resends at most the round that was in flight (a duplicate, recognisable by its seq), never
+ * skips one. A round reads up to concurrency × maxBatchesPerRequest batches past the cursor and
+ * splits them into lanes by node: a node's batches are always in one lane and sent in id order,
+ * lanes run in parallel. Retryable failures are retried with capped, jittered backoff for as long
+ * as it takes (the store, not a timer, bounds what waits); a permanent refusal of a multi-batch
+ * request is retried batch by batch so only the batch at fault is dead-lettered.
+ */
+export interface ForwarderConfig {
+  maxBatchesPerRequest: number;
+  maxBytesPerRequest: number;
+  concurrency: number;
+  retry: RetryConfig;
+}
+
+export interface ForwardEvents {
+  sent(sink: string, batches: number, points: number): void;
+  retried(sink: string, reason: string): void;
+  deadLettered(sink: string, batches: number): void;
+  partialRejected(sink: string, items: number): void;
+}
+
+export interface ForwarderDeps {
+  store: ForwardStore;
+  sink: Sink;
+  config: ForwarderConfig;
+  events: ForwardEvents;
+  log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  nowMs: () => number;
+  random: () => number;
+  /** Idle poll when nothing wakes it. */
+  pollIntervalMs?: number;
+}
+
+export interface Forwarder {
+  start(): void;
+  /** New data was stored: look now instead of at the next poll. */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+type LaneResult = 'done' | 'stopped';
+
+export function createForwarder(deps: ForwarderDeps): Forwarder {
+  const { store, sink, config, events } = deps;
+  const abort = new AbortController();
+  let wakeUp: (() => void) | null = null;
+  let running: Promise<void> | null = null;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (abort.signal.aborted) {
+        resolve();
+        return;
+      }
+      const done = () => {
+        clearTimeout(timer);
+        abort.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      abort.signal.addEventListener('abort', done);
+    });
+
+  const waitForWork = () =>
+    new Promise<void>((resolve) => {
+      if (abort.signal.aborted) {
+        resolve();
+        return;
+      }
+      const finish = () => {
+        clearTimeout(timer);
+        abort.signal.removeEventListener('abort', finish);
+        wakeUp = null;
+        resolve();
+      };
+      const timer = setTimeout(finish, deps.pollIntervalMs ?? 1000);
+      abort.signal.addEventListener('abort', finish);
+      wakeUp = finish;
+    });
+
+  const trySend = async (batches: readonly StoredBatch[]): Promise<SendOutcome> => {
+    try {
+      return await sink.send(batches);
+    } catch (error) {
+      // A payload the sink cannot turn into a request will never succeed: park it.
+      return { kind: 'rejected', reason: `cannot encode: ${(error as Error).message}`, status: null };
+    }
+  };
+
+  /** Sends until acknowledged or dead-lettered; 'stopped' when shutdown interrupted it. */
+  const deliver = async (
+    batches: readonly StoredBatch[],
+    counts: Record<string, number>,
+  ): Promise<LaneResult> => {
+    for (let attempt = 1; ; attempt++) {
+      if (abort.signal.aborted) {
+        return 'stopped';
+      }
+      const outcome = await trySend(batches);
+      if (outcome.kind === 'ok') {
+        const points = batches.reduce((sum, batch) => sum + batch.pointCount + batch.eventCount, 0);
+        events.sent(sink.name, batches.length, points);
+        counts.sent = (counts.sent ?? 0) + batches.length;
+        if (outcome.rejectedItems > 0) {
+          events.partialRejected(sink.name, outcome.rejectedItems);
+          counts.partialRejected = (counts.partialRejected ?? 0) + outcome.rejectedItems;
+          deps.log.warn(
+            { sink: sink.name, rejected: outcome.rejectedItems, message: outcome.message },
+            'upstream partial success',
+          );
+        }
+        return 'done';
+      }
+      if (outcome.kind === 'rejected') {
+        if (batches.length > 1) {
+          for (const batch of batches) {
+            if ((await deliver([batch], counts)) === 'stopped') {
+              return 'stopped';
+            }
+          }
+          return 'done';
+        }
+        const batch = batches[0] as StoredBatch;
+        store.deadLetter(sink.name, batch, outcome.status, outcome.reason, deps.nowMs());
+        events.deadLettered(sink.name, 1);
+        counts.deadLettered = (counts.deadLettered ?? 0) + 1;
+        deps.log.warn(
+          { sink: sink.name, batchId: batch.id, node: batch.nodeId, reason: outcome.reason },
+          'batch dead-lettered',
+        );
+        return 'done';
+      }
+      events.retried(sink.name, outcome.status === undefined ? 'network' : String(outcome.status));
+      counts.retried = (counts.retried ?? 0) + 1;
+      const delay = backoffDelayMs(attempt, config.retry, deps.random, outcome.retryAfterMs);
+      if (attempt === 1 || attempt % 10 === 0) {
+        deps.log.warn(
+          { sink: sink.name, attempt, delayMs: delay, reason: outcome.reason },
+          'upstream unavailable; retrying',
+        );
+      }
+      await sleep(delay);
+    }
+  };
+
+  const runLane = async (batches: StoredBatch[], counts: Record<string, number>): Promise<LaneResult> => {
+    for (const signal of ['metrics', 'logs'] as const) {
+      let request: StoredBatch[] = [];
+      let bytes = 0;
+      const flush = async () => {
+        const result = request.length > 0 ? await deliver(request, counts) : 'done';
+        request = [];
+        bytes = 0;
+        return result;
+      };
+      for (const batch of batches) {
+        if (batch.signal !== signal) {
+          continue;
+        }
+        if (
+          request.length >= config.maxBatchesPerRequest ||
+          (request.length > 0 && bytes + batch.payload.byteLength > config.maxBytesPerRequest)
+        ) {
+          if ((await flush()) === 'stopped') {
+            return 'stopped';
+          }
+        }
+        request.push(batch);
+        bytes += batch.payload.byteLength;
+      }
+      if ((await flush()) === 'stopped') {
+        return 'stopped';
+      }
+    }
+    return 'done';
+  };
+
+  const retryDeadLetters = async () => {
+    for (const letter of store.retryRequested(sink.name)) {
+      const batch = store.readBatch(letter.batchId);
+      if (!batch) {
+        store.failDeadLetterAgain(letter.id, null, 'batch no longer in the store (pruned)', deps.nowMs());
+        continue;
+      }
+      const outcome = await trySend([batch]);
+      if (outcome.kind === 'ok') {
+        store.resolveDeadLetter(letter.id, deps.nowMs());
+        events.sent(sink.name, 1, batch.pointCount + batch.eventCount);
+      } else if (outcome.kind === 'rejected') {
+        store.failDeadLetterAgain(letter.id, outcome.status, outcome.reason, deps.nowMs());
+      }
+      // Retryable: stays requested and is tried again next round.
+    }
+  };
+
+  const round = async (cursor: number): Promise<number> => {
+    const batches = store.readAfter(
+      cursor,
+      config.concurrency * config.maxBatchesPerRequest,
+      config.concurrency * config.maxBytesPerRequest,
+    );
+    if (batches.length === 0) {
+      return cursor;
+    }
+    const lanes = new Map<number, StoredBatch[]>();
+    for (const batch of batches) {
+      if (!sink.accepts(batch)) {
+        continue;
+      }
+      const lane = laneOf(batch.nodeId, config.concurrency);
+      const list = lanes.get(lane);
+      if (list) {
+        list.push(batch);
+      } else {
+        lanes.set(lane, [batch]);
+      }
+    }
+    const counts: Record<string, number> = {};
+    const results = await Promise.all([...lanes.values()].map((lane) => runLane(lane, counts)));
+    if (results.includes('stopped')) {
+      return cursor;
+    }
+    const last = (batches.at(-1) as StoredBatch).id;
+    store.commit(sink.name, last, counts, deps.nowMs());
+    return last;
+  };
+
+  const loop = async () => {
+    let cursor = store.cursor(sink.name);
+    while (!abort.signal.aborted) {
+      try {
+        await retryDeadLetters();
+        // Pruning at the hard quota may have moved the cursor past what this loop last saw.
+        cursor = Math.max(cursor, store.cursor(sink.name));
+        const next = await round(cursor);
+        if (next === cursor) {
+          await waitForWork();
+        }
+        cursor = next;
+      } catch (error) {
+        deps.log.error({ sink: sink.name, err: error }, 'forward round failed; trying again');
+        await sleep(1000);
+      }
+    }
+  };
+
+  return {
+    start() {
+      running ??= loop();
+    },
+    wake() {
+      wakeUp?.();
+    },
+    async stop() {
+      abort.abort();
+      await sink.close();
+      await running;
+    },
+  };
+}
+
+/** A stable lane per node (FNV-1a), so one node's batches never race each other. */
+export function laneOf(nodeId: string, lanes: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < nodeId.length; i++) {
+    hash = Math.imul(hash ^ nodeId.charCodeAt(i), 0x01000193) >>> 0;
+  }
+  return hash % lanes;
+}

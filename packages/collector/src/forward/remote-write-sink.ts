@@ -1,0 +1,120 @@
+import { type CollectorConfig, prometheusMetricName, sanitizePrometheusLabel } from '@perimeter/schema';
+import type { SqliteDatabase } from '../store/db.ts';
+import { decodeSampleBlock } from '../store/sample-block.ts';
+import type { SeriesIndex, SeriesInfo } from '../store/series-index.ts';
+import { createHttpPoster } from './http-post.ts';
+import { describeBody, headerText } from './otlp-sink.ts';
+import { encodeWriteRequest, type PromTimeSeries } from './prompb.ts';
+import { classifyStatus, parseRetryAfterMs } from './retry-policy.ts';
+import type { SendOutcome, Sink, StoredBatch } from './types.ts';
+
+/**
+ * Metrics to a Prometheus remote-write receiver, from the stored sample blocks (not by decoding
+ * the payload again): each sample's series is named and labelled exactly as the collector's own
+ * /metrics exposition names it (OTel → Prometheus rules, `node` plus the point's attributes), so a
+ * query works the same on either path. Samples go in timestamp order per series, as the spec
+ * requires; logs are not carried (the cursor passes over them).
+ */
+export type RemoteWriteSinkConfig = Extract<
+  CollectorConfig['forward'][number],
+  { type: 'prometheus-remote-write' }
+>;
+
+export function createRemoteWriteSink(
+  name: string,
+  config: RemoteWriteSinkConfig,
+  deps: { db: SqliteDatabase; series: SeriesIndex; nowMs: () => number },
+): Sink {
+  const poster = createHttpPoster({ timeoutMs: config.timeout, tls: config.tls });
+  const readBlock = deps.db.prepare('SELECT samples FROM sample_blocks WHERE batch_id = ?').pluck();
+  const labelCache = new Map<number, Array<{ name: string; value: string }> | null>();
+  const labelsFor = (seriesId: number) => {
+    let labels = labelCache.get(seriesId);
+    if (labels === undefined) {
+      const info = deps.series.get(seriesId);
+      labels = info ? seriesLabels(info) : null;
+      labelCache.set(seriesId, labels);
+    }
+    return labels;
+  };
+  return {
+    name,
+    type: 'prometheus-remote-write',
+    accepts: (batch) => batch.signal === 'metrics' && batch.pointCount > 0,
+    async send(batches: readonly StoredBatch[]): Promise<SendOutcome> {
+      const bySeries = new Map<number, PromTimeSeries>();
+      for (const batch of batches) {
+        const block = readBlock.get(batch.id) as Uint8Array | undefined;
+        if (!block) {
+          continue;
+        }
+        for (const [seriesId, tsMs, value] of decodeSampleBlock(block)) {
+          let series = bySeries.get(seriesId);
+          if (!series) {
+            const labels = labelsFor(seriesId);
+            if (!labels) {
+              continue;
+            }
+            series = { labels, samples: [] };
+            bySeries.set(seriesId, series);
+          }
+          series.samples.push({ value, timestamp: tsMs });
+        }
+      }
+      if (bySeries.size === 0) {
+        return { kind: 'ok', rejectedItems: 0 };
+      }
+      for (const series of bySeries.values()) {
+        series.samples.sort((a, b) => a.timestamp - b.timestamp);
+      }
+      const result = await poster.post(
+        config.endpoint,
+        {
+          ...config.headers,
+          'content-type': 'application/x-protobuf',
+          'content-encoding': 'snappy',
+          'x-prometheus-remote-write-version': '0.1.0',
+          'user-agent': 'perimeter-collector',
+        },
+        encodeWriteRequest([...bySeries.values()]),
+      );
+      if (result.kind === 'network-error') {
+        return { kind: 'retryable', reason: `network: ${result.message}` };
+      }
+      const verdict = classifyStatus(result.status, 'remote-write');
+      if (verdict === 'ok') {
+        return { kind: 'ok', rejectedItems: 0 };
+      }
+      const reason = `HTTP ${result.status}: ${describeBody(result.body)}`;
+      if (verdict === 'permanent') {
+        return { kind: 'rejected', reason, status: result.status };
+      }
+      const retryAfterMs = parseRetryAfterMs(headerText(result.headers['retry-after']), deps.nowMs());
+      return retryAfterMs === undefined
+        ? { kind: 'retryable', reason, status: result.status }
+        : { kind: 'retryable', reason, status: result.status, retryAfterMs };
+    },
+    close: async () => poster.close(),
+  };
+}
+
+/** The same name and labels as metrics/exposition.ts gives the series. */
+export function seriesLabels(series: SeriesInfo): Array<{ name: string; value: string }> {
+  const type = series.kind === 'counter' ? 'counter' : 'gauge';
+  const labels = new Map<string, string>([
+    ['__name__', prometheusMetricName(series.metric, series.unit, type)],
+    ['node', series.nodeId],
+  ]);
+  for (const [key, value] of Object.entries(series.attributes)) {
+    let label = sanitizePrometheusLabel(key);
+    if (label === 'node' || label.startsWith('__')) {
+      label = `attr_${label.replace(/^_+/, '')}`;
+    }
+    if (!labels.has(label)) {
+      labels.set(label, String(value));
+    }
+  }
+  return [...labels.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => ({ name, value }));
+}

@@ -1,0 +1,32 @@
+import type { Signal } from '../ingest/types.ts';
+
+/** A stored batch as the forward reads it back (the wire payload exactly as it arrived). */
+export interface StoredBatch {
+  id: number;
+  nodeId: string;
+  streamId: string;
+  seq: number | null;
+  signal: Signal;
+  receivedAtMs: number;
+  contentType: string;
+  contentEncoding: string;
+  payload: Uint8Array;
+  pointCount: number;
+  eventCount: number;
+}
+
+/** What one request to a sink came to: expected outcomes are data, not exceptions. */
+export type SendOutcome =
+  | { kind: 'ok'; rejectedItems: number; message?: string }
+  | { kind: 'retryable'; reason: string; status?: number; retryAfterMs?: number }
+  | { kind: 'rejected'; reason: string; status: number | null };
+
+export interface Sink {
+  readonly name: string;
+  readonly type: 'otlp' | 'file' | 'prometheus-remote-write';
+  /** Batches this sink carries; others only move its cursor (remote write takes no logs). */
+  accepts(batch: StoredBatch): boolean;
+  /** Sends batches of one signal, in id order, as one request. */
+  send(batches: readonly StoredBatch[]): Promise<SendOutcome>;
+  close(): Promise<void>;
+}
