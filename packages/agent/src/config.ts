@@ -16,8 +16,8 @@ import type { SamplerDefinition } from './samplers/types.ts';
  * message names the flag or key, so the CLI can print one line and exit 2. Flags are derived from
  * `agentFlagKeys`, so a key added to the schema gets its flag and env variable together.
  */
-export type AgentCommand = 'run' | 'once' | 'capture' | 'probe';
-const COMMANDS: readonly AgentCommand[] = ['run', 'once', 'capture', 'probe'];
+export type AgentCommand = 'run' | 'once' | 'capture' | 'probe' | 'baseline';
+const COMMANDS: readonly AgentCommand[] = ['run', 'once', 'capture', 'probe', 'baseline'];
 
 export interface ParsedArgs {
   command: AgentCommand | undefined;
@@ -43,6 +43,7 @@ Commands:
   once    sample one round and print the readings (nothing is spooled or shipped)
   capture record what one round runs and reads into a directory, for a support case
   probe   show which readings this host has, where each comes from, and why not
+  baseline capture   print today's drift check results as a baseline YAML, for review
 
 Run "perimeter-agent <command> --help" for the options of a command.
 `,
@@ -91,6 +92,19 @@ Options:
   --log-level LEVEL  log level for stderr (default info)
   -h, --help         show this text
 `,
+  baseline: `Usage: perimeter-agent baseline capture [options] > baseline.yaml
+
+Runs every drift check once on this host and prints a baseline YAML that expects
+what it found, with each check's title and SOC 2 / ISO 27001 controls as comments.
+Review it, then point drift.baseline at it: from then on a change is a config.drift
+event. Checks that need root are written as comments when the agent is not root.
+
+Options:
+  --config FILE      YAML config file (drift.baseline: the current baseline's params are kept)
+  --fs-root DIR      root under which /proc and /etc are read (default /)
+  --log-level LEVEL  log level for stderr (default info)
+  -h, --help         show this text
+`,
   probe: `Usage: perimeter-agent probe [--json] [options]
 
 Runs one round and prints, per sampler and reading: available, not on this host,
@@ -121,10 +135,19 @@ export function parseAgentArgs(argv: readonly string[]): ParsedArgs {
   } catch (error) {
     throw new UsageError((error as Error).message.split(/\n|\. To specify/)[0] ?? 'invalid arguments');
   }
-  const [command, ...extra] = parsed.positionals;
+  const [command, ...rest] = parsed.positionals;
   if (command !== undefined && !COMMANDS.includes(command as AgentCommand)) {
     throw new UsageError(`unknown command "${command}" (expected ${COMMANDS.join(', ')})`);
   }
+  const help0 = (parsed.values as { help?: boolean }).help === true;
+  if (command === 'baseline' && rest[0] !== 'capture' && !help0) {
+    throw new UsageError(
+      rest[0] === undefined
+        ? 'baseline: expected a subcommand: baseline capture'
+        : `baseline: unknown subcommand "${rest[0]}" (expected capture)`,
+    );
+  }
+  const extra = command === 'baseline' ? rest.slice(1) : rest;
   if (extra.length > 0) {
     throw new UsageError(`unexpected argument "${extra[0]}"`);
   }

@@ -12,7 +12,10 @@ import { type Sleeper, systemClock } from './host/clock.ts';
 import { createFetchText } from './host/fetch-text.ts';
 import { createFsRoot } from './host/fs-root.ts';
 import { createRunCommand } from './host/run-command.ts';
+import { captureBaseline } from './samplers/drift/baseline.ts';
+import { DRIFT_SAMPLER_NAME, type DriftSampler } from './samplers/drift/sampler.ts';
 import { createLoginStreams } from './samplers/logins/index.ts';
+import { loginsProbeRow } from './samplers/logins/probe-row.ts';
 import { defaultSamplerDefinitions } from './samplers/registry.ts';
 import { createLateStateStore } from './samplers/state-store.ts';
 import { systeminformationSource } from './samplers/system/index.ts';
@@ -68,6 +71,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     switch (parsed.command) {
       case 'run':
         return await runAgent(requireToken(config), log);
+      case 'baseline':
+        return await runBaselineCapture(config, io, log);
       case 'capture':
         return await runCapture(config, parsed.out ?? '', io, log);
       default: {
@@ -193,7 +198,20 @@ async function runProbe(host: HostWorld, config: AgentConfig, json: boolean, io:
   const probe = createProbe();
   const world = buildWorld(config, log, host, probe.contextFor);
   const round = await sampleOnce({ ...world, samplers: probe.wrap(world.samplers) }, log);
-  io.stdout.write(formatProbe(probe.report(round, world.host.platform), json));
+  const report = probe.report(round, world.host.platform);
+  if (!world.replayed) {
+    report.rows.push(
+      loginsProbeRow({
+        config: config.logins,
+        platform: world.host.platform,
+        runCommand: world.runCommand,
+        clock: systemClock,
+        log: log as unknown as Logger,
+        sleep: world.sleep,
+      }),
+    );
+  }
+  io.stdout.write(formatProbe(report, json));
   return ExitCodes.ok;
 }
 
@@ -214,4 +232,19 @@ async function runCapture(config: AgentConfig, out: string, io: CliIo, log: pino
   );
   io.stdout.write(`captured ${summary.commands} commands, ${summary.files} files to ${summary.dir}\n`);
   return ExitCodes.ok;
+}
+
+/** `baseline capture`: the drift checks once, as a baseline YAML on stdout (exit 1 if they cannot run). */
+async function runBaselineCapture(config: AgentConfig, io: CliIo, log: pino.Logger): Promise<number> {
+  const world = buildWorld({ ...config, samplers: onlySampler(DRIFT_SAMPLER_NAME) }, log);
+  const drift = world.samplers.find((s) => s.name === DRIFT_SAMPLER_NAME) as DriftSampler | undefined;
+  if (drift === undefined) throw new Error(`drift checks do not run on ${world.host.platform}`);
+  const result = await drift.collect();
+  if (result.status === 'error') throw result.error;
+  io.stdout.write(captureBaseline(drift.outcomes()));
+  return ExitCodes.ok;
+}
+
+function onlySampler(name: string): AgentConfig['samplers'] {
+  return Object.fromEntries(defaultSamplerDefinitions.map((d) => [d.name, { enabled: d.name === name }]));
 }
