@@ -29,6 +29,7 @@ import { nvidiaGpuStats, parseNvidiaSmiCsv } from '../packages/agent/src/sampler
 import { gpuReadings } from '../packages/agent/src/samplers/gpu/readings.ts';
 import { macmonFanReadings, macmonTemperatureReadings } from '../packages/agent/src/samplers/macos/macmon.ts';
 import { macmonSampleFromExposition } from '../packages/agent/src/samplers/macos/macmon-parse.ts';
+import { parseMactopHeadless } from '../packages/agent/src/samplers/macos/mactop-parse.ts';
 import { parseLastPlist } from '../packages/agent/src/samplers/macos/plist-parse.ts';
 import {
   parsePmsetTherm,
@@ -109,6 +110,8 @@ async function measureSampler(definition: SamplerDefinition, fs: FsRoot, tree: s
     fs,
     log: silentLogger,
     platform: 'linux',
+    // Drift checks normally run every 5 minutes and repeat their results in between: measure a run.
+    options: { drift: { interval: 0 } },
   };
   const sampler = definition.create(context);
   const row: CycleRow = {
@@ -258,6 +261,12 @@ const PARSE_CASES: ParseCase[] = [
       return [...macmonTemperatureReadings(sample), ...macmonFanReadings(sample)];
     },
     summary: (r) => `${(r as unknown[]).length} readings`,
+  },
+  {
+    file: ['macos', 'mactop-headless-m1ultra.json'],
+    what: 'parseMactopHeadless',
+    parse: parseMactopHeadless,
+    summary: (r) => `pressure ${(r as { pressureLevel: number | null }).pressureLevel}`,
   },
   plistCase('powermetrics-thermal-mac16_6.plist'),
   plistCase('powermetrics-soc-power.plist'),
