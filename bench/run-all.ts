@@ -6,6 +6,7 @@ import { join } from 'node:path';
 const here = import.meta.dirname;
 for (const [script, args] of [
   ['ingest.ts', []],
+  ['forward.ts', []],
   ['sqlite-anchor.ts', []],
   ['samplers.ts', []],
   ['agent-overhead.ts', process.argv.slice(2)],

@@ -22,11 +22,14 @@ export interface UpstreamProcess {
     options?: { retryAfter?: string; count?: number },
   ): Promise<void>;
   records(): UpstreamRecord[];
+  /** Resources recorded so far, from the server's counter (cheaper than records() for large runs). */
+  stored(): Promise<number>;
   stop(): Promise<void>;
 }
 
-export async function startUpstream(): Promise<UpstreamProcess> {
-  const port = await freePort();
+/** `port`: listen there (a sink may already point at it while the upstream is down). */
+export async function startUpstream(options: { port?: number } = {}): Promise<UpstreamProcess> {
+  const port = options.port ?? (await freePort());
   const file = join(mkdtempSync(join(tmpdir(), 'perimeter-upstream-')), 'records.jsonl');
   const child = spawn(
     process.execPath,
@@ -53,6 +56,10 @@ export async function startUpstream(): Promise<UpstreamProcess> {
             .filter((line) => line !== '')
             .map((line) => JSON.parse(line) as UpstreamRecord)
         : [],
+    async stored() {
+      const response = await fetch(`${url}/stats`);
+      return ((await response.json()) as { stored: number }).stored;
+    },
     async stop() {
       await stopProcess(child, 'SIGKILL');
     },

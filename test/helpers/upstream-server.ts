@@ -5,7 +5,8 @@
  * stream, seq, signal, items), appended and flushed before it answers 200. Its behaviour is set at
  * run time by POST /control {mode, retryAfter?, count?}: ok, 503 (with Retry-After), 429, 400,
  * partial (200 with partial_success), hang (never answers), reset (destroys the socket).
- * `count` limits a mode to that many requests, then it returns to ok.
+ * `count` limits a mode to that many requests, then it returns to ok. GET /stats answers
+ * {mode, requests, stored} (stored: resources recorded, one per forwarded batch).
  * Usage: node upstream-server.ts PORT RECORD_FILE
  */
 import { appendFileSync } from 'node:fs';
@@ -18,6 +19,8 @@ let mode = 'ok';
 let retryAfter = '1';
 let remaining = Number.POSITIVE_INFINITY;
 let requests = 0;
+/** Resources recorded so far (one per forwarded batch): what /stats reports as `stored`. */
+let stored = 0;
 
 interface Attr {
   key: string;
@@ -58,6 +61,7 @@ function recordResources(signal: string, message: Record<string, unknown>): numb
     lines += `${JSON.stringify({ signal, node: get('perimeter.node.id'), stream: get('perimeter.stream.id'), seq: get('perimeter.batch.seq'), items, firstTime })}\n`;
   }
   appendFileSync(recordFile as string, lines);
+  stored += list.length;
   return list.length;
 }
 
@@ -79,7 +83,7 @@ const server = createServer((req, res) => {
       return;
     }
     if (req.url === '/stats') {
-      res.end(JSON.stringify({ mode, requests }));
+      res.end(JSON.stringify({ mode, requests, stored }));
       return;
     }
     const signal = req.url === '/v1/metrics' ? 'metrics' : req.url === '/v1/logs' ? 'logs' : null;

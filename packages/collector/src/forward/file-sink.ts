@@ -59,7 +59,13 @@ export function createFileSink(name: string, config: FileSinkConfig, nowMs: () =
       return { kind: 'ok', rejectedItems: 0 };
     },
     async close() {
-      fsyncSync(fd);
+      // Every line a send reported ok was fsynced then; what is left is from a failed send (its
+      // batches are sent again), so a failing fsync here must not stop the shutdown.
+      try {
+        fsyncSync(fd);
+      } catch {
+        // e.g. EIO or EINVAL on a failing device
+      }
       closeSync(fd);
     },
   };

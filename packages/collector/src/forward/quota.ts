@@ -142,6 +142,14 @@ export function createQuota(
     (config.maxBytes !== undefined && usedBytes() > config.maxBytes) ||
     (freeBytes() < config.minFreeBytes && freelistBytes() < config.minFreeBytes);
 
+  /** How far over: bytes past maxBytes, or reusable bytes short of minFreeBytes on a full disk. */
+  const excessBytes = () =>
+    Math.max(
+      config.maxBytes === undefined ? 0 : usedBytes() - config.maxBytes,
+      freeBytes() < config.minFreeBytes ? config.minFreeBytes - freelistBytes() : 0,
+      0,
+    );
+
   return {
     usedBytes,
     enforce(sinks, nowMs) {
@@ -171,14 +179,18 @@ export function createQuota(
           }
         }
       }
-      // Drop the oldest in chunks until back under the quota (or nothing is left to drop).
+      // Drop the oldest, about as many batches as the excess holds (at most CHUNK a transaction),
+      // until back under the quota or nothing is left to drop.
       while (overQuota()) {
         const first = statements.firstBatch.get() as number | null;
         const last = statements.lastBatch.get() as number | null;
         if (first === null || last === null) {
           break;
         }
-        const upTo = Math.min(last, first + CHUNK - 1);
+        // Ids are dense but for pruned prefixes, so last − first + 1 is the batch count.
+        const bytesPerBatch = usedBytes() / (last - first + 1);
+        const wanted = Math.ceil((excessBytes() / Math.max(1, bytesPerBatch)) * 1.1);
+        const upTo = Math.min(last, first + Math.min(CHUNK, Math.max(1, wanted)) - 1);
         dropped += dropForQuota.immediate(sinks, upTo, nowMs);
         if (upTo === last) {
           break;
