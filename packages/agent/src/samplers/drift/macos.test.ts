@@ -127,7 +127,7 @@ describeWithFixtures('drift checks on a hardened Mac (real fixtures + hand-made 
   });
 });
 
-describe('drift checks on a drifted Mac', () => {
+describeWithFixtures('drift checks on a drifted Mac (built on the hardened one)', () => {
   const drifted = () => ({
     ...hardenedMac(),
     [`${FW} --getglobalstate`]: ok(handMade('socketfilterfw-globalstate-off.txt')),
