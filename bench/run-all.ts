@@ -7,6 +7,8 @@ const here = import.meta.dirname;
 for (const [script, args] of [
   ['ingest.ts', []],
   ['forward.ts', []],
+  ['replay.ts', []],
+  ['alerts.ts', []],
   ['sqlite-anchor.ts', []],
   ['samplers.ts', []],
   ['agent-overhead.ts', process.argv.slice(2)],

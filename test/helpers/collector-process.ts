@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSamples } from '@perimeter/collector';
@@ -29,10 +29,24 @@ export interface CollectorProcess {
 }
 
 export async function startCollectorProcess(
-  options: { dataDir?: string; port?: number; logLevel?: string; nodeFlags?: string[] } = {},
+  options: {
+    dataDir?: string;
+    port?: number;
+    logLevel?: string;
+    nodeFlags?: string[];
+    /** A config file to pass as --config (kept across restart()). */
+    configFile?: string;
+    /** Config text (YAML or JSON), written next to the store and passed as --config. */
+    config?: string;
+  } = {},
 ): Promise<CollectorProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'perimeter-e2e-collector-'));
   const port = options.port ?? (await freePort());
+  let configFile = options.configFile;
+  if (options.config !== undefined) {
+    configFile = join(dataDir, 'collector.e2e.yaml');
+    writeFileSync(configFile, options.config);
+  }
   const url = `http://127.0.0.1:${port}`;
   let log = '';
   const launch = async () => {
@@ -46,6 +60,7 @@ export async function startCollectorProcess(
         `127.0.0.1:${port}`,
         '--log-level',
         options.logLevel ?? 'info',
+        ...(configFile === undefined ? [] : ['--config', configFile]),
       ],
       { nodeFlags: options.nodeFlags ?? [] },
     );

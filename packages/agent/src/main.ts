@@ -19,6 +19,7 @@ import { loginsProbeRow } from './samplers/logins/probe-row.ts';
 import { defaultSamplerDefinitions } from './samplers/registry.ts';
 import { createLateStateStore } from './samplers/state-store.ts';
 import { systeminformationSource } from './samplers/system/index.ts';
+import { createProcSystemSource } from './samplers/system/linux-proc.ts';
 import type { Logger, Sampler, SamplerContext } from './samplers/types.ts';
 import { createTimerSleeper } from './ship/sleep.ts';
 import { createAgent } from './telemetry/agent.ts';
@@ -99,7 +100,7 @@ function realWorld(config: AgentConfig): HostWorld {
     fs: createFsRoot(config.fsRoot),
     runCommand: createRunCommand(),
     fetchText: createFetchText(),
-    systemSource: systeminformationSource,
+    systemSource: process.platform === 'linux' ? createProcSystemSource() : systeminformationSource,
   };
 }
 

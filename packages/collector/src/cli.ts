@@ -9,7 +9,9 @@ import {
   UsageError,
 } from '@perimeter/schema';
 import { pino } from 'pino';
+import { runRulesCommand } from './alerts/rules-command.ts';
 import { runForwardCommand } from './forward/forward-command.ts';
+import { runReplayCommand } from './replay/replay-command.ts';
 import { startCollector } from './serve.ts';
 import { runTokensCommand } from './tokens/tokens-command.ts';
 
@@ -21,10 +23,13 @@ Usage:
   perimeter-collector tokens list [--json]
   perimeter-collector tokens revoke --node ID | revoke TOKEN_ID
   perimeter-collector forward dead-letters [--json] | retry ID | retry --all
+  perimeter-collector rules export --format prometheus [--rules FILE ...] [--out FILE]
+  perimeter-collector rules check FILE ...
+  perimeter-collector replay --node ID --from T --to T [--format table|jsonl|md] [--archive DIR]
 
 Every flag can also be set as PERIMETER_<FLAG> (PERIMETER_DATA_DIR, PERIMETER_LISTEN, …).
 Defaults: --listen 127.0.0.1:4318, --data-dir ./.perimeter/collector.
-Exit status: 0 ok, 2 usage or config error, 1 anything else.
+Exit status: 0 ok, 2 usage or config error, 3 integrity broken (replay), 1 anything else.
 Run "perimeter-collector <command> --help" for one command.`;
 
 const SERVE_USAGE = `perimeter-collector serve [options]
@@ -53,8 +58,19 @@ async function main(argv: string[]): Promise<number> {
       return runTokensCommand(rest, { stdout: process.stdout, env: process.env, nowMs: Date.now });
     case 'forward':
       return runForwardCommand(rest, { stdout: process.stdout, env: process.env, nowMs: Date.now });
+    case 'rules':
+      return runRulesCommand(rest, { stdout: process.stdout, cwd: process.cwd() });
+    case 'replay':
+      return runReplayCommand(rest, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+        env: process.env,
+        nowMs: Date.now,
+      });
     default:
-      throw new UsageError(`unknown command "${command}" (expected serve, tokens or forward; see --help)`);
+      throw new UsageError(
+        `unknown command "${command}" (expected serve, tokens, forward, rules or replay; see --help)`,
+      );
   }
 }
 

@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import type { CollectorConfig } from '@perimeter/schema';
 import type { Logger } from 'pino';
+import { type AlertingService, registerClockSkewGauge, startAlerting } from './alerts/alerting-service.ts';
 import { sinkNames, startForwardService } from './forward/forward-service.ts';
 import { createApp } from './http/app.ts';
 import { createSelfMetrics } from './metrics/self-metrics.ts';
@@ -34,6 +35,7 @@ export async function startCollector(
   }
   const metrics = createSelfMetrics(store, { sinks: sinkNames(config), nowMs });
   const forward = startForwardService({ config, store, metrics: metrics.forward, log, nowMs });
+  const observeClock = registerClockSkewGauge(metrics.registry, nowMs);
   let ready = false;
   const app = createApp({
     store,
@@ -45,6 +47,7 @@ export async function startCollector(
     isReady: () => ready,
     onStored: (event) => {
       forward.wake();
+      observeClock(event);
       if (config.logReadings) {
         const line = formatStoredBatch(event, nowMs());
         if (line !== '') {
@@ -62,6 +65,19 @@ export async function startCollector(
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${boundPort}`;
+  // Alerting runs when the config has an `alerting` key (rules default to deploy/rules/perimeter.rules.yaml).
+  let alerting: AlertingService | undefined;
+  if (config.alerting) {
+    try {
+      alerting = startAlerting({ config, store, registry: metrics.registry, url, nowMs, log });
+    } catch (error) {
+      server.close();
+      await forward.stop();
+      await store.close();
+      lock.release();
+      throw error;
+    }
+  }
   const checkpointTimer = setInterval(() => store.checkpoint(), 5_000);
   checkpointTimer.unref();
   ready = true;
@@ -80,6 +96,7 @@ export async function startCollector(
       );
       await closed;
       clearTimeout(force);
+      await alerting?.stop();
       await forward.stop();
       await store.close();
       lock.release();

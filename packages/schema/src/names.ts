@@ -171,6 +171,10 @@ export const CollectorMetricNames = {
   forwardPartialRejected: 'perimeter_forward_partial_rejected_total',
   storePruned: 'perimeter_store_pruned_batches_total',
   storeQuotaExceeded: 'perimeter_store_quota_exceeded',
+  /** Newest sample time in a node's latest metrics batch minus its receive time (node clock ahead > 0). */
+  ingestClockSkew: 'perimeter_ingest_clock_skew_seconds',
+  alertsEvaluationSeconds: 'perimeter_alerts_evaluation_seconds',
+  alertsActive: 'perimeter_alerts_active',
 } as const;
 
 export const DEFAULT_COLLECTOR_PORT = 4318;

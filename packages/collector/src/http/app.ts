@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
+import { alertsRoutes } from '../api/alerts-routes.ts';
 import { deadLetterRoutes } from '../api/dead-letter-routes.ts';
 import { driftRoutes } from '../api/drift-routes.ts';
+import { timelineRoutes } from '../api/timeline-routes.ts';
 import { ingestRoutes, type StoredBatchEvent } from '../ingest/routes.ts';
 import { renderNodeSeries } from '../metrics/exposition.ts';
 import type { SelfMetrics } from '../metrics/self-metrics.ts';
@@ -64,6 +66,8 @@ export function createApp(deps: AppDeps): Hono {
   app.use('/api/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['reader', 'admin'] }));
   app.route('/', driftRoutes(deps));
   app.route('/', deadLetterRoutes(deps));
+  app.route('/', timelineRoutes(deps));
+  app.route('/', alertsRoutes(deps));
 
   app.use('/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['node'] }));
   app.route('/', ingestRoutes(deps));

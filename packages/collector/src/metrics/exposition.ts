@@ -51,20 +51,31 @@ export function renderNodeSeries(store: Store, options: ExpositionOptions): stri
 }
 
 function renderLabels(nodeId: string, attributes: Record<string, string | number | boolean>): string {
-  const seen = new Set<string>(['node']);
-  const parts = [`node="${escapeLabelValue(nodeId)}"`];
+  return Object.entries(nodeSeriesLabels(nodeId, attributes))
+    .map(([label, value]) => `${label}="${escapeLabelValue(value)}"`)
+    .join(',');
+}
+
+/**
+ * A node series' Prometheus labels, in /metrics order: `node`, then each attribute under its
+ * sanitized name (`node` and `__*` become `attr_*`; the first of two attributes that sanitize to
+ * the same name wins). Alert rules read node series under exactly these labels.
+ */
+export function nodeSeriesLabels(
+  nodeId: string,
+  attributes: Record<string, string | number | boolean>,
+): Record<string, string> {
+  const labels: Record<string, string> = { node: nodeId };
   for (const [key, value] of Object.entries(attributes)) {
     let label = sanitizePrometheusLabel(key);
     if (label === 'node' || label.startsWith('__')) {
       label = `attr_${label.replace(/^_+/, '')}`;
     }
-    if (seen.has(label)) {
-      continue;
+    if (!Object.hasOwn(labels, label)) {
+      labels[label] = String(value);
     }
-    seen.add(label);
-    parts.push(`${label}="${escapeLabelValue(String(value))}"`);
   }
-  return parts.join(',');
+  return labels;
 }
 
 function escapeLabelValue(value: string): string {

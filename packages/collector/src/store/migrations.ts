@@ -237,6 +237,65 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX IF NOT EXISTS pruned_ranges_node ON pruned_ranges (node_id, from_batch_id);
   `,
+  // 4: alerts (src/alerts/). The state of every pending, firing and recently resolved alert, so a
+  // restart neither re-pages nor forgets a pending timer; every state change; every notification
+  // attempt; and the collector's own series the engine samples each cycle (auth counters, node
+  // last-seen, forward lag), kept for the longest rule window so rate() survives a restart.
+  `
+  CREATE TABLE IF NOT EXISTS alert_states (
+    rule_key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    name TEXT NOT NULL,
+    labels_json TEXT NOT NULL,
+    annotations_json TEXT NOT NULL,
+    value REAL NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'firing', 'inactive')),
+    active_at_ms INTEGER NOT NULL,
+    fired_at_ms INTEGER,
+    resolved_at_ms INTEGER,
+    keep_firing_since_ms INTEGER,
+    last_sent_at_ms INTEGER,
+    PRIMARY KEY (rule_key, fingerprint)
+  ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS alert_history (
+    id INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    rule_key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    labels_json TEXT NOT NULL,
+    from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL,
+    value REAL NOT NULL
+  ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS alert_notifications (
+    id INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    notifier TEXT NOT NULL,
+    target TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'retry', 'failed')),
+    http_status INTEGER,
+    error TEXT,
+    alert_count INTEGER NOT NULL,
+    fingerprints_json TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS alert_sample_series (
+    id INTEGER PRIMARY KEY,
+    metric TEXT NOT NULL,
+    labels_json TEXT NOT NULL,
+    UNIQUE (metric, labels_json)
+  ) STRICT;
+
+  -- One row per evaluation: (series id, value) float64 pairs, as sample_blocks does for nodes.
+  CREATE TABLE IF NOT EXISTS alert_samples (
+    at_ms INTEGER PRIMARY KEY,
+    samples BLOB NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export function migrate(db: Database): void {

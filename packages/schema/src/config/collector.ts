@@ -108,6 +108,41 @@ const forwardSinkSchema = z.discriminatedUnion('type', [
   remoteWriteSinkSchema,
 ]);
 
+/**
+ * `alerting`: rule files, the evaluation interval, and the notifiers. A webhook secret comes from
+ * the environment (`secretEnv`) or a file (`secretFile`), or inline for tests; never logged.
+ */
+const webhookSchema = z
+  .object({
+    url: httpUrl,
+    secret: z.string().min(16, 'use at least 16 characters').optional(),
+    secretEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name')
+      .optional(),
+    secretFile: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((w) => [w.secret, w.secretEnv, w.secretFile].filter((v) => v !== undefined).length <= 1, {
+    message: 'give at most one of secret, secretEnv, secretFile',
+  });
+
+const alertingSchema = z
+  .object({
+    /** Rule files (YAML, the model in deploy/rules/perimeter.rules.yaml); none means the default pack. */
+    rules: z.array(z.string().min(1)).default([]),
+    evaluationInterval: durationMs.default(15_000),
+    /** Firing alerts are re-sent this often (Prometheus --rules.alert.resend-delay). */
+    resendInterval: durationMs.default(60_000),
+    /** Alertmanager base URLs; alerts go to <url>/api/v2/alerts. */
+    alertmanager: z.array(httpUrl).default([]),
+    webhooks: z.array(webhookSchema).default([]),
+    /** Base of generatorURL; defaults to the collector's own URL. */
+    externalUrl: httpUrl.optional(),
+    notifyTimeout: durationMs.default(10_000),
+  })
+  .strict();
+
 const listenAddress = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT such as 127.0.0.1:4318');
@@ -165,7 +200,8 @@ export const collectorConfigSchema = z
       })
       .strict()
       .default({ retention: 30 * 86_400_000, minFreeBytes: 256 * 1024 * 1024, checkInterval: 30_000 }),
-    alerting: z.object({}).loose().optional(),
+    /** Alert rules the collector evaluates and where it sends them (ARCHITECTURE.md "Alerts"). */
+    alerting: alertingSchema.optional(),
   })
   .strict();
 

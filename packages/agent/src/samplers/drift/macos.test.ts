@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createFsRoot } from '../../host/fs-root.ts';
 import { describeWithFixtures, sharedFixturePath } from '../../test-support/fixtures.ts';
 import type { DriftBaseline } from './baseline.ts';

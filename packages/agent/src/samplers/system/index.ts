@@ -1,5 +1,4 @@
 import { uptime } from 'node:os';
-import { currentLoad, fsSize, mem } from 'systeminformation';
 import type { MetricReading, Sampler, SamplerContext, SamplerDefinition } from '../types.ts';
 import {
   cpuReadings,
@@ -13,8 +12,8 @@ import {
 } from './parse.ts';
 
 /**
- * CPU, memory, filesystems and uptime through systeminformation, which already knows both Linux
- * (/proc, df) and macOS (sysctl, vm_stat, df). The four parts are read independently: a hung `df`
+ * CPU, memory, filesystems and uptime: on Linux from /proc and statfs (linux-proc.ts says why),
+ * on macOS through systeminformation (sysctl, vm_stat, df). The four parts are read independently: a hung `df`
  * on a dead NFS mount must not cost the CPU and memory readings of the same interval, so a part
  * that fails is logged and left out, and only a sample where every part failed is an error.
  */
@@ -29,10 +28,16 @@ export interface SystemSource {
   time(): TimeInput;
 }
 
+/**
+ * systeminformation, loaded on first use: on Linux the agent reads /proc itself (linux-proc.ts),
+ * and a module the process never calls should not cost it memory.
+ */
+const si = () => import('systeminformation');
+
 export const systeminformationSource: SystemSource = {
-  currentLoad: () => currentLoad(),
-  mem: () => mem(),
-  fsSize: () => fsSize(),
+  currentLoad: async () => (await si()).currentLoad(),
+  mem: async () => (await si()).mem(),
+  fsSize: async () => (await si()).fsSize(),
   // Not si.time(): it runs `date` and `ls` through a blocking shell on every call, only to report
   // time zones; the uptime it returns is os.uptime() anyway.
   time: () => ({ uptime: uptime() }),

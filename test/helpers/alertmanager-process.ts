@@ -1,0 +1,129 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, stopProcess, waitForHttp } from './processes.ts';
+
+/**
+ * A real Prometheus Alertmanager on loopback for end-to-end alerting tests: a minimal config (one
+ * receiver that goes nowhere), its own storage directory, clustering off. Debian names the binary
+ * `prometheus-alertmanager`; upstream tarballs name it `alertmanager`; both are tried. amtool
+ * (same package) is how the tests read alerts back, as an operator would.
+ */
+export interface AlertmanagerProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  output(): string;
+  /** `amtool alert query -o json` with the given matchers: the active alerts. */
+  query(...matchers: string[]): AmtoolAlert[];
+  /** The same with amtool's state flags, e.g. `--inhibited`. */
+  queryWith(flags: string[], ...matchers: string[]): AmtoolAlert[];
+  stop(): Promise<void>;
+}
+
+export interface AmtoolAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL: string;
+  fingerprint: string;
+  status: { state: string; inhibitedBy: string[]; silencedBy: string[] };
+}
+
+function onPath(binary: string): string | null {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** The Alertmanager binary, or null when neither name is installed. */
+export function alertmanagerBinary(): string | null {
+  return onPath('alertmanager') ?? onPath('prometheus-alertmanager');
+}
+
+export function amtoolBinary(): string | null {
+  return onPath('amtool');
+}
+
+/** Why an Alertmanager suite cannot run here, or null when it can. */
+export function alertmanagerMissing(): string | null {
+  const missing = [
+    alertmanagerBinary() === null ? 'alertmanager (Debian: prometheus-alertmanager)' : null,
+    amtoolBinary() === null ? 'amtool' : null,
+  ].filter((name) => name !== null);
+  return missing.length === 0
+    ? null
+    : `skipped: ${missing.join(' and ')} not on PATH (apt-get install prometheus-alertmanager)`;
+}
+
+const MINIMAL_CONFIG = `route:
+  receiver: blackhole
+  group_by: [alertname, node]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: blackhole
+`;
+
+/** `configFile`: an Alertmanager config to run instead of the minimal one (e.g. the deploy file). */
+export async function startAlertmanager(options: { configFile?: string } = {}): Promise<AlertmanagerProcess> {
+  const binary = alertmanagerBinary();
+  const amtool = amtoolBinary();
+  if (binary === null || amtool === null) {
+    throw new Error(alertmanagerMissing() ?? 'alertmanager missing');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'perimeter-e2e-alertmanager-'));
+  let configFile = options.configFile;
+  if (configFile === undefined) {
+    configFile = join(dir, 'alertmanager.yml');
+    writeFileSync(configFile, MINIMAL_CONFIG);
+  }
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    binary,
+    [
+      `--config.file=${configFile}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      // Empty disables the gossip cluster (no port 9094, no peers).
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  child.stdout?.on('data', (chunk) => (log += chunk));
+  child.stderr?.on('data', (chunk) => (log += chunk));
+  try {
+    await waitForHttp(`${url}/-/ready`, 10_000);
+  } catch (error) {
+    await stopProcess(child, 'SIGKILL');
+    throw new Error(`${(error as Error).message}; alertmanager said:\n${log}`);
+  }
+  const queryWith = (flags: string[], ...matchers: string[]): AmtoolAlert[] => {
+    const out = execFileSync(
+      amtool,
+      ['alert', 'query', `--alertmanager.url=${url}`, '-o', 'json', ...flags, ...matchers],
+      { encoding: 'utf8' },
+    );
+    return JSON.parse(out) as AmtoolAlert[];
+  };
+  return {
+    url,
+    port,
+    child,
+    output: () => log,
+    query: (...matchers) => queryWith([], ...matchers),
+    queryWith: (flags, ...matchers) => queryWith(flags, ...matchers),
+    async stop() {
+      await stopProcess(child, 'SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
