@@ -204,7 +204,9 @@ export function startAlerting(deps: AlertingDeps): AlertingService {
     dispatcher,
     async stop() {
       await loop.stop();
-      await dispatcher.idle();
+      // A hanging notifier must not hold shutdown past systemd's stop timeout: what is not sent
+      // now goes out after the restart, driven by the persisted alert state.
+      await dispatcher.close();
     },
   };
 }

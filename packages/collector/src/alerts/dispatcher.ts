@@ -25,6 +25,11 @@ export interface Dispatcher {
   dispatch(alerts: readonly OutgoingAlert[]): void;
   /** Resolves once every queue is empty. */
   idle(): Promise<void>;
+  /**
+   * For shutdown: no more retries or queued batches (they are logged as failed and sent again
+   * after the restart, from the persisted state); waits at most `graceMs` for sends in flight.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
@@ -35,6 +40,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const maxBackoff = options.maxBackoffMs ?? 10_000;
   const maxQueued = options.maxQueued ?? 100;
 
+  let closing = false;
+  let wakeOnClose: () => void = () => {};
+  const closed = new Promise<void>((resolve) => {
+    wakeOnClose = resolve;
+  });
   const lanes = options.targets.map((target) => ({
     target,
     queue: [] as OutgoingAlert[][],
@@ -68,19 +78,33 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         log(target, batch, attempt, 'sent', result.httpStatus, null);
         return;
       }
-      const last = result.outcome === 'rejected' || attempt === maxAttempts;
-      log(target, batch, attempt, last ? 'failed' : 'retry', result.httpStatus, result.error);
+      const last = result.outcome === 'rejected' || attempt === maxAttempts || closing;
+      const why =
+        closing && result.outcome !== 'rejected'
+          ? `${result.error ?? 'not sent'}; collector stopping`
+          : result.error;
+      log(target, batch, attempt, last ? 'failed' : 'retry', result.httpStatus, why);
       if (last) {
         return;
       }
-      await sleep(backoff * (0.5 + random()));
+      // close() cuts a backoff short: the next attempt then gives up at once.
+      await Promise.race([sleep(backoff * (0.5 + random())), closed]);
       backoff = Math.min(backoff * 2, maxBackoff);
+      if (closing) {
+        log(target, batch, attempt, 'failed', null, 'collector stopping: sent again after restart');
+        return;
+      }
     }
   };
 
   const run = async (lane: (typeof lanes)[number]) => {
     while (lane.queue.length > 0) {
-      await deliver(lane.target, lane.queue.shift() as OutgoingAlert[]);
+      const batch = lane.queue.shift() as OutgoingAlert[];
+      if (closing) {
+        log(lane.target, batch, 0, 'failed', null, 'collector stopping: sent again after restart');
+        continue;
+      }
+      await deliver(lane.target, batch);
     }
     lane.running = null;
   };
@@ -98,6 +122,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         }
         lane.running ??= run(lane);
       }
+    },
+    async close(graceMs = 5_000) {
+      closing = true;
+      wakeOnClose();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.idle(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
     },
     async idle() {
       while (lanes.some((lane) => lane.running !== null)) {

@@ -49,9 +49,11 @@ describe('auth counters derived from auth.login events, over loopback HTTP', () 
     const t0 = Date.now();
     const first = jsonEvents({ nodeId: 'n1', events: [failedSshLogin(t0)] });
     expect((await postLogs(collector.url, token, first, { stream: STREAM, seq: 1 })).status).toBe(200);
-    expect(await scrape(collector.url)).toContain(
-      'perimeter_auth_failures_total{node="n1",auth_method="ssh"} 1',
-    );
+    const afterFirst = await scrape(collector.url);
+    expect(afterFirst).toContain('perimeter_auth_failures_total{node="n1",auth_method="ssh"} 1');
+    // Known nodes start every method at 0, so a first burst on a new method is an increase.
+    expect(afterFirst).toContain('perimeter_auth_failures_total{node="n1",auth_method="sudo"} 0');
+    expect(afterFirst).toContain('perimeter_auth_logins_total{node="n1",outcome="success"} 0');
 
     const second = jsonEvents({ nodeId: 'n1', events: [failedSshLogin(t0 + 1000)] });
     expect((await postLogs(collector.url, token, second, { stream: STREAM, seq: 2 })).status).toBe(200);

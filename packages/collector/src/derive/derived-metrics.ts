@@ -1,3 +1,4 @@
+import { AuthMethods, AuthOutcomes } from '@perimeter/schema';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { SqliteDatabase } from '../store/db.ts';
 import { readAuthLoginCounts } from './auth-counts.ts';
@@ -20,6 +21,11 @@ export function registerDerivedMetrics(registry: Registry, db: SqliteDatabase): 
     registers: [registry],
     collect() {
       this.reset();
+      // Every known node starts at 0 for every method: a counter that first appears at N shows no
+      // increase (in Prometheus and in our rules alike), so a node's first burst would go unseen.
+      for (const node of knownNodes(db)) {
+        for (const method of Object.values(AuthMethods)) this.inc({ node, auth_method: method }, 0);
+      }
       for (const row of readAuthLoginCounts(db)) {
         if (row.outcome === 'failure') {
           this.inc({ node: row.nodeId, auth_method: row.authMethod }, row.count);
@@ -34,6 +40,9 @@ export function registerDerivedMetrics(registry: Registry, db: SqliteDatabase): 
     registers: [registry],
     collect() {
       this.reset();
+      for (const node of knownNodes(db)) {
+        for (const outcome of Object.values(AuthOutcomes)) this.inc({ node, outcome }, 0);
+      }
       for (const row of readAuthLoginCounts(db)) {
         this.inc({ node: row.nodeId, outcome: row.outcome }, row.count);
       }
@@ -78,4 +87,10 @@ export function registerDerivedMetrics(registry: Registry, db: SqliteDatabase): 
       }
     },
   });
+}
+
+function knownNodes(db: SqliteDatabase): string[] {
+  return (db.prepare('SELECT node_id FROM nodes ORDER BY node_id').all() as Array<{ node_id: string }>).map(
+    (row) => row.node_id,
+  );
 }
