@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { PerimeterHeaders } from '@perimeter/schema';
+import type { HttpClient } from '../host/http-client.ts';
 import type { SpooledBatch } from '../spool/types.ts';
 import { classifyResponse, type ResponseClass } from './backoff.ts';
 
@@ -17,6 +18,8 @@ export interface SendTarget {
   gzip: boolean;
   timeoutMs: number;
   userAgent?: string;
+  /** The HTTP client (host/http-client.ts), holding the TLS settings and keep-alive connections. */
+  http: HttpClient;
 }
 
 export interface SendOutcome {
@@ -55,20 +58,26 @@ export async function sendBatch(
   }
   try {
     const body = target.gzip ? new Uint8Array(await gzipAsync(batch.body)) : batch.body;
-    const response = await fetch(signalUrl(target.collectorUrl, batch.signal), {
+    const response = await target.http.request(signalUrl(target.collectorUrl, batch.signal), {
       method: 'POST',
       headers,
       body,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(target.timeoutMs)]),
+      signal,
+      timeoutMs: target.timeoutMs,
     });
-    const answer = new Uint8Array(await response.arrayBuffer());
+    const answer = new Uint8Array(response.body);
+    const header = (name: string) => {
+      const value = response.headers[name];
+      return typeof value === 'string' ? value : null;
+    };
+    const ok = response.status >= 200 && response.status < 300;
     return {
       kind: classifyResponse(response.status),
       status: response.status,
-      retryAfter: response.headers.get('retry-after'),
-      contentType: response.headers.get('content-type'),
+      retryAfter: header('retry-after'),
+      contentType: header('content-type'),
       body: answer,
-      detail: response.ok ? '' : describeAnswer(response.status, answer),
+      detail: ok ? '' : describeAnswer(response.status, answer),
     };
   } catch (error) {
     return {
@@ -92,10 +101,8 @@ function describeAnswer(status: number, body: Uint8Array): string {
 }
 
 function describeNetworkError(error: unknown): string {
-  const err = error as Error & { cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError') {
-    return 'request timed out';
-  }
-  const cause = err.cause?.code ?? err.cause?.message;
-  return cause ? `${err.message} (${cause})` : String(err.message ?? error);
+  const err = error as NodeJS.ErrnoException;
+  if (err.name === 'TimeoutError') return 'request timed out';
+  if (err.name === 'AbortError') return 'request aborted (agent stopping)';
+  return err.code ? `${err.message} (${err.code})` : String(err.message ?? error);
 }

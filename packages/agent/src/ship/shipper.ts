@@ -1,4 +1,5 @@
 import type { Clock, Sleeper } from '../host/clock.ts';
+import { createHttpClient, type TlsOptions } from '../host/http-client.ts';
 import type { Logger } from '../samplers/types.ts';
 import type { Spool, SpooledBatch } from '../spool/types.ts';
 import { type BackoffPolicy, computeBackoffMs, parseRetryAfterMs } from './backoff.ts';
@@ -17,8 +18,10 @@ import { type SendOutcome, type SendTarget, sendBatch } from './send-batch.ts';
  *   moves the row to dead_letter with the collector's reason, so one bad batch cannot block the
  *   line and nothing is silently lost.
  */
-export interface ShipperOptions extends Omit<SendTarget, 'streamId'> {
+export interface ShipperOptions extends Omit<SendTarget, 'streamId' | 'http'> {
   spool: Spool;
+  /** TLS to the collector: its CA, and this node's client certificate for mTLS. */
+  tls?: TlsOptions | undefined;
   backoff: BackoffPolicy;
   clock: Clock;
   sleep: Sleeper['sleep'];
@@ -55,7 +58,8 @@ export function createShipper(options: ShipperOptions): Shipper {
   const { spool, clock, log } = options;
   const idlePollMs = options.idlePollMs ?? 1000;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;
-  const target: SendTarget = { ...options, streamId: spool.streamId };
+  const http = createHttpClient(options.tls);
+  const target: SendTarget = { ...options, http, streamId: spool.streamId };
   const stats: ShipperStats = {
     shippedBatches: 0,
     shippedBytes: 0,
@@ -163,6 +167,7 @@ export function createShipper(options: ShipperOptions): Shipper {
         }
       } finally {
         unsubscribe();
+        http.close();
         running = false;
         idle = false;
       }

@@ -86,6 +86,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       collectorUrl: config.collector,
       token: config.token,
       gzip: config.ship.gzip,
+      tls: config.ship.tls,
       timeoutMs: config.ship.timeout,
       backoff: {
         ...defaultBackoffPolicy,

@@ -26,6 +26,18 @@ export const agentConfigSchema = z
         initialBackoff: durationMs.default(500),
         maxBackoff: durationMs.default(30_000),
         gzip: flagBoolean.default(true),
+        /** TLS to the collector: its CA (PEM), and this node's client certificate and key for mTLS. */
+        tls: z
+          .object({
+            ca: z.string().min(1).optional(),
+            cert: z.string().min(1).optional(),
+            key: z.string().min(1).optional(),
+          })
+          .strict()
+          .refine((value) => (value.cert === undefined) === (value.key === undefined), {
+            message: 'cert and key go together',
+          })
+          .optional(),
       })
       .default({ timeout: 10_000, initialBackoff: 500, maxBackoff: 30_000, gzip: true }),
     samplers: z.record(z.string(), samplerToggle).default({}),
