@@ -63,11 +63,17 @@ export function nanosToMs(value: unknown, path: string): number | null {
   if (value === undefined || value === null || value === 0 || value === '0' || value === '') {
     return null;
   }
-  const nanos = typeof value === 'string' && /^\d{1,20}$/.test(value) ? Number(value) : value;
-  if (typeof nanos !== 'number' || !Number.isFinite(nanos) || nanos < 0) {
+  if (typeof value === 'string' && /^\d{1,20}$/.test(value)) {
+    // Exact: drop the sub-millisecond digits as text (Number() of a 19-digit string is already
+    // off by up to 256 ns, which can floor a whole millisecond away).
+    return Number(value.length > 6 ? value.slice(0, -6) : '0');
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new InvalidField(path, 'expected unsigned nanoseconds since the epoch');
   }
-  return Math.floor(nanos / 1e6);
+  // protobufjs hands fixed64 over as the nearest double (up to 256 ns off at today's epoch):
+  // round to whole microseconds first, so ...129999999872 ns reads as ...130 ms, not ...129.
+  return Math.floor(Math.round(value / 1e3) / 1e3);
 }
 
 /** A double or int64 as OTLP/JSON writes it; non-finite values come back as NaN/±Infinity. */
