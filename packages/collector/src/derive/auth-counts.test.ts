@@ -54,6 +54,8 @@ describe('auth counters derived from auth.login events, over loopback HTTP', () 
     // Known nodes start every method at 0, so a first burst on a new method is an increase.
     expect(afterFirst).toContain('perimeter_auth_failures_total{node="n1",auth_method="sudo"} 0');
     expect(afterFirst).toContain('perimeter_auth_logins_total{node="n1",outcome="success"} 0');
+    // Token changes are counted from the audit log (issueTokens created one).
+    expect(afterFirst).toMatch(/^perimeter_audit_events_total\{action="token.create"\} [1-9]/m);
 
     const second = jsonEvents({ nodeId: 'n1', events: [failedSshLogin(t0 + 1000)] });
     expect((await postLogs(collector.url, token, second, { stream: STREAM, seq: 2 })).status).toBe(200);

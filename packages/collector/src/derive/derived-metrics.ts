@@ -76,6 +76,21 @@ export function registerDerivedMetrics(registry: Registry, db: SqliteDatabase): 
     },
   });
   new Counter({
+    name: DerivedMetricNames.auditEvents,
+    help: 'Audit log rows by action (token.create, token.revoke, forward.retry, console.sign_in, …): token changes and operator actions at a glance.',
+    labelNames: ['action'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      // Actions are names from the code, never user input: a bounded label set.
+      const rows = db.prepare('SELECT action, count(*) AS n FROM audit_log GROUP BY action').all() as Array<{
+        action: string;
+        n: number;
+      }>;
+      for (const row of rows) this.inc({ action: row.action }, row.n);
+    },
+  });
+  new Counter({
     name: DerivedMetricNames.deriveSkippedEvents,
     help: 'Stored events a derivation could not use, by reason (auth_outcome_unknown, drift_event_unusable).',
     labelNames: ['reason'] as const,

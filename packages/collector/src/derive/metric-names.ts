@@ -15,4 +15,5 @@ export const DerivedMetricNames = {
   driftFleetOutlier: 'perimeter_drift_fleet_outlier',
   driftFleetNodes: 'perimeter_drift_fleet_nodes',
   deriveSkippedEvents: 'perimeter_derive_skipped_events_total',
+  auditEvents: 'perimeter_audit_events_total',
 } as const;
