@@ -1,0 +1,119 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { freePort, stopProcess, waitForHttp } from './processes.ts';
+
+/**
+ * A real Prometheus server (Debian's `prometheus` package, which `.ci/run` installs) on loopback
+ * with its own TSDB in a temp dir, for tests that prove PromQL against what the collector serves.
+ * `PROMETHEUS` in the environment names another binary. Absent binary: `prometheusBinary()` is
+ * null and the suite skips, saying why.
+ */
+export interface PrometheusProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  output(): string;
+  /** GET /api/v1/query; resolves to the API's JSON answer, whatever its status. */
+  query(expr: string, timeSeconds?: number): Promise<PromAnswer>;
+  /** GET /api/v1/query_range. */
+  queryRange(
+    expr: string,
+    startSeconds: number,
+    endSeconds: number,
+    stepSeconds: number,
+  ): Promise<PromAnswer>;
+  /** GET /api/v1/label/NAME/values, optionally restricted by series selectors. */
+  labelValues(name: string, match?: string[]): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+export interface PromAnswer {
+  status: 'success' | 'error';
+  errorType?: string;
+  error?: string;
+  data?: { resultType: string; result: unknown };
+}
+
+export const PROMETHEUS_CANDIDATES = [process.env['PROMETHEUS'], '/usr/bin/prometheus'];
+
+export function prometheusBinary(): string | null {
+  for (const candidate of PROMETHEUS_CANDIDATES) {
+    if (candidate !== undefined && candidate !== '' && existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+/** The number of samples or series an answer holds (0 for an empty vector or matrix). */
+export function resultSize(answer: PromAnswer): number {
+  const result = answer.data?.result;
+  if (Array.isArray(result)) {
+    // A scalar or string answer is [time, value]: one value.
+    return answer.data?.resultType === 'scalar' || answer.data?.resultType === 'string' ? 1 : result.length;
+  }
+  return 0;
+}
+
+export async function startPrometheus(options: {
+  /** prometheus.yml as an object; rule_files should be absolute paths. */
+  config: Record<string, unknown>;
+  binary?: string;
+}): Promise<PrometheusProcess> {
+  const binary = options.binary ?? prometheusBinary();
+  if (binary === null) throw new Error('no prometheus binary (set PROMETHEUS or install the Debian package)');
+  const dir = mkdtempSync(join(tmpdir(), 'perimeter-prometheus-'));
+  const configFile = join(dir, 'prometheus.yml');
+  writeFileSync(configFile, stringify(options.config));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    binary,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  child.stdout?.on('data', (chunk) => (log += chunk));
+  child.stderr?.on('data', (chunk) => (log += chunk));
+  try {
+    await waitForHttp(`${url}/-/ready`, 20_000);
+  } catch (error) {
+    await stopProcess(child, 'SIGKILL');
+    throw new Error(`prometheus did not become ready: ${(error as Error).message}\n${log}`);
+  }
+  const get = async (path: string, params: Record<string, string | string[]>): Promise<PromAnswer> => {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) {
+      for (const one of Array.isArray(value) ? value : [value]) search.append(key, one);
+    }
+    const response = await fetch(`${url}${path}?${search}`);
+    return (await response.json()) as PromAnswer;
+  };
+  return {
+    url,
+    port,
+    child,
+    output: () => log,
+    query: (expr, timeSeconds) =>
+      get(
+        '/api/v1/query',
+        timeSeconds === undefined ? { query: expr } : { query: expr, time: String(timeSeconds) },
+      ),
+    queryRange: (expr, start, end, step) =>
+      get('/api/v1/query_range', { query: expr, start: String(start), end: String(end), step: String(step) }),
+    async labelValues(name, match = []) {
+      const answer = await get(`/api/v1/label/${encodeURIComponent(name)}/values`, { 'match[]': match });
+      return Array.isArray(answer.data) ? (answer.data as string[]) : [];
+    },
+    async stop() {
+      await stopProcess(child, 'SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
