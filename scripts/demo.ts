@@ -53,6 +53,13 @@ const token =
     ? readFileSync(tokenFile, 'utf8').trim()
     : enroll();
 
+// A reader token for the console, made once per store through the same token store the CLI uses.
+const readerTokenFile = join(dataDir, 'console-reader-token');
+const readerToken =
+  existsSync(readerTokenFile) && existsSync(join(collectorDir, 'collector.db'))
+    ? readFileSync(readerTokenFile, 'utf8').trim()
+    : createReaderToken();
+
 const collectorLog = join(dataDir, 'collector.log');
 const agentLog = join(dataDir, 'agent.log');
 // Children get their own process group (detached): Ctrl-C reaches only this script, which stops the
@@ -88,6 +95,7 @@ agent.stderr?.pipe(createWriteStream(agentLog, { flags: 'a', mode: 0o600 }));
 
 console.log(`Perimeter demo
   collector  ${url}   (try: curl -s ${url}/metrics | grep -E 'system_cpu|hw_temperature|perimeter_ingest')
+  console    ${url}/   sign in with the reader token: ${readerToken}
   agent      node "${nodeId}", sampling every ${values.interval}
   data       ${dataDir}   logs: collector.log, agent.log
 Readings appear below as the collector stores them. Ctrl-C stops both.
@@ -129,6 +137,26 @@ function enroll(): string {
   ).trim();
   writeFileSync(tokenFile, `${created}\n`, { mode: 0o600 });
   console.log(`enrolled this host as node "${nodeId}" (token saved to ${tokenFile}, mode 0600)`);
+  return created;
+}
+
+function createReaderToken(): string {
+  const created = execFileSync(
+    process.execPath,
+    [
+      collectorCli,
+      'tokens',
+      'create',
+      '--node',
+      'demo-console',
+      '--role',
+      'reader',
+      '--data-dir',
+      collectorDir,
+    ],
+    { encoding: 'utf8' },
+  ).trim();
+  writeFileSync(readerTokenFile, `${created}\n`, { mode: 0o600 });
   return created;
 }
 

@@ -38,6 +38,8 @@ export async function startCollectorProcess(
     configFile?: string;
     /** Config text (YAML or JSON), written next to the store and passed as --config. */
     config?: string;
+    /** The config makes it serve HTTPS: the URL says so, and readiness is read from its log. */
+    https?: boolean;
   } = {},
 ): Promise<CollectorProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'perimeter-e2e-collector-'));
@@ -47,7 +49,7 @@ export async function startCollectorProcess(
     configFile = join(dataDir, 'collector.e2e.yaml');
     writeFileSync(configFile, options.config);
   }
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`;
   let log = '';
   const launch = async () => {
     const child = startNode(
@@ -66,7 +68,17 @@ export async function startCollectorProcess(
     );
     child.stdout?.on('data', (chunk) => (log += chunk));
     child.stderr?.on('data', (chunk) => (log += chunk));
-    await waitForHttp(`${url}/readyz`);
+    if (options.https) {
+      // No CA in this process to check its certificate with: wait for its own word instead.
+      const deadline = Date.now() + 15_000;
+      while (!log.includes('collector listening')) {
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`collector did not start:\n${log}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } else {
+      await waitForHttp(`${url}/readyz`);
+    }
     return child;
   };
   const cli = (args: string[]) =>

@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { serve } from '@hono/node-server';
-import type { CollectorConfig } from '@perimeter/schema';
+import { type CollectorConfig, ConfigError } from '@perimeter/schema';
 import type { Logger } from 'pino';
 import { type AlertingService, registerClockSkewGauge, startAlerting } from './alerts/alerting-service.ts';
+import { DEFAULT_RULES_FILE, loadRuleFiles } from './alerts/load-rules.ts';
 import { sinkNames, startForwardService } from './forward/forward-service.ts';
 import { createApp } from './http/app.ts';
 import { createSelfMetrics } from './metrics/self-metrics.ts';
@@ -45,6 +48,8 @@ export async function startCollector(
     nowMs,
     log,
     isReady: () => ready,
+    consoleRules: () =>
+      loadRuleFiles(config.alerting?.rules?.length ? config.alerting.rules : [DEFAULT_RULES_FILE]).rules,
     onStored: (event) => {
       forward.wake();
       observeClock(event);
@@ -59,12 +64,15 @@ export async function startCollector(
 
   const { hostname, port } = splitListen(config.listen);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const started = serve({ fetch: app.fetch, hostname, port }, () => resolve(started));
+    const started = serve(
+      { fetch: app.fetch, hostname, port, ...(config.tls ? httpsOptions(config.tls) : {}) },
+      () => resolve(started),
+    );
     started.once('error', reject);
   });
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
-  const url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${boundPort}`;
+  const url = `${config.tls ? 'https' : 'http'}://${hostname.includes(':') ? `[${hostname}]` : hostname}:${boundPort}`;
   // Alerting runs when the config has an `alerting` key (rules default to deploy/rules/perimeter.rules.yaml).
   let alerting: AlertingService | undefined;
   if (config.alerting) {
@@ -111,4 +119,32 @@ export function splitListen(listen: string): { hostname: string; port: number } 
     throw new RangeError(`listen address "${listen}" is not HOST:PORT`);
   }
   return { hostname: match[1] as string, port: Number(match[2]) };
+}
+
+/**
+ * HTTPS for @hono/node-server: the certificate files are read once at start (a missing or bad
+ * file fails start-up, naming it); with a client CA, every connection must present a client
+ * certificate it signed, checked by TLS before any request is read.
+ */
+function httpsOptions(tls: NonNullable<CollectorConfig['tls']>) {
+  const read = (what: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new ConfigError(
+        `tls.${what}`,
+        `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
+    }
+  };
+  return {
+    createServer: createHttpsServer,
+    serverOptions: {
+      cert: read('cert', tls.cert),
+      key: read('key', tls.key),
+      ...(tls.clientCa === undefined
+        ? {}
+        : { ca: read('clientCa', tls.clientCa), requestCert: true, rejectUnauthorized: true }),
+    },
+  };
 }

@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
+import type { Rule } from '../alerts/rule-model.ts';
 import { alertsRoutes } from '../api/alerts-routes.ts';
 import { deadLetterRoutes } from '../api/dead-letter-routes.ts';
 import { driftRoutes } from '../api/drift-routes.ts';
 import { timelineRoutes } from '../api/timeline-routes.ts';
+import { consoleRoutes } from '../console/console-routes.ts';
 import { ingestRoutes, type StoredBatchEvent } from '../ingest/routes.ts';
 import { renderNodeSeries } from '../metrics/exposition.ts';
 import type { SelfMetrics } from '../metrics/self-metrics.ts';
@@ -23,6 +25,8 @@ export interface AppDeps {
   isReady: () => boolean;
   staleAfterMs?: number;
   onStored?: (event: StoredBatchEvent) => void;
+  /** Alert rules, for the thresholds the console draws on temperature charts. */
+  consoleRules?: () => readonly Rule[];
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -68,6 +72,18 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', deadLetterRoutes(deps));
   app.route('/', timelineRoutes(deps));
   app.route('/', alertsRoutes(deps));
+
+  // The console: read-only pages at `/`, signed in with a reader or admin token (src/console/).
+  app.route(
+    '/',
+    consoleRoutes({
+      store: deps.store,
+      verifyToken: deps.verifyToken,
+      nowMs: deps.nowMs,
+      log: deps.log,
+      rules: deps.consoleRules,
+    }),
+  );
 
   app.use('/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['node'] }));
   app.route('/', ingestRoutes(deps));

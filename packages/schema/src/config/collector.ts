@@ -143,6 +143,46 @@ const alertingSchema = z
   })
   .strict();
 
+/**
+ * `retention`: how long the collector keeps each kind of data, as the system of record for its
+ * nodes. Enforced by serve every `checkInterval`: batches older than their class's age are pruned
+ * whole (batch row, payload, and its events or sample block) and recorded in pruned_ranges, so the
+ * hash chain still verifies. Before metric detail goes, it is folded into hourly per-series
+ * summaries (min/max/sum/count/last) and per-node hourly activity, kept for `summaries`.
+ * `storage.retention` is a different, optional limit: how long data already forwarded to every
+ * configured sink is kept here (the backend holds it); it applies only when sinks are configured.
+ * 0 keeps a class for ever.
+ */
+const keepFor = durationMs.or(z.literal(0));
+const retentionSchema = z
+  .object({
+    /** Log batches and their events (logins, drift, lifecycle): a year covers an annual audit period. */
+    events: keepFor.default(365 * 86_400_000),
+    /** Metric batches and their raw samples. */
+    metricDetail: keepFor.default(30 * 86_400_000),
+    /** Hourly metric summaries and node activity made from pruned metric detail. */
+    summaries: keepFor.default(400 * 86_400_000),
+    checkInterval: durationMs.default(3_600_000),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.metricDetail !== 0 && value.summaries !== 0 && value.summaries < value.metricDetail) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['summaries'],
+        message:
+          'must be at least retention.metricDetail (summaries stand in for pruned detail), or 0 to keep them',
+      });
+    }
+  });
+
+export const retentionDefaults = {
+  events: 365 * 86_400_000,
+  metricDetail: 30 * 86_400_000,
+  summaries: 400 * 86_400_000,
+  checkInterval: 3_600_000,
+};
+
 const listenAddress = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT such as 127.0.0.1:4318');
@@ -150,6 +190,19 @@ const listenAddress = z
 export const collectorConfigSchema = z
   .object({
     listen: listenAddress.default('127.0.0.1:4318'),
+    /**
+     * Serve HTTPS with this certificate; with `clientCa`, also require a client certificate signed
+     * by it (mTLS). Bearer tokens are still required either way: TLS proves the channel, the token
+     * proves the node.
+     */
+    tls: z
+      .object({
+        cert: z.string().min(1),
+        key: z.string().min(1),
+        clientCa: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
     dataDir: z.string().min(1).default('./.perimeter/collector'),
     logLevel: logLevel.default('info'),
     /** Print one human line per stored batch on stdout (the README demo turns this on). */
@@ -189,7 +242,10 @@ export const collectorConfigSchema = z
     /** Disk quota of the store: forwarded data is pruned by retention first, unforwarded only at maxBytes. */
     storage: z
       .object({
-        /** Data every sink has forwarded is kept this long, then pruned (0 keeps it until the quota). */
+        /**
+         * Data every configured sink has forwarded is kept this long, then pruned (0 keeps it until
+         * the quota). With no sink configured it prunes nothing: the `retention` policy governs.
+         */
         retention: durationMs.or(z.literal(0)).default(30 * 86_400_000),
         /** Hard quota on the store's used bytes: past it the oldest data is dropped, forwarded or not. */
         maxBytes: byteSize.optional(),
@@ -200,6 +256,8 @@ export const collectorConfigSchema = z
       })
       .strict()
       .default({ retention: 30 * 86_400_000, minFreeBytes: 256 * 1024 * 1024, checkInterval: 30_000 }),
+    /** How long each kind of data is kept (events, metric detail, summaries); see retentionSchema. */
+    retention: retentionSchema.default(retentionDefaults),
     /** Alert rules the collector evaluates and where it sends them (ARCHITECTURE.md "Alerts"). */
     alerting: alertingSchema.optional(),
   })

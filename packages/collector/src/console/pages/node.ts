@@ -1,0 +1,181 @@
+import { html } from 'hono/html';
+import type { HistoryRow } from '../../alerts/alert-store.ts';
+import { formatDuration } from '../../replay/render.ts';
+import type { Timeline, TimelineRow } from '../../replay/types.ts';
+import type { ConsoleAssets } from '../assets.ts';
+import type { FleetRow } from '../fleet-data.ts';
+import { type Html, isoOf, jsonBlock, renderPage } from '../layout.ts';
+import type { NodeCharts } from '../node-charts.ts';
+import { statusText } from './fleet.ts';
+
+/**
+ * One node: its charts (node.js draws them with uPlot from the JSON block), then the timeline of
+ * the window as the replay builds it — events, sequence gaps, silences, last-seen, pruned ranges,
+ * threshold breaches and the node's alert transitions — with the chain's integrity verdict and a
+ * link to the same window as the replay command's JSONL.
+ */
+export interface NodePageModel {
+  node: FleetRow;
+  window: { fromMs: number; toMs: number; fromArg: string; toArg: string };
+  timeline: Timeline;
+  charts: NodeCharts;
+  alertHistory: HistoryRow[];
+}
+
+const PRESETS = [
+  ['1 h', '-1h'],
+  ['6 h', '-6h'],
+  ['24 h', '-24h'],
+  ['7 d', '-7d'],
+] as const;
+
+export function renderNode(assets: ConsoleAssets, subject: string, model: NodePageModel): Html {
+  const { node, timeline, window } = model;
+  const base = `/nodes/${encodeURIComponent(node.nodeId)}`;
+  const range = `from=${encodeURIComponent(isoOf(window.fromMs))}&to=${encodeURIComponent(isoOf(window.toMs))}`;
+  const integrity = timeline.integrity;
+  return renderPage(assets, {
+    title: node.nodeId,
+    current: 'node',
+    subject,
+    scripts: ['/console/vendor/uPlot.iife.min.js', '/console/assets/node.js'],
+    styles: ['/console/vendor/uPlot.min.css'],
+    body: html`<h1>${node.nodeId} <span class="status ${node.status}">${statusText(node)}</span></h1>
+      <dl class="facts">
+        <dt>Host name</dt><dd id="host-name">${node.hostName ?? '—'}</dd>
+        <dt>Model</dt><dd>${node.model ?? '—'}</dd>
+        <dt>OS</dt><dd>${node.os ?? '—'}</dd>
+        <dt>Last seen</dt><dd>${node.lastSeenMs === null ? '—' : isoOf(node.lastSeenMs)}</dd>
+      </dl>
+      <form method="get" action="${base}" class="window">
+        <label>From <input name="from" value="${window.fromArg}" size="24"></label>
+        <label>To <input name="to" value="${window.toArg}" size="24"></label>
+        <button type="submit">Show</button>
+        ${PRESETS.map(([label, from]) => html`<a href="${base}?from=${from}&amp;to=now">${label}</a>`)}
+        <a class="download" href="${base}/timeline.jsonl?${range}" download="${node.nodeId}-timeline.jsonl">Download JSONL (replay)</a>
+      </form>
+      <p class="muted">Window ${isoOf(window.fromMs)} – ${isoOf(window.toMs)}; charts show the max per ${formatDuration(model.charts.stepMs)}. Usual interval ${timeline.usualIntervalMs === null ? 'unknown' : formatDuration(timeline.usualIntervalMs)}.</p>
+      <section id="integrity" class="verdict ${integrity.ok ? 'ok' : 'broken'}" data-ok="${String(integrity.ok)}">
+        <strong>Hash chain: ${integrity.summary}</strong>
+        ${integrity.problems.length === 0 ? '' : html`<ul>${integrity.problems.map((p) => html`<li>batch ${p.at}${p.seq === null ? '' : ` (seq ${p.seq})`}: ${p.what}</li>`)}</ul>${integrity.moreProblems > 0 ? html`<p>and ${integrity.moreProblems} more</p>` : ''}`}
+      </section>
+      <section class="legend"><span class="swatch sequence-gap"></span> sequence gap <span class="swatch silence"></span> silence <span class="swatch before-silence"></span> last minutes before a silence</section>
+      <section id="charts" class="charts">
+        ${model.charts.charts.map(
+          (chart) => html`<figure class="chart" id="chart-${chart.id}" data-chart="${chart.id}">
+            <figcaption>${chart.title} (${chart.unit})${chart.thresholds.length === 0 ? '' : html` <span class="muted">thresholds: ${chart.thresholds.map((t) => `${t.label} = ${t.value}`).join('; ')}</span>`}</figcaption>
+            ${chart.series.length === 0 ? html`<p class="muted empty">no readings in this window</p>` : html`<div class="plot"></div>`}
+          </figure>`,
+        )}
+      </section>
+      <h2>Timeline <small class="muted">${timeline.counts.events} events, ${timeline.counts.gaps} sequence gaps, ${timeline.counts.silences} silences, ${timeline.counts.breaches} threshold breaches</small></h2>
+      <table id="timeline" class="grid">
+        <thead><tr><th>Time (UTC)</th><th>Kind</th><th>What</th><th>Detail</th></tr></thead>
+        <tbody>${timelineRows(timeline, model.alertHistory)}</tbody>
+      </table>
+      ${jsonBlock('node-data', model.charts)}`,
+  });
+}
+
+interface Line {
+  timeMs: number;
+  kind: string;
+  cls: string;
+  what: string;
+  detail: string;
+}
+
+function timelineRows(timeline: Timeline, alerts: readonly HistoryRow[]): Html {
+  const lines: Line[] = [];
+  for (const row of timeline.rows) {
+    const line = describe(row);
+    if (line !== null) {
+      lines.push(line);
+    }
+  }
+  for (const alert of alerts) {
+    lines.push({
+      timeMs: alert.atMs,
+      kind: 'alert',
+      cls: `alert ${alert.to}`,
+      what: `${alert.name} ${alert.from} → ${alert.to === 'inactive' ? 'resolved' : alert.to}`,
+      detail: `value ${alert.value}; ${Object.entries(alert.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    });
+  }
+  lines.sort((a, b) => a.timeMs - b.timeMs);
+  if (lines.length === 0) {
+    return html`<tr><td colspan="4" class="muted">nothing in this window</td></tr>`;
+  }
+  return html`${lines.map(
+    (line) =>
+      html`<tr class="${line.cls}" data-kind="${line.kind}"><td><time datetime="${isoOf(line.timeMs)}">${isoOf(line.timeMs)}</time></td><td>${line.kind}</td><td>${line.what}</td><td>${line.detail}</td></tr>`,
+  )}`;
+}
+
+const attributesText = (attributes: Record<string, unknown>) =>
+  Object.entries(attributes)
+    .filter(([key]) => key !== 'event.name')
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join(' ');
+
+/** Events and markers; metric summaries only where they breach a threshold (the charts show the rest). */
+function describe(row: TimelineRow): Line | null {
+  switch (row.kind) {
+    case 'event':
+      return {
+        timeMs: row.timeMs,
+        kind: 'event',
+        cls: `event${row.beforeSilence ? ' before-silence' : ''}`,
+        what: row.name ?? '(unnamed)',
+        detail: [row.body ?? '', attributesText(row.attributes)].filter((part) => part !== '').join(' — '),
+      };
+    case 'metric':
+      return row.breach === null
+        ? null
+        : {
+            timeMs: row.timeMs,
+            kind: 'breach',
+            cls: `breach${row.beforeSilence ? ' before-silence' : ''}`,
+            what: `${row.metric} ${attributesText(row.attributes)}`,
+            detail: `max ${row.max} ${row.unit}: ${row.breach.level} (${row.breach.rule}, threshold ${row.breach.threshold})`,
+          };
+    case 'gap':
+      return {
+        timeMs: row.timeMs,
+        kind: 'sequence gap',
+        cls: 'sequence-gap',
+        what: `seq ${row.fromSeq}–${row.toSeq} of stream ${row.streamId} (${row.missing} missing)`,
+        detail: `${row.cause}${row.endMs === null ? '' : `; data resumes at ${isoOf(row.endMs)}`}`,
+      };
+    case 'silence':
+      return {
+        timeMs: row.timeMs,
+        kind: 'silence',
+        cls: 'silence',
+        what: `${formatDuration(row.durationMs)}${row.ongoing ? ' (ongoing)' : ''} until ${isoOf(row.endMs)}`,
+        detail: row.cause,
+      };
+    case 'last-seen':
+      return {
+        timeMs: row.timeMs,
+        kind: 'last seen',
+        cls: 'last-seen',
+        what: 'newest data from the node in this window',
+        detail: row.receivedAtMs === null ? '' : `received ${isoOf(row.receivedAtMs)}`,
+      };
+    case 'pruned':
+      return {
+        timeMs: row.timeMs,
+        kind: 'pruned',
+        cls: 'pruned',
+        what: `batches ${row.fromBatchId}–${row.toBatchId} (${row.batchCount}) pruned (${row.reason})`,
+        detail: row.linkVerified
+          ? 'chain verified across the pruned range'
+          : 'chain link across the range not verified',
+      };
+    default:
+      return null;
+  }
+}
