@@ -1,8 +1,10 @@
 import { parseTimeArg } from '@perimeter/schema';
 import { Hono } from 'hono';
 import { HttpError } from '../http/errors.ts';
+import { buildTimeline } from '../replay/build-timeline.ts';
 import { renderJsonLines, timelineToJson } from '../replay/render.ts';
-import { MAX_WINDOW_MS, NODE_ID_PATTERN, replayFromStore, splitNames } from '../replay/replay.ts';
+import { MAX_WINDOW_MS, NODE_ID_PATTERN, splitNames } from '../replay/replay.ts';
+import type { ReplayReader } from '../replay/replay-worker.ts';
 import type { Store } from '../store/store.ts';
 import { readQueryParams } from './query-params.ts';
 
@@ -15,13 +17,14 @@ import { readQueryParams } from './query-params.ts';
 export interface TimelineRouteDeps {
   store: Store;
   nowMs: () => number;
+  replay: ReplayReader;
 }
 
 const NAMES_PATTERN = /^[A-Za-z0-9._,-]{1,1000}$/;
 
 export function timelineRoutes(deps: TimelineRouteDeps): Hono {
   const app = new Hono();
-  app.get('/api/v1/nodes/:id/timeline', (c) => {
+  app.get('/api/v1/nodes/:id/timeline', async (c) => {
     const nodeId = c.req.param('id');
     if (!NODE_ID_PATTERN.test(nodeId)) {
       throw new HttpError(400, 'node id must be letters, digits, ".", "_" or "-" (1 to 128)', {
@@ -67,26 +70,22 @@ export function timelineRoutes(deps: TimelineRouteDeps): Hono {
         field: 'from',
       });
     }
-    const outcome = replayFromStore(deps.store.db, {
-      nodeId,
-      window: { fromMs, toMs },
-      filters: {
-        eventsOnly: params['events-only'] === 'true',
-        events: splitNames(params.event === undefined ? [] : [params.event]),
-        metrics: splitNames(params.metric === undefined ? [] : [params.metric]),
-      },
-      nowMs: deps.nowMs,
-    });
-    if (outcome.kind === 'unknown-node') {
+    const read = await deps.replay.read({ nodeId, window: { fromMs, toMs }, nowMs: deps.nowMs });
+    if (read.kind === 'unknown-node') {
       throw new HttpError(404, `node "${nodeId}" has never sent a batch to this collector`, {
         code: 'not_found',
         field: 'id',
       });
     }
+    const timeline = buildTimeline(read.input, {
+      eventsOnly: params['events-only'] === 'true',
+      events: splitNames(params.event === undefined ? [] : [params.event]),
+      metrics: splitNames(params.metric === undefined ? [] : [params.metric]),
+    });
     if (params.format === 'jsonl') {
-      return c.body(renderJsonLines(outcome.timeline), 200, { 'Content-Type': 'application/x-ndjson' });
+      return c.body(renderJsonLines(timeline), 200, { 'Content-Type': 'application/x-ndjson' });
     }
-    return c.json(timelineToJson(outcome.timeline));
+    return c.json(timelineToJson(timeline));
   });
   return app;
 }

@@ -8,7 +8,7 @@ import { timelineRoutes } from '../api/timeline-routes.ts';
 import { createErrorHandler, type ErrorLog, HttpError } from '../http/errors.ts';
 import { buildTimeline } from '../replay/build-timeline.ts';
 import { MAX_WINDOW_MS, NODE_ID_PATTERN } from '../replay/replay.ts';
-import { readReplayFromStore } from '../replay/store-source.ts';
+import type { ReplayReader } from '../replay/replay-worker.ts';
 import type { Store } from '../store/store.ts';
 import { recordAudit } from '../tokens/audit.ts';
 import type { VerifiedToken } from '../tokens/token-store.ts';
@@ -49,6 +49,8 @@ export interface ConsoleDeps {
   silentAfterMs?: number;
   sessions?: SessionStore;
   assets?: ConsoleAssets;
+  /** Reads a node's replay off the main thread (replay/replay-worker.ts). */
+  replay: ReplayReader;
 }
 
 export const SESSION_COOKIE = 'perimeter_session';
@@ -238,7 +240,7 @@ export function consoleRoutes(deps: ConsoleDeps): Hono {
     return out;
   });
 
-  app.get('/nodes/:id', requirePage, (c) => {
+  app.get('/nodes/:id', requirePage, async (c) => {
     const subject = c.get('consoleSession').subject;
     const nodeId = c.req.param('id');
     const now = deps.nowMs();
@@ -274,7 +276,7 @@ export function consoleRoutes(deps: ConsoleDeps): Hono {
         400,
       );
     }
-    const read = readReplayFromStore(deps.store.db, { nodeId, window: { fromMs, toMs }, nowMs: deps.nowMs });
+    const read = await deps.replay.read({ nodeId, window: { fromMs, toMs }, nowMs: deps.nowMs });
     const window = { fromMs, toMs, fromArg, toArg };
     if (read.kind === 'unknown-node') {
       return c.html(

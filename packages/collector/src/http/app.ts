@@ -8,6 +8,7 @@ import { consoleRoutes } from '../console/console-routes.ts';
 import { ingestRoutes, type StoredBatchEvent } from '../ingest/routes.ts';
 import { renderNodeSeries } from '../metrics/exposition.ts';
 import type { SelfMetrics } from '../metrics/self-metrics.ts';
+import { createReplayReader, type ReplayReader } from '../replay/replay-worker.ts';
 import type { Store } from '../store/store.ts';
 import type { VerifiedToken } from '../tokens/token-store.ts';
 import { bearerAuth } from './auth.ts';
@@ -27,6 +28,8 @@ export interface AppDeps {
   onStored?: (event: StoredBatchEvent) => void;
   /** Alert rules, for the thresholds the console draws on temperature charts. */
   consoleRules?: () => readonly Rule[];
+  /** Replay reader (default: a worker thread over the store file, replay/replay-worker.ts). */
+  replay?: ReplayReader;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -70,7 +73,9 @@ export function createApp(deps: AppDeps): Hono {
   app.use('/api/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['reader', 'admin'] }));
   app.route('/', driftRoutes(deps));
   app.route('/', deadLetterRoutes(deps));
-  app.route('/', timelineRoutes(deps));
+  // Chain verification runs off the main thread, so an investigator's replay never stalls ingest.
+  const replay = deps.replay ?? createReplayReader(deps.store.db);
+  app.route('/', timelineRoutes({ ...deps, replay }));
   app.route('/', alertsRoutes(deps));
 
   // The console: read-only pages at `/`, signed in with a reader or admin token (src/console/).
@@ -82,6 +87,7 @@ export function createApp(deps: AppDeps): Hono {
       nowMs: deps.nowMs,
       log: deps.log,
       rules: deps.consoleRules,
+      replay,
     }),
   );
 
