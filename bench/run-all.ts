@@ -8,6 +8,8 @@ for (const [script, args] of [
   ['ingest.ts', []],
   ['forward.ts', []],
   ['replay.ts', []],
+  ['console.ts', []],
+  ['evidence.ts', []],
   ['alerts.ts', []],
   ['sqlite-anchor.ts', []],
   ['samplers.ts', []],

@@ -10,6 +10,8 @@ import {
 } from '@perimeter/schema';
 import { pino } from 'pino';
 import { runRulesCommand } from './alerts/rules-command.ts';
+import { runEvidenceCommand } from './evidence/evidence-command.ts';
+import { startRetentionJob } from './evidence/retention-job.ts';
 import { runForwardCommand } from './forward/forward-command.ts';
 import { runReplayCommand } from './replay/replay-command.ts';
 import { startCollector } from './serve.ts';
@@ -26,10 +28,11 @@ Usage:
   perimeter-collector rules export --format prometheus [--rules FILE ...] [--out FILE]
   perimeter-collector rules check FILE ...
   perimeter-collector replay --node ID --from T --to T [--format table|jsonl|md] [--archive DIR]
+  perimeter-collector evidence --from T --to T --out DIR [--data-dir DIR] [--config FILE]
 
 Every flag can also be set as PERIMETER_<FLAG> (PERIMETER_DATA_DIR, PERIMETER_LISTEN, …).
 Defaults: --listen 127.0.0.1:4318, --data-dir ./.perimeter/collector.
-Exit status: 0 ok, 2 usage or config error, 3 integrity broken (replay), 1 anything else.
+Exit status: 0 ok, 2 usage or config error, 3 integrity broken (replay, evidence), 1 anything else.
 Run "perimeter-collector <command> --help" for one command.`;
 
 const SERVE_USAGE = `perimeter-collector serve [options]
@@ -67,9 +70,16 @@ async function main(argv: string[]): Promise<number> {
         env: process.env,
         nowMs: Date.now,
       });
+    case 'evidence':
+      return runEvidenceCommand(rest, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+        env: process.env,
+        nowMs: Date.now,
+      });
     default:
       throw new UsageError(
-        `unknown command "${command}" (expected serve, tokens, forward, rules or replay; see --help)`,
+        `unknown command "${command}" (expected serve, tokens, forward, rules, replay or evidence; see --help)`,
       );
   }
 }
@@ -105,6 +115,8 @@ async function runServe(args: string[]): Promise<number> {
   process.umask(0o077);
   const log = pino({ level: config.logLevel, base: { service: 'perimeter-collector' } }, pino.destination(2));
   const collector = await startCollector(config, log);
+  // The retention policy (config `retention`) runs beside the collector on its own connection.
+  const retention = startRetentionJob({ config, log, nowMs: Date.now });
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       log.info({ signal }, 'shutting down');
@@ -113,6 +125,7 @@ async function runServe(args: string[]): Promise<number> {
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
   });
+  retention.stop();
   await collector.stop();
   return ExitCodes.ok;
 }

@@ -62,6 +62,14 @@ export function createQuota(
        FROM batches WHERE id <= ? GROUP BY node_id`,
     ),
     hashes: db.prepare('SELECT prev_hash, hash FROM batches WHERE id = ?'),
+    holesInside: db
+      .prepare(
+        'SELECT count(*) FROM pruned_ranges WHERE node_id = ? AND from_batch_id > ? AND from_batch_id < ?',
+      )
+      .pluck(),
+    nodeLinks: db.prepare(
+      'SELECT id, seq, received_at_ms, prev_hash, hash FROM batches WHERE node_id = ? AND id <= ? ORDER BY id',
+    ),
     insertRange: db.prepare(
       `INSERT INTO pruned_ranges (node_id, from_batch_id, to_batch_id, batch_count, min_seq, max_seq, min_received_at_ms,
          max_received_at_ms, first_prev_hash, last_hash, reason, pruned_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -89,6 +97,12 @@ export function createQuota(
   const prunePrefix = db.transaction((upTo: number, reason: 'retention' | 'quota', nowMs: number): number => {
     let removed = 0;
     for (const range of statements.nodeRanges.all(upTo) as Array<Record<string, number | string | null>>) {
+      // Retention (src/evidence/retention.ts) may already have pruned runs of this node's chain
+      // inside the prefix: record one range per chain-contiguous run, so every range links up.
+      if ((statements.holesInside.get(range.node_id, range.first_id, range.last_id) as number) > 0) {
+        removed += recordRuns(range.node_id as string, upTo, reason, nowMs);
+        continue;
+      }
       const first = statements.hashes.get(range.first_id) as { prev_hash: string };
       const last = statements.hashes.get(range.last_id) as { hash: string };
       statements.insertRange.run(
@@ -118,6 +132,47 @@ export function createQuota(
     statements.deleteBatches.run(upTo);
     return removed;
   });
+
+  /** Splits a node's batches up to `upTo` where a recorded hole breaks the link; returns the count. */
+  const recordRuns = (nodeId: string, upTo: number, reason: 'retention' | 'quota', nowMs: number): number => {
+    type Link = { id: number; seq: number | null; received_at_ms: number; prev_hash: string; hash: string };
+    let run: Link[] = [];
+    let count = 0;
+    const flush = () => {
+      const first = run[0];
+      const last = run[run.length - 1];
+      if (first === undefined || last === undefined) {
+        return;
+      }
+      const seqs = run.map((l) => l.seq).filter((q): q is number => q !== null);
+      const times = run.map((l) => l.received_at_ms);
+      statements.insertRange.run(
+        nodeId,
+        first.id,
+        last.id,
+        run.length,
+        seqs.length === 0 ? null : Math.min(...seqs),
+        seqs.length === 0 ? null : Math.max(...seqs),
+        Math.min(...times),
+        Math.max(...times),
+        first.prev_hash,
+        last.hash,
+        reason,
+        nowMs,
+      );
+      count += run.length;
+      run = [];
+    };
+    for (const link of statements.nodeLinks.all(nodeId, upTo) as Link[]) {
+      const previous = run[run.length - 1];
+      if (previous !== undefined && link.prev_hash !== previous.hash) {
+        flush();
+      }
+      run.push(link);
+    }
+    flush();
+    return count;
+  };
 
   const dropForQuota = db.transaction((sinks: readonly string[], upTo: number, nowMs: number) => {
     const first = (statements.firstBatch.get() as number | null) ?? upTo;
@@ -155,7 +210,8 @@ export function createQuota(
     enforce(sinks, nowMs) {
       let pruned = 0;
       let dropped = 0;
-      if (config.retentionMs > 0) {
+      // With no sink, nothing is "forwarded": the store is the only copy and `retention` governs.
+      if (config.retentionMs > 0 && sinks.length > 0) {
         let limit = Number.POSITIVE_INFINITY;
         for (const sink of sinks) {
           limit = Math.min(limit, (statements.cursor.get(sink) as number | undefined) ?? 0);

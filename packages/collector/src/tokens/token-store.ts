@@ -16,6 +16,8 @@ export interface TokenRecord {
   role: TokenRole;
   createdAtMs: number;
   revokedAtMs: number | null;
+  /** Last successful use, to the minute (LAST_USED_RESOLUTION_MS); null if never used since schema 5. */
+  lastUsedAtMs: number | null;
 }
 
 export interface VerifiedToken {
@@ -52,13 +54,17 @@ export function createToken(
 
 export function listTokens(db: SqliteDatabase): TokenRecord[] {
   const rows = db
-    .prepare('SELECT id, node_id, role, created_at_ms, revoked_at_ms FROM tokens ORDER BY created_at_ms, id')
+    .prepare(
+      `SELECT t.id, t.node_id, t.role, t.created_at_ms, t.revoked_at_ms, u.last_used_at_ms
+       FROM tokens t LEFT JOIN token_last_used u ON u.token_id = t.id ORDER BY t.created_at_ms, t.id`,
+    )
     .all() as Array<{
     id: string;
     node_id: string;
     role: TokenRole;
     created_at_ms: number;
     revoked_at_ms: number | null;
+    last_used_at_ms: number | null;
   }>;
   return rows.map((row) => ({
     id: row.id,
@@ -66,6 +72,7 @@ export function listTokens(db: SqliteDatabase): TokenRecord[] {
     role: row.role,
     createdAtMs: row.created_at_ms,
     revokedAtMs: row.revoked_at_ms,
+    lastUsedAtMs: row.last_used_at_ms,
   }));
 }
 
@@ -95,8 +102,34 @@ export function revokeTokens(
   })();
 }
 
-export function createTokenVerifier(db: SqliteDatabase): (presented: string) => VerifiedToken | null {
+/** How often a token's last use is written: the access review needs the day, not the second. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function createTokenVerifier(
+  db: SqliteDatabase,
+  options: { nowMs?: () => number } = {},
+): (presented: string) => VerifiedToken | null {
   const find = db.prepare('SELECT node_id, role, secret_sha256, revoked_at_ms FROM tokens WHERE id = ?');
+  const nowMs = options.nowMs ?? Date.now;
+  const touch = db.prepare(
+    `INSERT INTO token_last_used (token_id, last_used_at_ms) VALUES (?, ?)
+     ON CONFLICT(token_id) DO UPDATE SET last_used_at_ms = max(last_used_at_ms, excluded.last_used_at_ms)`,
+  );
+  const written = new Map<string, number>();
+  /** At most one small write per token a minute, so the ingest path does not pay a write per request. */
+  const recordUse = (id: string) => {
+    const now = nowMs();
+    const last = written.get(id);
+    if (last !== undefined && now - last < LAST_USED_RESOLUTION_MS) {
+      return;
+    }
+    try {
+      touch.run(id, now);
+      written.set(id, now);
+    } catch {
+      // A busy store must not turn a valid token into a 401; the next request tries again.
+    }
+  };
   return (presented) => {
     const match = TOKEN_PATTERN.exec(presented);
     if (!match) {
@@ -114,6 +147,7 @@ export function createTokenVerifier(db: SqliteDatabase): (presented: string) => 
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
       return null;
     }
+    recordUse(id);
     return { id, nodeId: row.node_id, role: row.role };
   };
 }
