@@ -4,7 +4,7 @@ import type { IntegrityProblem, IntegrityVerdict, PrunedRange } from './types.ts
 /**
  * Recomputes a node's hash chain link by link (packages/schema/src/hash-chain.ts): each stored
  * batch must (1) link to the hash of the node's previous stored batch, or to the edge of a range
- * the forward quota pruned and recorded (pruned_ranges), (2) hold payload bytes whose SHA-256 is its
+ * the forward quota or the retention policy pruned and recorded (pruned_ranges), (2) hold payload bytes whose SHA-256 is its
  * payload_sha256, (3) have beside it events or a sample block whose digest is its rows_sha256, and
  * (4) carry the hash that its own fields give. After a problem the walk goes on from the stored
  * hash, so one edited row is reported once instead of breaking every later link. Pure: the
@@ -148,7 +148,7 @@ export function createChainVerifier(nodeId: string, prunedRows: readonly PrunedR
       const prunedText =
         pruned.length === 0
           ? ''
-          : `; ${prunedCount} earlier batch(es) pruned by the forward quota (${pruned.every((r) => r.linkVerified) ? 'verified link' : 'link BROKEN'})`;
+          : `; ${prunedCount} earlier batch(es) pruned by ${prunedBy(pruned)} (${pruned.every((r) => r.linkVerified) ? 'verified link' : 'link BROKEN'})`;
       const first = problems[0];
       const summary =
         first === undefined
@@ -169,4 +169,12 @@ export function createChainVerifier(nodeId: string, prunedRows: readonly PrunedR
 
 function short(hash: string): string {
   return hash.slice(0, 12);
+}
+
+/** Which policy removed the ranges, in words: the quota (disk full) or retention (age). */
+function prunedBy(ranges: ReadonlyArray<{ reason: string }>): string {
+  const reasons = new Set(
+    ranges.map((range) => (range.reason === 'retention' ? 'the retention policy' : 'the storage quota')),
+  );
+  return [...reasons].sort().join(' and ');
 }
