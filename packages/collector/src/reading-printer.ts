@@ -12,10 +12,7 @@ export function formatStoredBatch(event: StoredBatchEvent, atMs: number): string
   const head = `${time} stored ${event.signal} batch #${event.outcome.batchId} from ${event.nodeId}`;
   if (event.signal === 'logs') {
     const names = event.request.resources.flatMap((r) =>
-      r.events.map((e) => {
-        const action = e.attributes['agent.lifecycle.action'];
-        return `${e.eventName ?? 'log'}${action ? `(${String(action)})` : ''}`;
-      }),
+      r.events.map((e) => `${e.eventName ?? 'log'}${eventDetail(e.attributes)}`),
     );
     return `${head}: ${names.join(', ')}`;
   }
@@ -49,4 +46,14 @@ function formatNumber(value: number): string {
     return String(value);
   }
   return Math.abs(value) < 10 ? value.toFixed(3) : value.toFixed(1);
+}
+
+/** The one attribute that says what an event was about, in brackets; nothing for other events. */
+function eventDetail(attributes: Record<string, unknown>): string {
+  const a = (key: string) => (attributes[key] === undefined ? undefined : String(attributes[key]));
+  if (a('agent.lifecycle.action')) return `(${a('agent.lifecycle.action')})`;
+  if (a('check.id')) return `(${a('check.id')}=${a('observed') || '-'})`;
+  if (a('auth.outcome')) return `(${a('auth.outcome')} ${a('auth.method') ?? ''} ${a('user.name') ?? '?'})`;
+  if (a('perimeter.thermal.pressure.level')) return `(pressure ${a('perimeter.thermal.pressure.level')})`;
+  return '';
 }
