@@ -24,6 +24,8 @@ export function startAgentProcess(options: {
   fsRoot?: string;
   /** An earlier agent's data dir, to restart on the same spool (default: a new one). */
   dataDir?: string;
+  /** Extra environment for the agent process (e.g. libfaketime's LD_PRELOAD for clock jumps). */
+  env?: NodeJS.ProcessEnv;
 }): AgentProcess {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'perimeter-e2e-agent-'));
   const configPath = join(dataDir, 'agent.yaml');
@@ -44,7 +46,7 @@ export function startAgentProcess(options: {
       options.interval,
       ...(options.fsRoot ? ['--fs-root', options.fsRoot] : []),
     ],
-    { env: { PERIMETER_TOKEN: options.token } },
+    { env: { ...options.env, PERIMETER_TOKEN: options.token } },
   );
   let log = '';
   child.stdout?.on('data', (chunk) => (log += chunk));

@@ -9,7 +9,8 @@ import { sinkNames, startForwardService } from './forward/forward-service.ts';
 import { createApp } from './http/app.ts';
 import { createSelfMetrics } from './metrics/self-metrics.ts';
 import { formatStoredBatch } from './reading-printer.ts';
-import { acquireInstanceLock, type InstanceLock } from './store/instance-lock.ts';
+import { ensureDataDir } from './store/db.ts';
+import { acquireInstanceLock } from './store/instance-lock.ts';
 import { openStore } from './store/store.ts';
 import { createTokenVerifier } from './tokens/token-store.ts';
 
@@ -28,12 +29,15 @@ export async function startCollector(
   log: Logger,
   nowMs: () => number = Date.now,
 ): Promise<RunningCollector> {
-  const store = openStore({ dataDir: config.dataDir, backgroundCheckpoints: true });
-  let lock: InstanceLock;
+  // The instance lock first: a refused second `serve` must not open the store (and start its
+  // checkpoint worker, which would keep the refused process alive) in a directory another owns.
+  ensureDataDir(config.dataDir);
+  const lock = acquireInstanceLock(config.dataDir);
+  let store: ReturnType<typeof openStore>;
   try {
-    lock = acquireInstanceLock(config.dataDir);
+    store = openStore({ dataDir: config.dataDir, backgroundCheckpoints: true });
   } catch (error) {
-    store.db.close();
+    lock.release();
     throw error;
   }
   const metrics = createSelfMetrics(store, { sinks: sinkNames(config), nowMs });

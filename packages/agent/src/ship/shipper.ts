@@ -152,7 +152,8 @@ export function createShipper(options: ShipperOptions): Shipper {
             idle = false;
             continue;
           }
-          const outcome = await sendBatch(target, batch, signal);
+          spool.markInFlight(batch.seq);
+          const outcome = await sendBatch(target, batch, signal).finally(() => spool.markInFlight(null));
           if (signal.aborted && outcome.kind !== 'ok') break;
           let delayMs: number;
           try {

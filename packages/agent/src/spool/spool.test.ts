@@ -163,6 +163,22 @@ describe('byte cap', () => {
     expect(spool.stats()).toMatchObject({ batches: 1, bytes: 150, droppedBatches: 3, droppedBytes: 120 });
   });
 
+  it('keeps the batch the shipper has on the wire and drops the next oldest instead', () => {
+    const reports: OverflowReport[] = [];
+    const spool = spoolAt(join(dir, 'spool.db'), 100, (r) => reports.push(r));
+    const [a, b] = [spool.append('metrics', bytes(40)), spool.append('metrics', bytes(40))];
+    spool.markInFlight(a);
+    const c = spool.append('metrics', bytes(40));
+    expect(spool.peekOldest(10).map((x) => x.seq)).toEqual([a, c]);
+    expect(reports).toEqual([
+      { droppedBatches: 1, droppedBytes: 40, firstSeq: b, lastSeq: b, droppedDeadLetters: 0 },
+    ]);
+    // Delivered after all: removing it succeeds, and the drop count says only what was lost.
+    expect(spool.remove(a)).toBe(true);
+    spool.markInFlight(null);
+    expect(spool.stats()).toMatchObject({ batches: 1, droppedBatches: 1 });
+  });
+
   it('drops dead letters before undelivered batches', () => {
     const reports: OverflowReport[] = [];
     const spool = spoolAt(join(dir, 'spool.db'), 100, (r) => reports.push(r));

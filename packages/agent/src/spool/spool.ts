@@ -78,6 +78,7 @@ export function openSpool(options: OpenSpoolOptions): Spool {
   const deleteDeadUpTo = db.prepare<[number]>('DELETE FROM dead_letter WHERE seq <= ?');
 
   let totalBytes = (sizes.get()?.b ?? 0) + (deadSizes.get()?.b ?? 0);
+  let inFlight: number | null = null;
   const listeners = new Set<(seq: number) => void>();
 
   /** Drops oldest rows (dead letters first) until the total fits; runs inside the append. */
@@ -92,15 +93,24 @@ export function openSpool(options: OpenSpoolOptions): Spool {
       lastDead = row.seq;
     }
     if (lastDead !== undefined) deleteDeadUpTo.run(lastDead);
+    const dropped: number[] = [];
     for (const row of oldestBatchSizes.iterate(keepSeq)) {
       if (totalBytes <= maxBytes) break;
+      // The batch on the wire is not dropped: the collector may be committing it right now, and
+      // counting it as lost would then be a lie (the next oldest goes instead).
+      if (row.seq === inFlight) continue;
+      dropped.push(row.seq);
       totalBytes -= row.bytes;
       report.droppedBatches += 1;
       report.droppedBytes += row.bytes;
       report.firstSeq ??= row.seq;
       report.lastSeq = row.seq;
     }
-    if (report.lastSeq !== undefined) deleteBatchesUpTo.run(report.lastSeq);
+    if (inFlight === null || report.lastSeq === undefined || inFlight > report.lastSeq) {
+      if (report.lastSeq !== undefined) deleteBatchesUpTo.run(report.lastSeq);
+    } else {
+      for (const seq of dropped) deleteBatch.run(seq);
+    }
     if (report.droppedBytes === 0) return undefined;
     writeMeta.run('dropped_batches', String(metaNumber('dropped_batches') + report.droppedBatches));
     writeMeta.run(
@@ -140,6 +150,9 @@ export function openSpool(options: OpenSpoolOptions): Spool {
       if (report) onOverflow?.(report);
       for (const listener of listeners) listener(seq);
       return seq;
+    },
+    markInFlight(seq) {
+      inFlight = seq;
     },
     readCursor(name) {
       return readCursor.get(name)?.value ?? null;

@@ -62,6 +62,8 @@ export interface Spool {
   readonly streamId: string;
   /** Commits the batch, and with it the given cursors plus any staged ones (logs only). */
   append(signal: SpoolSignal, body: Uint8Array, cursors?: readonly SpoolCursor[]): number;
+  /** The batch the shipper is sending now: the byte cap drops others before it (null: none). */
+  markInFlight(seq: number | null): void;
   /** The committed value of a cursor, or null if it was never written. */
   readCursor(name: string): string | null;
   /**

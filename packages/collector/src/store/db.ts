@@ -27,13 +27,18 @@ export function storePath(dataDir: string): string {
   return join(dataDir, 'collector.db');
 }
 
-export function openStoreDatabase(options: OpenStoreOptions): SqliteDatabase {
-  const { dataDir } = options;
+/** The data directory, created 0700 when missing; anything else at that path is refused. */
+export function ensureDataDir(dataDir: string): void {
   if (!existsSync(dataDir)) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } else if (!statSync(dataDir).isDirectory()) {
     throw new StoreOpenError(`data directory ${dataDir} exists and is not a directory`);
   }
+}
+
+export function openStoreDatabase(options: OpenStoreOptions): SqliteDatabase {
+  const { dataDir } = options;
+  ensureDataDir(dataDir);
   const path = storePath(dataDir);
   let db: SqliteDatabase;
   try {
