@@ -97,17 +97,16 @@ describe('disk quota reached', () => {
       const gaps = db
         .prepare("SELECT from_seq, to_seq FROM gaps WHERE node_id = 'tight-node' ORDER BY from_seq")
         .all() as Array<{ from_seq: number; to_seq: number }>;
-      // The oldest went: seqs 1..g are one recorded gap; everything after is stored, once.
-      // g is `dropped`, or one less: the shipper has one batch in flight, and when the cap evicts
-      // that very row while the collector commits it, the spool counts a drop for a batch that
-      // was delivered (KNOWN QUIRK, reported: loss over-counted by at most one, never hidden).
-      expect(gaps).toHaveLength(1);
-      const gapEnd = gaps[0]?.to_seq as number;
-      expect(gaps[0]?.from_seq).toBe(1);
-      expect(dropped - gapEnd).toBeGreaterThanOrEqual(0);
-      expect(dropped - gapEnd).toBeLessThanOrEqual(1);
+      // The oldest went, counted exactly: every seq from 1 to the last is either stored once or
+      // inside a recorded gap, and the gaps hold exactly as many seqs as the spool says it dropped.
+      // The batch on the wire is never the one evicted, so the retried oldest may survive (then
+      // the gap starts at 2).
+      expect(gaps.length).toBeGreaterThanOrEqual(1);
+      expect(gaps[0]?.from_seq).toBeLessThanOrEqual(2);
+      const lost = gaps.flatMap((gap) => range(gap.from_seq, gap.to_seq));
+      expect(lost.length).toBe(dropped);
       const last = seqs[seqs.length - 1] as number;
-      expect(seqs).toEqual(range(gapEnd + 1, last));
+      expect([...seqs, ...lost].sort((x, y) => x - y)).toEqual(range(1, last));
       const overflowEvents = db
         .prepare(
           `SELECT attributes_json FROM events WHERE node_id = 'tight-node'

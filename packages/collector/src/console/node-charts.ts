@@ -107,9 +107,10 @@ export function buildNodeCharts(input: ReplayInput, timeline: Timeline, rules: r
   const buckets = Math.floor((toMs - first) / stepMs) + 1;
   const bucketOf = (tsMs: number) => Math.floor((tsMs - first) / stepMs);
 
-  // Gap markers: the null point between the buckets holding each side of a gap or silence.
+  // Gap markers: a null point in the middle of each gap or silence, even one shorter than a
+  // bucket, so the line is broken there and never drawn across lost data.
   const bands: Band[] = [];
-  const breakAfter = new Set<number>();
+  const breaks: number[] = [];
   for (const row of timeline.rows) {
     if (row.kind === 'gap') {
       const endMs = row.endMs ?? toMs;
@@ -119,7 +120,7 @@ export function buildNodeCharts(input: ReplayInput, timeline: Timeline, rules: r
         toMs: endMs,
         label: `sequence gap: seq ${row.fromSeq}–${row.toSeq} lost (${row.missing} batch${row.missing === 1 ? '' : 'es'})`,
       });
-      markBreak(breakAfter, bucketOf(row.timeMs), bucketOf(endMs));
+      breaks.push(Math.floor((row.timeMs + endMs) / 2));
     } else if (row.kind === 'silence') {
       bands.push({
         kind: 'silence',
@@ -133,17 +134,26 @@ export function buildNodeCharts(input: ReplayInput, timeline: Timeline, rules: r
         toMs: row.timeMs,
         label: 'last minutes before the silence',
       });
-      markBreak(breakAfter, bucketOf(row.timeMs), bucketOf(row.endMs));
+      breaks.push(Math.floor((row.timeMs + row.endMs) / 2));
     }
+  }
+  const breaksInBucket = new Map<number, number[]>();
+  for (const atMs of breaks.sort((a, b) => a - b)) {
+    const bucket = bucketOf(atMs);
+    if (bucket < 0 || bucket >= buckets) continue;
+    breaksInBucket.set(bucket, [...(breaksInBucket.get(bucket) ?? []), atMs]);
   }
 
   const x: number[] = [];
   const slotOfBucket: number[] = [];
   for (let b = 0; b < buckets; b++) {
     slotOfBucket.push(x.length);
-    x.push((first + b * stepMs) / 1000);
-    if (breakAfter.has(b)) {
-      x.push((first + b * stepMs + stepMs / 2) / 1000);
+    const startMs = first + b * stepMs;
+    x.push(startMs / 1000);
+    let lastMs = startMs;
+    for (const atMs of breaksInBucket.get(b) ?? []) {
+      lastMs = Math.max(atMs, lastMs + 1); // strictly increasing x, as uPlot needs
+      x.push(lastMs / 1000);
     }
   }
 
@@ -183,12 +193,6 @@ export function buildNodeCharts(input: ReplayInput, timeline: Timeline, rules: r
   const temperature = charts[0] as Chart;
   temperature.thresholds = temperatureThresholds(input, limits, rules);
   return { x, stepMs, charts, bands };
-}
-
-function markBreak(breakAfter: Set<number>, fromBucket: number, toBucket: number): void {
-  if (toBucket > fromBucket && fromBucket >= 0) {
-    breakAfter.add(fromBucket);
-  }
 }
 
 function limitLabel(series: SeriesRef): string {
