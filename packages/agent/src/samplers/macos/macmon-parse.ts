@@ -11,6 +11,8 @@
  * average is "not read" and dropped, never reported as 0 °C.
  */
 
+import { nonNegative, ratio, readerTemperature } from './reader-values.ts';
+
 export interface MacmonFan {
   name: string;
   rpm: number;
@@ -34,13 +36,6 @@ export interface MacmonSample {
     system: number | null;
   };
 }
-
-const temperature = (value: unknown): number | null =>
-  typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 150 ? value : null;
-const nonNegative = (value: unknown): number | null =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
-const ratio = (value: unknown): number | null =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1 ? value : null;
 
 /** One `macmon pipe` JSON line (the last non-empty one if several). Throws on text that is not one. */
 export function parseMacmonPipeJson(text: string): MacmonSample {
@@ -73,8 +68,8 @@ export function parseMacmonPipeJson(text: string): MacmonSample {
   }
   return {
     chip: typeof soc.chip_name === 'string' ? soc.chip_name : null,
-    cpuTempCelsius: temperature(temp.cpu_temp_avg),
-    gpuTempCelsius: temperature(temp.gpu_temp_avg),
+    cpuTempCelsius: readerTemperature(temp.cpu_temp_avg),
+    gpuTempCelsius: readerTemperature(temp.gpu_temp_avg),
     fans,
     gpuUtilization: ratio(Array.isArray(record.gpu_usage) ? record.gpu_usage[1] : undefined),
     powerWatts: {
@@ -124,8 +119,8 @@ export function macmonSampleFromExposition(text: string): MacmonSample {
   const fanSamples = samples.filter((s) => s.name === 'macmon_fan_speed_rpm');
   return {
     chip: samples.find((s) => s.labels.chip !== undefined)?.labels.chip ?? null,
-    cpuTempCelsius: temperature(first('macmon_cpu_temp_celsius')),
-    gpuTempCelsius: temperature(first('macmon_gpu_temp_celsius')),
+    cpuTempCelsius: readerTemperature(first('macmon_cpu_temp_celsius')),
+    gpuTempCelsius: readerTemperature(first('macmon_gpu_temp_celsius')),
     fans:
       fanSamples.length === 0
         ? null

@@ -6,6 +6,8 @@
  * Like macmon, a 0 °C average means "no sensor read", so it is dropped rather than reported.
  */
 
+import { nonNegative, readerTemperature } from './reader-values.ts';
+
 export interface MactopSample {
   chip: string | null;
   cpuTempCelsius: number | null;
@@ -28,10 +30,6 @@ export interface MactopSample {
   };
 }
 
-const temperature = (value: unknown): number | null =>
-  typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 150 ? value : null;
-const nonNegative = (value: unknown): number | null =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
 const record = (value: unknown): Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
@@ -81,9 +79,9 @@ export function parseMactopHeadless(text: string): MactopSample {
   const chip = record(top.system_info).name;
   return {
     chip: typeof chip === 'string' ? chip : null,
-    cpuTempCelsius: temperature(top.cpu_temp ?? soc.cpu_temp),
-    gpuTempCelsius: temperature(top.gpu_temp ?? soc.gpu_temp),
-    socTempCelsius: temperature(soc.soc_temp),
+    cpuTempCelsius: readerTemperature(top.cpu_temp ?? soc.cpu_temp),
+    gpuTempCelsius: readerTemperature(top.gpu_temp ?? soc.gpu_temp),
+    socTempCelsius: readerTemperature(soc.soc_temp),
     gpuUtilization: usage === null || usage > 100 ? null : usage / 100,
     thermalState: state,
     pressureLevel: state === null ? null : mactopPressureLevel(state),
