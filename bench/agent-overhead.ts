@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
  * Agent cost on this host: CPU seconds per hour and RSS of a real `perimeter-agent run` sampling
- * every --interval (default 10 s) and shipping to a real collector, measured over --seconds after
- * a warm-up round. Beside it, in the same window, the node_exporter anchor
+ * every --interval (default 10 s) and shipping to a real collector, measured over --windows
+ * consecutive windows of --seconds each after a warm-up round. Beside it, in each window, the node_exporter anchor
  * (../shared/anchors/node-exporter-overhead.mjs, Debian prometheus-node-exporter) scraped at the
  * same interval, when it is installed, so the two are compared under the same conditions.
+ * Prints median (min–max) over the windows, the ratios, and PASS/MISS against the targets
+ * (agent CPU ≤ 1.5 × node_exporter's, agent RSS ≤ 80 MB).
  *
- *   node bench/agent-overhead.ts [--seconds 120] [--interval 10s]
+ *   node bench/agent-overhead.ts [--windows 5] [--seconds 60] [--interval 10s]
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -14,12 +16,17 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAgentProcess, waitUntil } from '../test/helpers/agent-process.ts';
 import { startCollectorProcess } from '../test/helpers/collector-process.ts';
-import { cpuSeconds, REPO_ROOT, rssBytes } from '../test/helpers/processes.ts';
+import { cpuSeconds, median, REPO_ROOT, rssBytes } from '../test/helpers/processes.ts';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '120' }, interval: { type: 'string', default: '10s' } },
+  options: {
+    seconds: { type: 'string', default: '60' },
+    windows: { type: 'string', default: '5' },
+    interval: { type: 'string', default: '10s' },
+  },
 });
 const seconds = Number(values.seconds);
+const windows = Number(values.windows);
 const intervalSeconds = Number.parseFloat(values.interval);
 
 /** On-CPU nanoseconds of all threads (finer than the 10 ms ticks of /proc/<pid>/stat). */
@@ -67,39 +74,75 @@ await waitUntil(
   60_000,
 );
 
-const anchor = runNodeExporterAnchor();
-const cpu0 = cpuSeconds(pid);
-const sched0 = schedSeconds(pid);
-const began = Date.now();
-let peakRss = rssBytes(pid);
-while (Date.now() - began < seconds * 1000) {
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  peakRss = Math.max(peakRss, rssBytes(pid));
+const agentRuns: Array<{ cpuPerHour: number; schedPerHour: number; rssMiB: number; peakRssMiB: number }> = [];
+const neRuns: Array<{ cpuPerHour: number; schedPerHour: number; rssMiB: number; scrapes: number }> = [];
+for (let w = 1; w <= windows; w++) {
+  const anchor = runNodeExporterAnchor();
+  const cpu0 = cpuSeconds(pid);
+  const sched0 = schedSeconds(pid);
+  const began = Date.now();
+  let peakRss = rssBytes(pid);
+  while (Date.now() - began < seconds * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    peakRss = Math.max(peakRss, rssBytes(pid));
+  }
+  const window = (Date.now() - began) / 1000;
+  const perHour = (s: number) => (s * 3600) / window;
+  const run = {
+    cpuPerHour: perHour(cpuSeconds(pid) - cpu0),
+    schedPerHour: perHour(schedSeconds(pid) - sched0),
+    rssMiB: rssBytes(pid) / 2 ** 20,
+    peakRssMiB: peakRss / 2 ** 20,
+  };
+  agentRuns.push(run);
+  const ne = await anchor;
+  let line = `window ${w}: agent ${run.schedPerHour.toFixed(1)} CPU s/hour, RSS ${run.rssMiB.toFixed(1)} MiB`;
+  if (ne) {
+    const neRun = {
+      cpuPerHour: Number(ne.cpu_s_per_hour),
+      schedPerHour: Number(ne.sched_cpu_s_per_hour),
+      rssMiB: Number(ne.rss_kib_end) / 1024,
+      scrapes: Number(ne.scrapes),
+    };
+    neRuns.push(neRun);
+    line += ` | node_exporter ${neRun.schedPerHour.toFixed(1)} CPU s/hour, RSS ${neRun.rssMiB.toFixed(1)} MiB, ${neRun.scrapes} scrapes`;
+  }
+  console.log(line);
 }
-const window = (Date.now() - began) / 1000;
-const cpu = cpuSeconds(pid) - cpu0;
-const sched = schedSeconds(pid) - sched0;
 const rounds =
   collector.query<{ n: number }>("SELECT count(*) AS n FROM batches WHERE signal = 'metrics'")[0]?.n ?? 0;
-const rss = rssBytes(pid);
+const points =
+  collector.query<{ p: number }>("SELECT max(point_count) AS p FROM batches WHERE signal = 'metrics'")[0]
+    ?.p ?? 0;
 await agent.stop();
 await collector.stop();
 
-const perHour = (s: number) => (s * 3600) / window;
+const fmt = (list: number[], digits = 1) => {
+  const f = (v: number) =>
+    v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  return `${f(median(list))} (${f(Math.min(...list))}–${f(Math.max(...list))})`;
+};
 console.log(
-  `agent overhead: interval ${values.interval}, ${window.toFixed(0)} s window after warm-up, ${rounds} rounds shipped in all`,
+  `agent overhead: interval ${values.interval}, ${windows} windows × ${seconds} s after warm-up, ${rounds} rounds shipped in all (largest metrics batch ${points} data points); median (min–max)`,
 );
 console.log(
-  `perimeter-agent   CPU ${perHour(cpu).toFixed(1)} s/hour (schedstat ${perHour(sched).toFixed(1)} s/hour) | RSS ${(rss / 2 ** 20).toFixed(1)} MiB (peak ${(peakRss / 2 ** 20).toFixed(1)} MiB)`,
+  `perimeter-agent   CPU ${fmt(agentRuns.map((r) => r.cpuPerHour))} s/hour (schedstat ${fmt(agentRuns.map((r) => r.schedPerHour))} s/hour) | RSS ${fmt(agentRuns.map((r) => r.rssMiB))} MiB (peak ${fmt(agentRuns.map((r) => r.peakRssMiB))} MiB)`,
 );
-const ne = await anchor;
-if (ne) {
-  const neCpu = Number(ne.sched_cpu_s_per_hour);
-  const neRss = Number(ne.rss_kib_end) / 1024;
+const agentCpu = median(agentRuns.map((r) => r.schedPerHour));
+const agentRss = median(agentRuns.map((r) => r.rssMiB));
+if (neRuns.length > 0) {
+  const neCpu = median(neRuns.map((r) => r.schedPerHour));
+  const neRss = median(neRuns.map((r) => r.rssMiB));
   console.log(
-    `node_exporter 1.5 CPU ${Number(ne.cpu_s_per_hour).toFixed(1)} s/hour (schedstat ${neCpu.toFixed(1)} s/hour) | RSS ${neRss.toFixed(1)} MiB | ${ne.scrapes} scrapes`,
+    `node_exporter 1.5 CPU ${fmt(neRuns.map((r) => r.cpuPerHour))} s/hour (schedstat ${fmt(neRuns.map((r) => r.schedPerHour))} s/hour) | RSS ${fmt(neRuns.map((r) => r.rssMiB))} MiB | ${neRuns.reduce((n, r) => n + r.scrapes, 0)} scrapes`,
+  );
+  const ratios = agentRuns.map((r, i) => r.schedPerHour / (neRuns[i]?.schedPerHour ?? Number.NaN));
+  console.log(
+    `ratio agent / node_exporter (medians, schedstat): CPU ${(agentCpu / neCpu).toFixed(2)}× (per window ${fmt(ratios, 2)}), RSS ${(agentRss / neRss).toFixed(2)}×`,
   );
   console.log(
-    `ratio agent / node_exporter: CPU ${(perHour(sched) / neCpu).toFixed(2)}×, RSS ${(rss / 2 ** 20 / neRss).toFixed(2)}×`,
+    `target agent CPU ≤ 1.5 × node_exporter: ${(agentCpu / neCpu).toFixed(2)}× → ${agentCpu / neCpu <= 1.5 ? 'PASS' : 'MISS'}`,
   );
 }
+const rssMB = (agentRss * 2 ** 20) / 1e6;
+console.log(`target agent RSS ≤ 80 MB: ${rssMB.toFixed(1)} MB → ${rssMB <= 80 ? 'PASS' : 'MISS'}`);

@@ -10,31 +10,21 @@
  *
  *   node bench/console.ts [--hours 24] [--interval 10] [--runs 5]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { openStore } from '@perimeter/collector';
+import { rmSync } from 'node:fs';
 import { chromiumMissing, launchChromium } from '../test/helpers/browser.ts';
 import { startCollectorProcess } from '../test/helpers/collector-process.ts';
 import { median } from '../test/helpers/processes.ts';
+import { numberFlags, openBenchStore, sshLogin, writeSyntheticHistory } from './lib/synthetic-store.ts';
 
-const { values } = parseArgs({
-  options: {
-    hours: { type: 'string', default: '24' },
-    interval: { type: 'string', default: '10' },
-    runs: { type: 'string', default: '5' },
-  },
-});
-const HOURS = Number(values.hours);
-const INTERVAL_MS = Number(values.interval) * 1000;
-const RUNS = Number(values.runs);
+const flags = numberFlags({ hours: 24, interval: 10, runs: 5 });
+const HOURS = flags.hours;
+const INTERVAL_MS = flags.interval * 1000;
+const RUNS = flags.runs;
 const NODE = 'mini-01';
 const END_MS = Date.now();
 const START_MS = END_MS - HOURS * 3_600_000;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'perimeter-bench-console-'));
-const store = openStore({ dataDir, synchronous: 'NORMAL' });
+const { dataDir, store } = openBenchStore('console');
 const payload = Buffer.from('{"resourceMetrics":[]}');
 const resource = {
   'perimeter.node.id': NODE,
@@ -42,80 +32,57 @@ const resource = {
   'host.model': 'Mac16,10',
   'os.type': 'darwin',
 };
-let seq = 0;
 const built = performance.now();
-for (let t = START_MS; t <= END_MS; t += INTERVAL_MS) {
-  const wave = Math.sin((t - START_MS) / 3_600_000);
-  const point = (
-    metric: string,
-    unit: string,
-    value: number,
-    attributes: Array<readonly [string, string]>,
-  ) => ({
-    metric,
-    unit,
-    kind: 'gauge' as const,
-    attributes,
-    timeMs: t,
-    value,
-  });
-  const points = [];
-  for (let s = 0; s < 4; s++) {
-    const sensor = [['hw.id', `temp${s}`] as const, ['hw.name', s === 3 ? 'GPU' : `CPU die ${s}`] as const];
-    points.push(point('hw.temperature', 'Cel', 55 + 10 * wave + s * 3, sensor));
-    points.push(
-      point('hw.temperature.limit', 'Cel', 100, [...sensor, ['hw.limit_type', 'high.critical'] as const]),
-    );
-  }
-  points.push(point('hw.fan.speed', 'rpm', 1800 + 400 * wave, [['hw.id', 'fan0']]));
-  points.push(point('hw.fan.speed', 'rpm', 1750 + 400 * wave, [['hw.id', 'fan1']]));
-  points.push(point('hw.gpu.utilization', '1', 0.5 + 0.4 * wave, [['hw.id', 'gpu0']]));
-  points.push(point('hw.power', 'W', 30 + 10 * wave, [['hw.name', 'gpu']]));
-  points.push(point('system.cpu.utilization', '1', 0.4 + 0.3 * wave, []));
-  points.push(point('system.memory.utilization', '1', 0.6, []));
-  const batch = {
+const { batches } = writeSyntheticHistory(store, {
+  nodes: 1,
+  startMs: START_MS,
+  endMs: END_MS,
+  includeEnd: true,
+  intervalMs: INTERVAL_MS,
+  node: () => ({
     nodeId: NODE,
     streamId: 'bench-stream',
     contentType: 'application/json',
     contentEncoding: '',
-  };
-  store.writeBatch({
-    ...batch,
-    seq: ++seq,
-    signal: 'metrics',
-    receivedAtMs: t + 200,
     payload,
-    resources: [{ attributes: resource, points, events: [] }],
-  });
-  if ((t - START_MS) % 3_600_000 === 0) {
-    store.writeBatch({
-      ...batch,
-      seq: ++seq,
-      signal: 'logs',
-      receivedAtMs: t + 300,
-      payload,
-      resources: [
-        {
-          attributes: resource,
-          points: [],
-          events: [
-            {
-              timeMs: t + 100,
-              observedMs: null,
-              eventName: 'auth.login',
-              severity: 9,
-              body: 'Accepted publickey for ops',
-              attributes: { 'event.name': 'auth.login', 'auth.outcome': 'success', 'auth.method': 'ssh' },
-            },
-          ],
-        },
-      ],
+  }),
+  resource: () => resource,
+  points: (_n, t) => {
+    const wave = Math.sin((t - START_MS) / 3_600_000);
+    const point = (
+      metric: string,
+      unit: string,
+      value: number,
+      attributes: Array<readonly [string, string]>,
+    ) => ({
+      metric,
+      unit,
+      kind: 'gauge' as const,
+      attributes,
+      timeMs: t,
+      value,
     });
-  }
-}
+    const points = [];
+    for (let s = 0; s < 4; s++) {
+      const sensor = [['hw.id', `temp${s}`] as const, ['hw.name', s === 3 ? 'GPU' : `CPU die ${s}`] as const];
+      points.push(point('hw.temperature', 'Cel', 55 + 10 * wave + s * 3, sensor));
+      points.push(
+        point('hw.temperature.limit', 'Cel', 100, [...sensor, ['hw.limit_type', 'high.critical'] as const]),
+      );
+    }
+    points.push(point('hw.fan.speed', 'rpm', 1800 + 400 * wave, [['hw.id', 'fan0']]));
+    points.push(point('hw.fan.speed', 'rpm', 1750 + 400 * wave, [['hw.id', 'fan1']]));
+    points.push(point('hw.gpu.utilization', '1', 0.5 + 0.4 * wave, [['hw.id', 'gpu0']]));
+    points.push(point('hw.power', 'W', 30 + 10 * wave, [['hw.name', 'gpu']]));
+    points.push(point('system.cpu.utilization', '1', 0.4 + 0.3 * wave, []));
+    points.push(point('system.memory.utilization', '1', 0.6, []));
+    return points;
+  },
+  hourlyEvents: (_n, t) => [sshLogin(t)],
+});
 await store.close();
 console.log(
-  `store: 1 node × ${HOURS} h at ${INTERVAL_MS / 1000} s: ${seq} batches, built in ${((performance.now() - built) / 1000).toFixed(1)} s`,
+  `store: 1 node × ${HOURS} h at ${INTERVAL_MS / 1000} s: ${batches} batches, built in ${((performance.now() - built) / 1000).toFixed(1)} s`,
 );
 
 const collector = await startCollectorProcess({ dataDir, logLevel: 'warn' });

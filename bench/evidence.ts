@@ -12,40 +12,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { gzipSync } from 'node:zlib';
 import { openStore } from '@perimeter/collector';
 import { buildEvidence } from '../packages/collector/src/evidence/build-report.ts';
 import { writeReport } from '../packages/collector/src/evidence/write-report.ts';
+import type { DecodedEvent } from '../packages/collector/src/ingest/types.ts';
+import {
+  historyFlags,
+  metricsPayload,
+  openBenchStore,
+  writeSyntheticHistory,
+} from './lib/synthetic-store.ts';
 
-const { values } = parseArgs({
-  options: {
-    nodes: { type: 'string', default: '20' },
-    days: { type: 'string', default: '90' },
-    interval: { type: 'string', default: '60' },
-    points: { type: 'string', default: '20' },
-    runs: { type: 'string', default: '3' },
-  },
-});
-const NODES = Number(values.nodes);
-const DAYS = Number(values.days);
-const INTERVAL_MS = Number(values.interval) * 1000;
-const POINTS = Number(values.points);
-const RUNS = Number(values.runs);
-const END_MS = Date.parse('2026-11-23T00:00:00Z');
-const START_MS = END_MS - DAYS * 86_400_000;
+const history = historyFlags({ days: 90, runs: 3 });
 
-const dataDir = mkdtempSync(join(tmpdir(), 'perimeter-bench-evidence-'));
-const store = openStore({ dataDir, synchronous: 'NORMAL' });
-const payload = gzipSync(
-  JSON.stringify({
-    resourceMetrics: [
-      {
-        scopeMetrics: [{ metrics: Array.from({ length: POINTS }, (_, i) => ({ name: `m${i}`, gauge: {} })) }],
-      },
-    ],
-  }),
-);
+const { dataDir, store } = openBenchStore('evidence');
+const payload = metricsPayload(history.points);
 const resource = (n: number) => ({
   'perimeter.node.id': `node-${n}`,
   'host.model': 'Mac16,10',
@@ -53,97 +34,75 @@ const resource = (n: number) => ({
   'os.version': '15.5',
   'service.version': '0.3.1',
 });
-const seqs = new Array<number>(NODES).fill(0);
-let batches = 0;
 const buildStarted = performance.now();
-for (let t = START_MS; t < END_MS; t += INTERVAL_MS) {
-  for (let n = 0; n < NODES; n++) {
-    const base = {
-      nodeId: `node-${n}`,
-      streamId: `stream-${n}`,
-      contentType: 'application/json',
-      contentEncoding: 'gzip',
-      payload,
-    };
-    store.writeBatch({
-      ...base,
-      seq: ++(seqs[n] as number),
-      signal: 'metrics',
-      receivedAtMs: t + 200,
-      resources: [
-        {
-          attributes: resource(n),
-          events: [],
-          points: Array.from({ length: POINTS }, (_, i) => ({
-            metric: 'system.cpu.utilization',
-            unit: '1',
-            kind: 'gauge' as const,
-            attributes: [['cpu', `${i}`] as const],
-            timeMs: t,
-            value: (i + t / INTERVAL_MS) % 100,
-          })),
+const { batches } = writeSyntheticHistory(store, {
+  ...history,
+  node: (n) => ({
+    nodeId: `node-${n}`,
+    streamId: `stream-${n}`,
+    contentType: 'application/json',
+    contentEncoding: 'gzip',
+    payload,
+  }),
+  resource,
+  points: (_n, t) =>
+    Array.from({ length: history.points }, (_, i) => ({
+      metric: 'system.cpu.utilization',
+      unit: '1',
+      kind: 'gauge' as const,
+      attributes: [['cpu', `${i}`] as const],
+      timeMs: t,
+      value: (i + t / history.intervalMs) % 100,
+    })),
+  // One auth.login an hour (every 7th a failure); a config.drift at 03:00 remediated at 04:00.
+  hourlyEvents: (_n, t, hour) => {
+    const events: DecodedEvent[] = [
+      {
+        timeMs: t + 100,
+        observedMs: null,
+        eventName: 'auth.login',
+        severity: 9,
+        body: 'login',
+        attributes: {
+          'auth.outcome': hour % 7 === 0 ? 'failure' : 'success',
+          'auth.method': 'ssh',
+          'user.name': 'ops',
         },
-      ],
-    });
-    batches++;
-    const sinceStart = t - START_MS;
-    if (sinceStart % 3_600_000 === 0) {
-      const hour = sinceStart / 3_600_000;
-      const events = [
-        {
-          timeMs: t + 100,
-          observedMs: null,
-          eventName: 'auth.login',
-          severity: 9,
-          body: 'login',
-          attributes: {
-            'auth.outcome': hour % 7 === 0 ? 'failure' : 'success',
-            'auth.method': 'ssh',
-            'user.name': 'ops',
-          },
+      },
+    ];
+    if (hour % 24 === 3 || hour % 24 === 4) {
+      events.push({
+        timeMs: t + 150,
+        observedMs: null,
+        eventName: 'config.drift',
+        severity: 13,
+        body: 'drift',
+        attributes: {
+          'check.id': 'macos.firewall',
+          expected: 'on',
+          observed: hour % 24 === 3 ? 'off' : 'on',
+          previous: '',
         },
-      ];
-      if (hour % 24 === 3 || hour % 24 === 4) {
-        events.push({
-          timeMs: t + 150,
-          observedMs: null,
-          eventName: 'config.drift',
-          severity: 13,
-          body: 'drift',
-          attributes: {
-            'check.id': 'macos.firewall',
-            expected: 'on',
-            observed: hour % 24 === 3 ? 'off' : 'on',
-            previous: '',
-          } as never,
-        });
-      }
-      store.writeBatch({
-        ...base,
-        seq: ++(seqs[n] as number),
-        signal: 'logs',
-        receivedAtMs: t + 300,
-        resources: [{ attributes: resource(n), points: [], events }],
       });
-      batches++;
     }
-  }
-}
+    return events;
+  },
+});
 const buildSeconds = (performance.now() - buildStarted) / 1000;
 const storeBytes = store.sizeBytes();
 await store.close();
 console.log(
-  `store: ${NODES} nodes × ${DAYS} days at ${INTERVAL_MS / 1000} s, ${POINTS} samples per metrics batch + 1 logs batch/hour: ${batches} batches, ${(storeBytes / 2 ** 20).toFixed(0)} MiB, built in ${buildSeconds.toFixed(0)} s`,
+  `store: ${history.nodes} nodes × ${history.days} days at ${history.intervalMs / 1000} s, ${history.points} samples per metrics batch + 1 logs batch/hour: ${batches} batches, ${(storeBytes / 2 ** 20).toFixed(0)} MiB, built in ${buildSeconds.toFixed(0)} s`,
 );
 
 const times: number[] = [];
 let summary = '';
-for (let run = 0; run < RUNS; run++) {
+for (let run = 0; run < history.runs; run++) {
   const reader = openStore({ dataDir, synchronous: 'NORMAL' });
   const out = mkdtempSync(join(tmpdir(), 'perimeter-bench-evidence-out-'));
   const started = performance.now();
   const report = buildEvidence(reader.db, {
-    period: { fromMs: START_MS, toMs: END_MS },
+    period: { fromMs: history.startMs, toMs: history.endMs },
     nowMs: Date.now,
     progress: () => {},
     retention: {
@@ -162,6 +121,6 @@ for (let run = 0; run < RUNS; run++) {
 }
 times.sort((a, b) => a - b);
 console.log(
-  `evidence ${DAYS} d × ${NODES} nodes: median ${((times[Math.floor(times.length / 2)] as number) / 1000).toFixed(1)} s, min ${((times[0] as number) / 1000).toFixed(1)} s, max ${((times[times.length - 1] as number) / 1000).toFixed(1)} s over ${RUNS} runs (${summary})`,
+  `evidence ${history.days} d × ${history.nodes} nodes: median ${((times[Math.floor(times.length / 2)] as number) / 1000).toFixed(1)} s, min ${((times[0] as number) / 1000).toFixed(1)} s, max ${((times[times.length - 1] as number) / 1000).toFixed(1)} s over ${history.runs} runs (${summary})`,
 );
 rmSync(dataDir, { recursive: true, force: true });

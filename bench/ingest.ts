@@ -14,24 +14,26 @@ import { OtlpTypes } from '@perimeter/collector';
 import { startCollectorProcess } from '../test/helpers/collector-process.ts';
 import { cpuSeconds, median, rssBytes } from '../test/helpers/processes.ts';
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '5' },
-    seconds: { type: 'string', default: '5' },
-    senders: { type: 'string', default: '4' },
-    points: { type: 'string', default: '1000' },
-    encodings: { type: 'string', default: 'json,json+gzip,protobuf,protobuf+gzip' },
-    'node-flags': { type: 'string', default: '' },
-  },
-});
-const RUNS = Number(values.runs);
-const SECONDS = Number(values.seconds);
-const SENDERS = Number(values.senders);
-const POINTS = Number(values.points);
+export type Encoding = 'json' | 'json+gzip' | 'protobuf' | 'protobuf+gzip';
 
-type Encoding = 'json' | 'json+gzip' | 'protobuf' | 'protobuf+gzip';
+export interface IngestOptions {
+  seconds: number;
+  senders: number;
+  points: number;
+  nodeFlags?: string[];
+}
 
-function requestObject(nodeId: string, timeMs: number) {
+export interface IngestRun {
+  pointsPerSecond: number;
+  cpuSecondsPerMillion: number;
+  cores: number;
+  generatorCores: number;
+  rssMiB: number;
+  failed: number;
+  bodyBytes: number;
+}
+
+function requestObject(nodeId: string, timeMs: number, points: number) {
   const timeUnixNano = timeMs * 1e6;
   return {
     resourceMetrics: [
@@ -45,7 +47,7 @@ function requestObject(nodeId: string, timeMs: number) {
                 name: 'hw.temperature',
                 unit: 'Cel',
                 gauge: {
-                  dataPoints: Array.from({ length: POINTS }, (_, i) => ({
+                  dataPoints: Array.from({ length: points }, (_, i) => ({
                     timeUnixNano,
                     asDouble: 40 + (i % 50) + Math.random(),
                     attributes: [
@@ -63,26 +65,25 @@ function requestObject(nodeId: string, timeMs: number) {
   };
 }
 
-function encode(encoding: Encoding, nodeId: string, timeMs: number): Uint8Array {
-  const object = requestObject(nodeId, timeMs);
+function encode(encoding: Encoding, nodeId: string, timeMs: number, points: number): Uint8Array {
+  const object = requestObject(nodeId, timeMs, points);
   const bytes = encoding.startsWith('json')
     ? Buffer.from(JSON.stringify(object, (key, value) => (key === 'timeUnixNano' ? String(value) : value)))
     : OtlpTypes.metricsRequest.encode(OtlpTypes.metricsRequest.fromObject(object)).finish();
   return encoding.endsWith('+gzip') ? gzipSync(bytes) : bytes;
 }
 
-async function oneRun(encoding: Encoding) {
-  const collector = await startCollectorProcess({
-    logLevel: 'warn',
-    nodeFlags: values['node-flags'].split(' ').filter(Boolean),
-  });
+/** One run: a fresh collector and store, SENDERS sequential senders for SECONDS, then stop and delete. */
+export async function ingestRun(encoding: Encoding, options: IngestOptions): Promise<IngestRun> {
+  const { seconds: SECONDS, senders: SENDERS, points: POINTS } = options;
+  const collector = await startCollectorProcess({ logLevel: 'warn', nodeFlags: options.nodeFlags ?? [] });
   const tokens = Array.from({ length: SENDERS }, (_, i) => collector.createToken(`bench-${i}`));
   const { url } = collector;
   const pid = collector.child.pid as number;
   // Bodies are prebuilt (one per 100 ms of simulated time) so the figure is the collector's, not the encoder's.
   const start = Date.parse('2026-11-23T00:00:00Z');
   const bodies = tokens.map((_, s) =>
-    Array.from({ length: 64 }, (_, i) => encode(encoding, `bench-${s}`, start + i * 100)),
+    Array.from({ length: 64 }, (_, i) => encode(encoding, `bench-${s}`, start + i * 100, POINTS)),
   );
   const headers = {
     'content-type': encoding.startsWith('json') ? 'application/json' : 'application/x-protobuf',
@@ -138,38 +139,60 @@ async function oneRun(encoding: Encoding) {
   };
 }
 
-const fmt = (values: number[], digits = 0) => {
+export const fmt = (values: number[], digits = 0) => {
   const f = (v: number) =>
     v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   return `${f(median(values))} (${f(Math.min(...values))}–${f(Math.max(...values))})`;
 };
 
-console.log(
-  `collector durable ingest: ${RUNS} runs × ${SECONDS} s, ${SENDERS} senders, ${POINTS} points per batch, fresh store per run`,
-);
-for (const encoding of values.encodings.split(',') as Encoding[]) {
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) {
-    runs.push(await oneRun(encoding));
-  }
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '5' },
+      seconds: { type: 'string', default: '5' },
+      senders: { type: 'string', default: '4' },
+      points: { type: 'string', default: '1000' },
+      encodings: { type: 'string', default: 'json,json+gzip,protobuf,protobuf+gzip' },
+      'node-flags': { type: 'string', default: '' },
+    },
+  });
+  const RUNS = Number(values.runs);
+  const SECONDS = Number(values.seconds);
+  const SENDERS = Number(values.senders);
+  const POINTS = Number(values.points);
+  const options = {
+    seconds: SECONDS,
+    senders: SENDERS,
+    points: POINTS,
+    nodeFlags: values['node-flags'].split(' ').filter(Boolean),
+  };
   console.log(
-    [
-      `${encoding.padEnd(14)} points/s ${fmt(runs.map((r) => r.pointsPerSecond))}`,
-      `CPU s per M points ${fmt(
-        runs.map((r) => r.cpuSecondsPerMillion),
-        2,
-      )}`,
-      `collector cores ${fmt(
-        runs.map((r) => r.cores),
-        2,
-      )}`,
-      `load generator cores ${fmt(
-        runs.map((r) => r.generatorCores),
-        2,
-      )}`,
-      `RSS MiB ${fmt(runs.map((r) => r.rssMiB))}`,
-      `body ${runs[0]?.bodyBytes} B`,
-      `non-2xx ${runs.reduce((n, r) => n + r.failed, 0)}`,
-    ].join(' | '),
+    `collector durable ingest: ${RUNS} runs × ${SECONDS} s, ${SENDERS} senders, ${POINTS} points per batch, fresh store per run`,
   );
+  for (const encoding of values.encodings.split(',') as Encoding[]) {
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) {
+      runs.push(await ingestRun(encoding, options));
+    }
+    console.log(
+      [
+        `${encoding.padEnd(14)} points/s ${fmt(runs.map((r) => r.pointsPerSecond))}`,
+        `CPU s per M points ${fmt(
+          runs.map((r) => r.cpuSecondsPerMillion),
+          2,
+        )}`,
+        `collector cores ${fmt(
+          runs.map((r) => r.cores),
+          2,
+        )}`,
+        `load generator cores ${fmt(
+          runs.map((r) => r.generatorCores),
+          2,
+        )}`,
+        `RSS MiB ${fmt(runs.map((r) => r.rssMiB))}`,
+        `body ${runs[0]?.bodyBytes} B`,
+        `non-2xx ${runs.reduce((n, r) => n + r.failed, 0)}`,
+      ].join(' | '),
+    );
+  }
 }

@@ -10,117 +10,52 @@
  *
  *   node bench/replay.ts [--nodes 20] [--days 30] [--interval 60] [--points 20] [--runs 7]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { gzipSync } from 'node:zlib';
+import { rmSync } from 'node:fs';
 import { openStore } from '@perimeter/collector';
 import { replayFromStore } from '../packages/collector/src/replay/replay.ts';
+import {
+  historyFlags,
+  metricsPayload,
+  openBenchStore,
+  sshLogin,
+  writeSyntheticHistory,
+} from './lib/synthetic-store.ts';
 
-const { values } = parseArgs({
-  options: {
-    nodes: { type: 'string', default: '20' },
-    days: { type: 'string', default: '30' },
-    interval: { type: 'string', default: '60' },
-    points: { type: 'string', default: '20' },
-    runs: { type: 'string', default: '7' },
-  },
-});
-const NODES = Number(values.nodes);
-const DAYS = Number(values.days);
-const INTERVAL_MS = Number(values.interval) * 1000;
-const POINTS = Number(values.points);
-const RUNS = Number(values.runs);
-const END_MS = Date.parse('2026-11-23T00:00:00Z');
-const START_MS = END_MS - DAYS * 86_400_000;
+const history = historyFlags({ days: 30, runs: 7 });
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'perimeter-bench-replay-'));
-const store = openStore({ dataDir, synchronous: 'NORMAL' });
-const payloads = Array.from({ length: NODES }, (_, n) =>
-  gzipSync(
-    JSON.stringify({
-      resourceMetrics: [
-        {
-          resource: { attributes: [{ key: 'perimeter.node.id', value: { stringValue: `node-${n}` } }] },
-          scopeMetrics: [
-            { metrics: Array.from({ length: POINTS }, (_, i) => ({ name: `m${i}`, gauge: {} })) },
-          ],
-        },
-      ],
-    }),
-  ),
-);
+const { dataDir, store } = openBenchStore('replay');
+const payloads = Array.from({ length: history.nodes }, (_, n) => metricsPayload(history.points, `node-${n}`));
 const buildStarted = performance.now();
-let batches = 0;
-const seqs = new Array<number>(NODES).fill(0);
-const nextSeq = (n: number) => {
-  seqs[n] = (seqs[n] ?? 0) + 1;
-  return seqs[n] as number;
-};
-for (let t = START_MS; t < END_MS; t += INTERVAL_MS) {
-  for (let n = 0; n < NODES; n++) {
-    const nodeId = `node-${n}`;
-    const points = Array.from({ length: POINTS }, (_, i) => ({
+const { batches } = writeSyntheticHistory(store, {
+  ...history,
+  node: (n) => ({
+    nodeId: `node-${n}`,
+    streamId: `stream-${n}`,
+    contentType: 'application/json',
+    contentEncoding: 'gzip',
+    payload: payloads[n] as Buffer,
+  }),
+  resource: (n) => ({ 'perimeter.node.id': `node-${n}` }),
+  points: (_n, t) =>
+    Array.from({ length: history.points }, (_, i) => ({
       metric: i === 0 ? 'hw.temperature' : i === 1 ? 'perimeter.thermal.pressure' : 'system.cpu.utilization',
       unit: i === 0 ? 'Cel' : '1',
       kind: 'gauge' as const,
       attributes: [['hw.id', `sensor-${i}`] as const],
       timeMs: t,
-      value: 40 + ((t / INTERVAL_MS + i) % 30),
-    }));
-    store.writeBatch({
-      nodeId,
-      streamId: `stream-${n}`,
-      seq: nextSeq(n),
-      signal: 'metrics',
-      receivedAtMs: t + 200,
-      contentType: 'application/json',
-      contentEncoding: 'gzip',
-      payload: payloads[n] as Buffer,
-      resources: [{ attributes: { 'perimeter.node.id': nodeId }, points, events: [] }],
-    });
-    batches++;
-    if ((t - START_MS) % 3_600_000 === 0) {
-      store.writeBatch({
-        nodeId,
-        streamId: `stream-${n}`,
-        seq: nextSeq(n),
-        signal: 'logs',
-        receivedAtMs: t + 300,
-        contentType: 'application/json',
-        contentEncoding: 'gzip',
-        payload: payloads[n] as Buffer,
-        resources: [
-          {
-            attributes: { 'perimeter.node.id': nodeId },
-            points: [],
-            events: [
-              {
-                timeMs: t + 100,
-                observedMs: null,
-                eventName: 'auth.login',
-                severity: 9,
-                body: 'Accepted publickey for ops',
-                attributes: { 'event.name': 'auth.login', 'auth.outcome': 'success', 'auth.method': 'ssh' },
-              },
-            ],
-          },
-        ],
-      });
-      batches++;
-    }
-  }
-}
+      value: 40 + ((t / history.intervalMs + i) % 30),
+    })),
+  hourlyEvents: (_n, t) => [sshLogin(t)],
+});
 const buildSeconds = (performance.now() - buildStarted) / 1000;
 const storeBytes = store.sizeBytes();
 await store.close();
 console.log(
-  `store: ${NODES} nodes × ${DAYS} days at ${INTERVAL_MS / 1000} s, ${POINTS} samples per metrics batch + 1 logs batch/hour: ` +
-    `${batches} batches (${Math.round(batches / NODES)} per node), ${(storeBytes / 2 ** 20).toFixed(0)} MiB, built in ${buildSeconds.toFixed(0)} s`,
+  `store: ${history.nodes} nodes × ${history.days} days at ${history.intervalMs / 1000} s, ${history.points} samples per metrics batch + 1 logs batch/hour: ` +
+    `${batches} batches (${Math.round(batches / history.nodes)} per node), ${(storeBytes / 2 ** 20).toFixed(0)} MiB, built in ${buildSeconds.toFixed(0)} s`,
 );
 
 const measure = async (label: string) => {
@@ -128,11 +63,11 @@ const measure = async (label: string) => {
   const db = reader.db;
   const times: number[] = [];
   let summary = '';
-  const windowFrom = START_MS + Math.floor(DAYS / 2) * 86_400_000;
-  for (let run = 0; run < RUNS; run++) {
+  const windowFrom = history.startMs + Math.floor(history.days / 2) * 86_400_000;
+  for (let run = 0; run < history.runs; run++) {
     const started = performance.now();
     const outcome = replayFromStore(db, {
-      nodeId: `node-${run % NODES}`,
+      nodeId: `node-${run % history.nodes}`,
       window: { fromMs: windowFrom, toMs: windowFrom + 3_600_000 },
       filters: { eventsOnly: false, events: [], metrics: [] },
       nowMs: Date.now,
@@ -145,7 +80,7 @@ const measure = async (label: string) => {
   await reader.close();
   times.sort((a, b) => a - b);
   console.log(
-    `replay 1 h (${label}): p50 ${percentile(times, 50).toFixed(0)} ms, p95 ${percentile(times, 95).toFixed(0)} ms over ${RUNS} runs (${summary})`,
+    `replay 1 h (${label}): p50 ${percentile(times, 50).toFixed(0)} ms, p95 ${percentile(times, 95).toFixed(0)} ms over ${history.runs} runs (${summary})`,
   );
 };
 

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 const here = import.meta.dirname;
 for (const [script, args] of [
   ['ingest.ts', []],
+  ['ingest-vs-prometheus.ts', []],
+  ['latency.ts', []],
   ['forward.ts', []],
   ['replay.ts', []],
   ['console.ts', []],

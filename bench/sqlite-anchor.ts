@@ -17,6 +17,7 @@ export function runSqliteAnchor(runs: number, seconds: number): number | null {
     return null;
   }
   const rates: number[] = [];
+  const cpuPerMillion: number[] = [];
   for (let i = 0; i < runs; i++) {
     const out = execFileSync(
       process.execPath,
@@ -36,11 +37,13 @@ export function runSqliteAnchor(runs: number, seconds: number): number | null {
         env: { ...process.env, BENCH_DEPS: join(REPO_ROOT, 'packages', 'collector') },
       },
     );
-    rates.push(JSON.parse(out.trim().split('\n').pop() as string).rows_per_s);
+    const r = JSON.parse(out.trim().split('\n').pop() as string);
+    rates.push(r.rows_per_s);
+    cpuPerMillion.push(((r.cpu_user_s + r.cpu_sys_s) / r.rows) * 1e6);
   }
   const value = median(rates);
   console.log(
-    `raw better-sqlite3 append (anchor A, rowid, FULL, 1,000 rows/tx): ${Math.round(value).toLocaleString('en-US')} rows/s median of ${runs} (${Math.min(...rates).toLocaleString('en-US')}–${Math.max(...rates).toLocaleString('en-US')})`,
+    `raw better-sqlite3 append (anchor A, rowid, FULL, 1,000 rows/tx): ${Math.round(value).toLocaleString('en-US')} rows/s median of ${runs} (${Math.min(...rates).toLocaleString('en-US')}–${Math.max(...rates).toLocaleString('en-US')}), CPU s per M rows ${median(cpuPerMillion).toFixed(2)} (${Math.min(...cpuPerMillion).toFixed(2)}–${Math.max(...cpuPerMillion).toFixed(2)})`,
   );
   return value;
 }

@@ -1,8 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, stopProcess, waitForHttp } from './processes.ts';
+import { type PromStyleServer, startPromStyleServer } from './prom-style-server.ts';
 
 /**
  * A real Prometheus Alertmanager on loopback for end-to-end alerting tests: a minimal config (one
@@ -10,16 +10,11 @@ import { freePort, stopProcess, waitForHttp } from './processes.ts';
  * `prometheus-alertmanager`; upstream tarballs name it `alertmanager`; both are tried. amtool
  * (same package) is how the tests read alerts back, as an operator would.
  */
-export interface AlertmanagerProcess {
-  url: string;
-  port: number;
-  child: ChildProcess;
-  output(): string;
+export interface AlertmanagerProcess extends PromStyleServer {
   /** `amtool alert query -o json` with the given matchers: the active alerts. */
   query(...matchers: string[]): AmtoolAlert[];
   /** The same with amtool's state flags, e.g. `--inhibited`. */
   queryWith(flags: string[], ...matchers: string[]): AmtoolAlert[];
-  stop(): Promise<void>;
 }
 
 export interface AmtoolAlert {
@@ -83,47 +78,27 @@ export async function startAlertmanager(options: { configFile?: string } = {}): 
     configFile = join(dir, 'alertmanager.yml');
     writeFileSync(configFile, MINIMAL_CONFIG);
   }
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
+  const server = await startPromStyleServer({
     binary,
-    [
-      `--config.file=${configFile}`,
-      `--storage.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      // Empty disables the gossip cluster (no port 9094, no peers).
-      '--cluster.listen-address=',
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  child.stdout?.on('data', (chunk) => (log += chunk));
-  child.stderr?.on('data', (chunk) => (log += chunk));
-  try {
-    await waitForHttp(`${url}/-/ready`, 10_000);
-  } catch (error) {
-    await stopProcess(child, 'SIGKILL');
-    throw new Error(`${(error as Error).message}; alertmanager said:\n${log}`);
-  }
+    dir,
+    configFile,
+    storageFlag: `--storage.path=${join(dir, 'data')}`,
+    // Empty disables the gossip cluster (no port 9094, no peers).
+    extraFlags: ['--cluster.listen-address='],
+    readyTimeoutMs: 10_000,
+    notReady: (reason, log) => `${reason}; alertmanager said:\n${log}`,
+  });
   const queryWith = (flags: string[], ...matchers: string[]): AmtoolAlert[] => {
     const out = execFileSync(
       amtool,
-      ['alert', 'query', `--alertmanager.url=${url}`, '-o', 'json', ...flags, ...matchers],
+      ['alert', 'query', `--alertmanager.url=${server.url}`, '-o', 'json', ...flags, ...matchers],
       { encoding: 'utf8' },
     );
     return JSON.parse(out) as AmtoolAlert[];
   };
   return {
-    url,
-    port,
-    child,
-    output: () => log,
+    ...server,
     query: (...matchers) => queryWith([], ...matchers),
     queryWith: (flags, ...matchers) => queryWith(flags, ...matchers),
-    async stop() {
-      await stopProcess(child, 'SIGTERM');
-      rmSync(dir, { recursive: true, force: true });
-    },
   };
 }

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort, stopProcess, waitForHttp } from './processes.ts';
+import { type PromStyleServer, startPromStyleServer } from './prom-style-server.ts';
 
 /**
  * A real Prometheus server (Debian's `prometheus` package, which `.ci/run` installs) on loopback
@@ -11,11 +10,7 @@ import { freePort, stopProcess, waitForHttp } from './processes.ts';
  * `PROMETHEUS` in the environment names another binary. Absent binary: `prometheusBinary()` is
  * null and the suite skips, saying why.
  */
-export interface PrometheusProcess {
-  url: string;
-  port: number;
-  child: ChildProcess;
-  output(): string;
+export interface PrometheusProcess extends PromStyleServer {
   /** GET /api/v1/query; resolves to the API's JSON answer, whatever its status. */
   query(expr: string, timeSeconds?: number): Promise<PromAnswer>;
   /** GET /api/v1/query_range. */
@@ -27,7 +22,6 @@ export interface PrometheusProcess {
   ): Promise<PromAnswer>;
   /** GET /api/v1/label/NAME/values, optionally restricted by series selectors. */
   labelValues(name: string, match?: string[]): Promise<string[]>;
-  stop(): Promise<void>;
 }
 
 export interface PromAnswer {
@@ -66,40 +60,24 @@ export async function startPrometheus(options: {
   const dir = mkdtempSync(join(tmpdir(), 'perimeter-prometheus-'));
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, stringify(options.config));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
+  const server = await startPromStyleServer({
     binary,
-    [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  child.stdout?.on('data', (chunk) => (log += chunk));
-  child.stderr?.on('data', (chunk) => (log += chunk));
-  try {
-    await waitForHttp(`${url}/-/ready`, 20_000);
-  } catch (error) {
-    await stopProcess(child, 'SIGKILL');
-    throw new Error(`prometheus did not become ready: ${(error as Error).message}\n${log}`);
-  }
+    dir,
+    configFile,
+    storageFlag: `--storage.tsdb.path=${join(dir, 'data')}`,
+    readyTimeoutMs: 20_000,
+    notReady: (reason, log) => `prometheus did not become ready: ${reason}\n${log}`,
+  });
   const get = async (path: string, params: Record<string, string | string[]>): Promise<PromAnswer> => {
     const search = new URLSearchParams();
     for (const [key, value] of Object.entries(params)) {
       for (const one of Array.isArray(value) ? value : [value]) search.append(key, one);
     }
-    const response = await fetch(`${url}${path}?${search}`);
+    const response = await fetch(`${server.url}${path}?${search}`);
     return (await response.json()) as PromAnswer;
   };
   return {
-    url,
-    port,
-    child,
-    output: () => log,
+    ...server,
     query: (expr, timeSeconds) =>
       get(
         '/api/v1/query',
@@ -110,10 +88,6 @@ export async function startPrometheus(options: {
     async labelValues(name, match = []) {
       const answer = await get(`/api/v1/label/${encodeURIComponent(name)}/values`, { 'match[]': match });
       return Array.isArray(answer.data) ? (answer.data as string[]) : [];
-    },
-    async stop() {
-      await stopProcess(child, 'SIGTERM');
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   type CollectorConfig,
@@ -6,10 +5,10 @@ import {
   collectorFlagKeys,
   ExitCodes,
   loadConfig,
-  parseTimeArg,
   UsageError,
 } from '@perimeter/schema';
-import { openStoreDatabase, type SqliteDatabase, storePath } from '../store/db.ts';
+import { bindRelativeTimes, type CliIo, requireStore, timeWindowArgs } from '../cli-args.ts';
+import { openStoreDatabase, type SqliteDatabase } from '../store/db.ts';
 import { SCHEMA_VERSION } from '../store/migrations.ts';
 import { buildEvidence } from './build-report.ts';
 import { prepareOutDir, writeReport } from './write-report.ts';
@@ -36,14 +35,7 @@ Options:
 Progress goes to stderr. Exit status: 0 ok, 2 usage error, 3 integrity broken (the report is
 still written and says where), 1 anything else.`;
 
-export interface EvidenceCommandIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  env: NodeJS.ProcessEnv;
-  nowMs: () => number;
-}
-
-export function runEvidenceCommand(args: string[], io: EvidenceCommandIo): number {
+export function runEvidenceCommand(args: string[], io: CliIo): number {
   const { values } = parseArgs({
     args: bindRelativeTimes(args),
     options: {
@@ -61,22 +53,14 @@ export function runEvidenceCommand(args: string[], io: EvidenceCommandIo): numbe
     return ExitCodes.ok;
   }
   const env = io.env;
-  const now = io.nowMs();
-  const time = (flag: 'from' | 'to', text: string | undefined) => {
-    if (text === undefined) {
-      throw new UsageError(`evidence needs --${flag} T (RFC 3339, "now", or -90d); see evidence --help`);
-    }
-    try {
-      return parseTimeArg(text, now);
-    } catch (error) {
-      throw new UsageError(`--${flag}: ${(error as Error).message}`);
-    }
-  };
-  const fromMs = time('from', values.from ?? env.PERIMETER_FROM);
-  const toMs = time('to', values.to ?? env.PERIMETER_TO);
-  if (!(fromMs < toMs)) {
-    throw new UsageError('--from must be before --to');
-  }
+  const { fromMs, toMs } = timeWindowArgs({
+    command: 'evidence',
+    example: '-90d',
+    from: values.from,
+    to: values.to,
+    env,
+    nowMs: io.nowMs(),
+  });
   const out = values.out ?? env.PERIMETER_OUT;
   if (out === undefined) {
     throw new UsageError('evidence needs --out DIR (a new or empty directory)');
@@ -86,9 +70,7 @@ export function runEvidenceCommand(args: string[], io: EvidenceCommandIo): numbe
     flags: { dataDir: values['data-dir'] },
     env,
   });
-  if (!existsSync(storePath(config.dataDir))) {
-    throw new UsageError(`no collector store at ${storePath(config.dataDir)} (see --data-dir)`);
-  }
+  requireStore(config.dataDir, 'see --data-dir');
   prepareOutDir(out);
   const started = io.nowMs();
   const progress = (line: string) => {
@@ -128,20 +110,4 @@ function openForEvidence(dataDir: string): SqliteDatabase {
   }
   db.close();
   return openStoreDatabase({ dataDir });
-}
-
-/** `--from -90d` would read as an unknown option: bind a relative time to its flag. */
-function bindRelativeTimes(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const next = args[i + 1];
-    if ((arg === '--from' || arg === '--to') && next !== undefined && /^-\d/.test(next)) {
-      out.push(`${arg}=${next}`);
-      i++;
-    } else {
-      out.push(arg);
-    }
-  }
-  return out;
 }

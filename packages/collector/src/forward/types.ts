@@ -1,16 +1,8 @@
-import type { Signal } from '../ingest/types.ts';
+import type { ArrivedBatch } from '../store/store.ts';
 
 /** A stored batch as the forward reads it back (the wire payload exactly as it arrived). */
-export interface StoredBatch {
+export interface StoredBatch extends ArrivedBatch {
   id: number;
-  nodeId: string;
-  streamId: string;
-  seq: number | null;
-  signal: Signal;
-  receivedAtMs: number;
-  contentType: string;
-  contentEncoding: string;
-  payload: Uint8Array;
   pointCount: number;
   eventCount: number;
 }

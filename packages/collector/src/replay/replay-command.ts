@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ExitCodes, parseTimeArg, UsageError } from '@perimeter/schema';
-import { openStoreDatabase, storePath } from '../store/db.ts';
+import { ExitCodes, UsageError } from '@perimeter/schema';
+import { bindRelativeTimes, type CliIo, dataDirArg, requireStore, timeWindowArgs } from '../cli-args.ts';
+import { openStoreDatabase } from '../store/db.ts';
 import { REPLAY_FORMATS, type ReplayFormat, renderTimeline } from './render.ts';
 import {
   MAX_WINDOW_MS,
@@ -41,16 +42,9 @@ Every flag also reads PERIMETER_<FLAG> (PERIMETER_DATA_DIR, PERIMETER_ARCHIVE, â
 Progress goes to stderr every 2 s on long replays.
 Exit status: 0 ok, 2 usage error, 3 integrity broken, 1 anything else (e.g. unknown node).`;
 
-export interface ReplayCommandIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  env: NodeJS.ProcessEnv;
-  nowMs: () => number;
-}
-
-export function runReplayCommand(args: string[], io: ReplayCommandIo): number {
+export function runReplayCommand(args: string[], io: CliIo): number {
   const { values } = parseArgs({
-    args: joinRelativeTimes(args),
+    args: bindRelativeTimes(args),
     options: {
       node: { type: 'string' },
       from: { type: 'string' },
@@ -74,22 +68,14 @@ export function runReplayCommand(args: string[], io: ReplayCommandIo): number {
   if (nodeId === undefined || !NODE_ID_PATTERN.test(nodeId)) {
     throw new UsageError('replay needs --node ID (letters, digits, ".", "_", "-"); see replay --help');
   }
-  const now = io.nowMs();
-  const parseTime = (flag: 'from' | 'to', text: string | undefined) => {
-    if (text === undefined) {
-      throw new UsageError(`replay needs --${flag} T (RFC 3339, "now", or -1h); see replay --help`);
-    }
-    try {
-      return parseTimeArg(text, now);
-    } catch (error) {
-      throw new UsageError(`--${flag}: ${(error as Error).message}`);
-    }
-  };
-  const fromMs = parseTime('from', values.from ?? env.PERIMETER_FROM);
-  const toMs = parseTime('to', values.to ?? env.PERIMETER_TO);
-  if (!(fromMs < toMs)) {
-    throw new UsageError('--from must be before --to');
-  }
+  const { fromMs, toMs } = timeWindowArgs({
+    command: 'replay',
+    example: '-1h',
+    from: values.from,
+    to: values.to,
+    env,
+    nowMs: io.nowMs(),
+  });
   if (toMs - fromMs > MAX_WINDOW_MS) {
     throw new UsageError('--from to --to spans more than 400 days; replay a shorter window');
   }
@@ -122,12 +108,8 @@ export function runReplayCommand(args: string[], io: ReplayCommandIo): number {
     }
     outcome = replayFromArchive(archive, request);
   } else {
-    const dataDir = values['data-dir'] ?? env.PERIMETER_DATA_DIR ?? './.perimeter/collector';
-    if (!existsSync(storePath(dataDir))) {
-      throw new UsageError(
-        `no collector store at ${storePath(dataDir)} (see --data-dir, or use --archive DIR)`,
-      );
-    }
+    const dataDir = dataDirArg(values['data-dir'], env);
+    requireStore(dataDir, 'see --data-dir, or use --archive DIR');
     const db = openStoreDatabase({ dataDir, readonly: true });
     try {
       outcome = replayFromStore(db, request);
@@ -141,20 +123,4 @@ export function runReplayCommand(args: string[], io: ReplayCommandIo): number {
   }
   io.stdout.write(renderTimeline(outcome.timeline, format));
   return outcome.timeline.integrity.ok ? ExitCodes.ok : ExitCodes.integrityBroken;
-}
-
-/** `--from -1h` would read as an unknown option `-1`: bind a relative time to its flag. */
-function joinRelativeTimes(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const next = args[i + 1];
-    if ((arg === '--from' || arg === '--to') && next !== undefined && /^-\d/.test(next)) {
-      out.push(`${arg}=${next}`);
-      i++;
-    } else {
-      out.push(arg);
-    }
-  }
-  return out;
 }

@@ -13,7 +13,8 @@ import { createSeriesIndex, type SeriesIndex } from './series-index.ts';
  * A repeated (stream, seq) is recognised and not stored twice.
  */
 
-export interface BatchToStore {
+/** A batch as it arrived: the same fields go into the store and come back out to the forward. */
+export interface ArrivedBatch {
   nodeId: string;
   /** '' when the client sent no X-Perimeter-Stream (a plain OTel SDK exporter). */
   streamId: string;
@@ -24,6 +25,9 @@ export interface BatchToStore {
   contentEncoding: string;
   /** The body exactly as it arrived on the wire. */
   payload: Uint8Array;
+}
+
+export interface BatchToStore extends ArrivedBatch {
   resources: DecodedResource[];
 }
 
