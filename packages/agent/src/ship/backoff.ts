@@ -16,7 +16,7 @@ export interface BackoffPolicy {
 
 export const defaultBackoffPolicy: BackoffPolicy = {
   initialMs: 500,
-  maxMs: 30_000,
+  maxMs: 10_000,
   multiplier: 1.5,
   jitter: 'equal',
 };

@@ -24,7 +24,10 @@ export const agentConfigSchema = z
       .object({
         timeout: durationMs.default(10_000),
         initialBackoff: durationMs.default(500),
-        maxBackoff: durationMs.default(30_000),
+        // 10 s, like Prometheus remote-write's 5 s rather than OTel's 30 s: a failed attempt costs a
+        // refused connect, and after an outage every node's first retry lands within 10 s, so a
+        // 10-minute backlog drains at ≥ 30× real time (bench/latency.ts catch-up). Retry-After wins.
+        maxBackoff: durationMs.default(10_000),
         gzip: flagBoolean.default(true),
         /** TLS to the collector: its CA (PEM), and this node's client certificate and key for mTLS. */
         tls: z
@@ -39,7 +42,7 @@ export const agentConfigSchema = z
           })
           .optional(),
       })
-      .default({ timeout: 10_000, initialBackoff: 500, maxBackoff: 30_000, gzip: true }),
+      .default({ timeout: 10_000, initialBackoff: 500, maxBackoff: 10_000, gzip: true }),
     samplers: z.record(z.string(), samplerToggle).default({}),
     /** Login events (README "Logins"): where they are followed from. */
     logins: z
