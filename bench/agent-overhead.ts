@@ -8,12 +8,21 @@
  * Prints median (min–max) over the windows, the ratios, and PASS/MISS against the targets
  * (agent CPU ≤ 1.5 × node_exporter's, agent RSS ≤ 80 MB).
  *
- *   node bench/agent-overhead.ts [--windows 5] [--seconds 60] [--interval 10s]
+ * The agent measured is the deployed form (--form bundle, the default): scripts/build-agent.ts's
+ * packages/agent/dist/perimeter-agent.js, run with the deploy units' Node flags. --form sources
+ * runs packages/agent/src/cli.ts as the tests and the demo do, for comparison.
+ *
+ * The CPU verdict is on the whole run (all windows' CPU over all windows' time), not on the median
+ * window: drift checks run every 5 minutes, so some windows hold a drift round and some do not, and
+ * only the whole run counts each at its real rate. Run ≥ 5 windows of 60 s to include one.
+ *
+ *   node bench/agent-overhead.ts [--windows 5] [--seconds 60] [--interval 10s] [--form bundle|sources]
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AGENT_NODE_FLAGS, buildAgent } from '../test/helpers/agent-build.ts';
 import { startAgentProcess, waitUntil } from '../test/helpers/agent-process.ts';
 import { startCollectorProcess } from '../test/helpers/collector-process.ts';
 import { cpuSeconds, median, REPO_ROOT, rssBytes } from '../test/helpers/processes.ts';
@@ -23,8 +32,22 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '60' },
     windows: { type: 'string', default: '5' },
     interval: { type: 'string', default: '10s' },
+    form: { type: 'string', default: 'bundle' },
   },
 });
+if (values.form !== 'bundle' && values.form !== 'sources') {
+  console.error(`--form must be bundle or sources, not ${values.form}`);
+  process.exit(2);
+}
+const bundle = values.form === 'bundle';
+if (bundle) {
+  const { files } = await buildAgent();
+  console.log(
+    `agent form: bundle (${files.map((f) => `${f.name} ${(f.bytes / 1024).toFixed(0)} KiB`).join(', ')}), node ${AGENT_NODE_FLAGS.join(' ')}`,
+  );
+} else {
+  console.log('agent form: sources (packages/agent/src/cli.ts, type stripping)');
+}
 const seconds = Number(values.seconds);
 const windows = Number(values.windows);
 const intervalSeconds = Number.parseFloat(values.interval);
@@ -71,6 +94,7 @@ const agent = startAgentProcess({
   token: collector.createToken('bench-agent'),
   nodeId: 'bench-agent',
   interval: values.interval,
+  bundle,
 });
 const pid = agent.child.pid as number;
 await waitUntil(
@@ -82,6 +106,7 @@ await waitUntil(
 );
 
 const agentRuns: Array<{
+  seconds: number;
   cpuPerHour: number;
   schedPerHour: number;
   childrenPerHour: number;
@@ -103,6 +128,7 @@ for (let w = 1; w <= windows; w++) {
   const window = (Date.now() - began) / 1000;
   const perHour = (s: number) => (s * 3600) / window;
   const run = {
+    seconds: window,
     cpuPerHour: perHour(cpuSeconds(pid) - cpu0),
     schedPerHour: perHour(schedSeconds(pid) - sched0),
     childrenPerHour: perHour(childCpuSeconds(pid) - children0),
@@ -143,11 +169,13 @@ console.log(
 console.log(
   `perimeter-agent   CPU ${fmt(agentRuns.map((r) => r.cpuPerHour))} s/hour (schedstat ${fmt(agentRuns.map((r) => r.schedPerHour))} s/hour) + spawned programs ${fmt(agentRuns.map((r) => r.childrenPerHour))} s/hour | RSS ${fmt(agentRuns.map((r) => r.rssMiB))} MiB (peak ${fmt(agentRuns.map((r) => r.peakRssMiB))} MiB)`,
 );
-// The target counts the agent's whole cost: its own threads plus the programs it runs (node_exporter runs none).
-const agentCpu = median(agentRuns.map((r) => r.schedPerHour + r.childrenPerHour));
+// The target counts the agent's whole cost: its own threads plus the programs it runs (node_exporter
+// runs none), over the whole run: the windows are equally long, so the mean is CPU s / total hours.
+const mean = (list: number[]) => list.reduce((a, b) => a + b, 0) / list.length;
+const agentCpu = mean(agentRuns.map((r) => r.schedPerHour + r.childrenPerHour));
 const agentRss = median(agentRuns.map((r) => r.rssMiB));
 if (neRuns.length > 0) {
-  const neCpu = median(neRuns.map((r) => r.schedPerHour));
+  const neCpu = mean(neRuns.map((r) => r.schedPerHour));
   const neRss = median(neRuns.map((r) => r.rssMiB));
   console.log(
     `node_exporter 1.5 CPU ${fmt(neRuns.map((r) => r.cpuPerHour))} s/hour (schedstat ${fmt(neRuns.map((r) => r.schedPerHour))} s/hour) | RSS ${fmt(neRuns.map((r) => r.rssMiB))} MiB | ${neRuns.reduce((n, r) => n + r.scrapes, 0)} scrapes`,
@@ -156,11 +184,17 @@ if (neRuns.length > 0) {
     (r, i) => (r.schedPerHour + r.childrenPerHour) / (neRuns[i]?.schedPerHour ?? Number.NaN),
   );
   console.log(
-    `ratio agent (own threads + spawned programs) / node_exporter (medians, schedstat): CPU ${(agentCpu / neCpu).toFixed(2)}× (per window ${fmt(ratios, 2)}), RSS ${(agentRss / neRss).toFixed(2)}×`,
+    `whole run (all windows): agent ${agentCpu.toFixed(2)} CPU s/hour, node_exporter ${neCpu.toFixed(2)} CPU s/hour (schedstat)`,
+  );
+  console.log(
+    `ratio agent (own threads + spawned programs) / node_exporter: CPU ${(agentCpu / neCpu).toFixed(2)}× over the whole run (per window median (min–max) ${fmt(ratios, 2)}), RSS ${(agentRss / neRss).toFixed(2)}× (medians)`,
   );
   console.log(
     `target agent CPU ≤ 1.5 × node_exporter: ${(agentCpu / neCpu).toFixed(2)}× → ${agentCpu / neCpu <= 1.5 ? 'PASS' : 'MISS'}`,
   );
 }
 const rssMB = (agentRss * 2 ** 20) / 1e6;
-console.log(`target agent RSS ≤ 80 MB: ${rssMB.toFixed(1)} MB → ${rssMB <= 80 ? 'PASS' : 'MISS'}`);
+const peakMB = (Math.max(...agentRuns.map((r) => r.peakRssMiB)) * 2 ** 20) / 1e6;
+console.log(
+  `target agent RSS ≤ 80 MB: ${rssMB.toFixed(1)} MB (median at window ends) → ${rssMB <= 80 ? 'PASS' : 'MISS'}; peak over the run ${peakMB.toFixed(1)} MB → ${peakMB <= 80 ? 'PASS' : 'MISS'}`,
+);

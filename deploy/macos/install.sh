@@ -10,7 +10,7 @@
 #
 # It does not install Node or the agent itself; it checks that they are where the plist points:
 #   /usr/local/lib/perimeter/node/bin/node   Node >= 22.18
-#   /usr/local/lib/perimeter/app             this repository, after `pnpm install --prod`
+#   /usr/local/lib/perimeter/app             this repository, after `pnpm install && pnpm build:agent`
 #
 # PERIMETER_DESTDIR (default empty) prefixes every path this script writes, as DESTDIR does for
 # `make install`; tests use it to stage an existing install. Paths inside the plist are not changed.
@@ -34,7 +34,7 @@ CONFIG_DST=$CONFIG_DIR/agent.yaml
 DATA_DIR=$DEST/usr/local/var/perimeter/agent
 LOG_DIR=$DEST/usr/local/var/log/perimeter
 NODE_BIN=$DEST/usr/local/lib/perimeter/node/bin/node
-AGENT_CLI=$DEST/usr/local/lib/perimeter/app/packages/agent/src/cli.ts
+AGENT_CLI=$DEST/usr/local/lib/perimeter/app/packages/agent/dist/perimeter-agent.js
 TOKEN_PLACEHOLDER=REPLACE_WITH_NODE_TOKEN
 # System accounts live below 500 (macOS puts people at 501 and up); search this range for an id
 # free as both a UID and a GID, from the top, away from Apple's own low ids.
@@ -212,7 +212,7 @@ check_runtime() {
   elif ! "$NODE_BIN" -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=18)?0:1)'; then
     problem="$NODE_BIN is $("$NODE_BIN" --version); the agent needs >= 22.18"
   elif [ ! -f "$AGENT_CLI" ]; then
-    problem="no agent at $AGENT_CLI (copy the repository to ${AGENT_CLI%/packages/*} and run pnpm install --prod)"
+    problem="no agent at $AGENT_CLI (copy the repository to ${AGENT_CLI%/packages/*} and run pnpm install && pnpm build:agent there)"
   fi
   if [ -n "$problem" ]; then
     [ "$DRY_RUN" = 1 ] || die "$problem"

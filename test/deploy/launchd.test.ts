@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { agentConfigSchema, agentFlagKeys, loadConfig } from '@perimeter/schema';
 import { describe, expect, it } from 'vitest';
+import { AGENT_NODE_FLAGS } from '../helpers/agent-build.ts';
 import { type PlistDict, parsePlist } from '../../packages/agent/src/samplers/macos/plist-parse.ts';
 
 /**
@@ -52,10 +53,11 @@ describe('deploy/launchd/com.perimeter.agent.plist', () => {
     expect(plist['Umask']).toBe(0o077);
   });
 
-  it('runs `perimeter-agent run` from its sources with the installed config and data dir', () => {
+  it('runs the bundled `perimeter-agent run` with the installed config and data dir', () => {
     expect(plist['ProgramArguments']).toEqual([
       '/usr/local/lib/perimeter/node/bin/node',
-      '/usr/local/lib/perimeter/app/packages/agent/src/cli.ts',
+      ...AGENT_NODE_FLAGS,
+      '/usr/local/lib/perimeter/app/packages/agent/dist/perimeter-agent.js',
       'run',
       '--config',
       installPath('CONFIG_DIR').concat('/agent.yaml'),
@@ -63,6 +65,8 @@ describe('deploy/launchd/com.perimeter.agent.plist', () => {
       installPath('DATA_DIR'),
     ]);
     expect(`/usr/local/lib/perimeter/node/bin/node`).toBe(installPath('NODE_BIN'));
+    // install.sh refuses to load the plist until the file the plist starts is there.
+    expect(plist['ProgramArguments']).toContain(installPath('AGENT_CLI'));
     expect(plist['WorkingDirectory']).toBe(installPath('DATA_DIR'));
   });
 

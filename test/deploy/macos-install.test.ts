@@ -160,8 +160,8 @@ function stageInstalled(sandbox: Sandbox, config: string, withSudoers: boolean):
   mkdirSync(d('/usr/local/lib/perimeter/node/bin'), { recursive: true });
   writeFileSync(d('/usr/local/lib/perimeter/node/bin/node'), '#!/bin/sh\nexit 0\n');
   chmodSync(d('/usr/local/lib/perimeter/node/bin/node'), 0o755);
-  mkdirSync(d('/usr/local/lib/perimeter/app/packages/agent/src'), { recursive: true });
-  writeFileSync(d('/usr/local/lib/perimeter/app/packages/agent/src/cli.ts'), '');
+  mkdirSync(d('/usr/local/lib/perimeter/app/packages/agent/dist'), { recursive: true });
+  writeFileSync(d('/usr/local/lib/perimeter/app/packages/agent/dist/perimeter-agent.js'), '');
   writeFileSync(join(sandbox.state, 'stat.map'), `${map.join('\n')}\n`);
 }
 

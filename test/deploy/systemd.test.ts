@@ -10,6 +10,7 @@ import {
   loadConfig,
 } from '@perimeter/schema';
 import { describe, expect, it } from 'vitest';
+import { AGENT_NODE_FLAGS } from '../helpers/agent-build.ts';
 
 /**
  * deploy/systemd: the two units, the sysusers.d and tmpfiles.d files, and the example configs.
@@ -97,11 +98,23 @@ const SERVICES = [
     user: 'perimeter-collector',
     program: 'collector',
     command: 'serve',
+    entry: ['/usr/local/lib/perimeter/app/packages/collector/src/cli.ts'],
   },
-  { file: 'perimeter-agent.service', user: 'perimeter-agent', program: 'agent', command: 'run' },
+  {
+    file: 'perimeter-agent.service',
+    user: 'perimeter-agent',
+    program: 'agent',
+    command: 'run',
+    // The agent runs bundled, with the flags that keep it under its memory budget (build-agent.ts).
+    entry: [
+      '--no-opt',
+      '--max-semi-space-size=1',
+      '/usr/local/lib/perimeter/app/packages/agent/dist/perimeter-agent.js',
+    ],
+  },
 ] as const;
 
-describe.each(SERVICES)('deploy/systemd/$file', ({ file, user, program, command }) => {
+describe.each(SERVICES)('deploy/systemd/$file', ({ file, user, program, command, entry }) => {
   const unit = readUnit(file);
   const dataDir = `/var/lib/perimeter/${program}`;
 
@@ -136,10 +149,11 @@ describe.each(SERVICES)('deploy/systemd/$file', ({ file, user, program, command 
     }
   });
 
-  it('starts the program from its sources with the config file and the data directory', () => {
+  it('starts the program with the config file and the data directory', () => {
+    if (program === 'agent') expect(entry.slice(0, -1)).toEqual(AGENT_NODE_FLAGS);
     expect(one(unit, 'ExecStart')?.split(/\s+/)).toEqual([
       UNIT_NODE,
-      `/usr/local/lib/perimeter/app/packages/${program}/src/cli.ts`,
+      ...entry,
       command,
       '--config',
       `/etc/perimeter/${program}.yaml`,

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { AGENT_BUNDLE, AGENT_NODE_FLAGS } from './agent-build.ts';
 import { AGENT_CLI, startNode, stopProcess } from './processes.ts';
 
 /** A real `perimeter-agent run` process with its own spool, for end-to-end scenarios. */
@@ -26,12 +27,16 @@ export function startAgentProcess(options: {
   dataDir?: string;
   /** Extra environment for the agent process (e.g. libfaketime's LD_PRELOAD for clock jumps). */
   env?: NodeJS.ProcessEnv;
+  /** Run the deployed form, packages/agent/dist/perimeter-agent.js with AGENT_NODE_FLAGS (the caller runs buildAgent() first). */
+  bundle?: boolean;
+  /** Node flags before the script (after AGENT_NODE_FLAGS for the bundle). */
+  nodeFlags?: string[];
 }): AgentProcess {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'perimeter-e2e-agent-'));
   const configPath = join(dataDir, 'agent.yaml');
   writeFileSync(configPath, options.config ?? '');
   const child = startNode(
-    AGENT_CLI,
+    options.bundle ? AGENT_BUNDLE : AGENT_CLI,
     [
       'run',
       '--config',
@@ -46,7 +51,10 @@ export function startAgentProcess(options: {
       options.interval,
       ...(options.fsRoot ? ['--fs-root', options.fsRoot] : []),
     ],
-    { env: { ...options.env, PERIMETER_TOKEN: options.token } },
+    {
+      env: { ...options.env, PERIMETER_TOKEN: options.token },
+      nodeFlags: [...(options.bundle ? AGENT_NODE_FLAGS : []), ...(options.nodeFlags ?? [])],
+    },
   );
   let log = '';
   child.stdout?.on('data', (chunk) => (log += chunk));

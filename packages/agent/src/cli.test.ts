@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -72,6 +72,13 @@ describe('perimeter-agent command line', () => {
       expect(stdout).toMatch(/^Usage: perimeter-agent/);
     }
     expect((await cli(['run', '--help'])).stdout).toContain('--collector URL');
+  });
+
+  it("prints its version and Node's with --version, exit 0, without reading any config", async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
+    const { code, stdout } = await cli(['--version', '--config', '/nonexistent/agent.yaml']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`perimeter-agent ${version} (node ${process.versions.node})\n`);
   });
 
   it('exits 2 with one line naming the problem for usage and config errors', async () => {

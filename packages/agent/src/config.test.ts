@@ -19,6 +19,7 @@ describe('parseAgentArgs', () => {
     expect(parsed).toEqual({
       command: 'run',
       help: false,
+      version: false,
       json: false,
       configFile: undefined,
       flags: { nodeId: 'gpu-07', dataDir: '/var/lib/p', interval: '200ms' },

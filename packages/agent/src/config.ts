@@ -22,6 +22,8 @@ const COMMANDS: readonly AgentCommand[] = ['run', 'once', 'capture', 'probe', 'b
 export interface ParsedArgs {
   command: AgentCommand | undefined;
   help: boolean;
+  /** --version: print the agent's and Node's versions and exit. */
+  version: boolean;
   json: boolean;
   configFile: string | undefined;
   /** capture: the directory to write. */
@@ -45,7 +47,8 @@ Commands:
   probe   show which readings this host has, where each comes from, and why not
   baseline capture   print today's drift check results as a baseline YAML, for review
 
-Run "perimeter-agent <command> --help" for the options of a command.
+Run "perimeter-agent <command> --help" for the options of a command;
+"perimeter-agent --version" prints the agent's and Node's versions.
 `,
   run: `Usage: perimeter-agent run [options]
 
@@ -129,6 +132,7 @@ export function parseAgentArgs(argv: readonly string[]): ParsedArgs {
     out: { type: 'string' },
     'from-capture': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
   } as const;
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
@@ -170,6 +174,7 @@ export function parseAgentArgs(argv: readonly string[]): ParsedArgs {
   return {
     command: command as AgentCommand | undefined,
     help,
+    version: values['version'] === true,
     json: values['json'] === true,
     configFile: text('config'),
     out,

@@ -48,6 +48,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let parsed: ReturnType<typeof parseAgentArgs>;
   try {
     parsed = parseAgentArgs(argv);
+    if (parsed.version) {
+      io.stdout.write(`perimeter-agent ${serviceVersion} (node ${process.versions.node})\n`);
+      return ExitCodes.ok;
+    }
     if (parsed.help || parsed.command === undefined) {
       (parsed.help ? io.stdout : io.stderr).write(agentUsage[parsed.command ?? 'main']);
       return parsed.help ? ExitCodes.ok : ExitCodes.usage;

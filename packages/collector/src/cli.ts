@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   ConfigError,
@@ -33,7 +34,7 @@ Usage:
 Every flag can also be set as PERIMETER_<FLAG> (PERIMETER_DATA_DIR, PERIMETER_LISTEN, …).
 Defaults: --listen 127.0.0.1:4318, --data-dir ./.perimeter/collector.
 Exit status: 0 ok, 2 usage or config error, 3 integrity broken (replay, evidence), 1 anything else.
-Run "perimeter-collector <command> --help" for one command.`;
+Run "perimeter-collector <command> --help" for one command; --version prints the version.`;
 
 const SERVE_USAGE = `perimeter-collector serve [options]
 
@@ -53,6 +54,13 @@ async function main(argv: string[]): Promise<number> {
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? ExitCodes.usage : ExitCodes.ok;
+  }
+  if (command === '--version' || command === 'version') {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    process.stdout.write(`perimeter-collector ${version} (node ${process.versions.node})\n`);
+    return ExitCodes.ok;
   }
   switch (command) {
     case 'serve':

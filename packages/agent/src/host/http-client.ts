@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
+
+// node:http is loaded with require(), not `import`: Node 22 builds an ES module namespace by reading
+// every export, and node:http's lazy `WebSocket` getter then loads undici (and compiles its llhttp
+// wasm) — about 9 MiB of resident memory on every node for a client the agent never uses.
+// require() leaves the getter untouched. test/e2e/agent-bundle.test.ts fails if undici comes back.
+const { Agent: HttpAgent, request: httpRequest } = createRequire(import.meta.url)(
+  'node:http',
+) as typeof import('node:http');
 
 /**
  * The agent's one HTTP client (shipping to the collector, reading macmon serve), on node:http(s)
