@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { agentConfigSchema, agentFlagKeys, loadConfig } from '@perimeter/schema';
 import { describe, expect, it } from 'vitest';
-import { AGENT_NODE_FLAGS } from '../helpers/agent-build.ts';
 import { type PlistDict, parsePlist } from '../../packages/agent/src/samplers/macos/plist-parse.ts';
+import { AGENT_NODE_FLAGS } from '../helpers/agent-build.ts';
 
 /**
  * deploy/launchd/com.perimeter.agent.plist is well-formed (the agent's own plist reader, which
