@@ -14,9 +14,10 @@
  *
  * The CPU verdict is on the whole run (all windows' CPU over all windows' time), not on the median
  * window: drift checks run every 5 minutes, so some windows hold a drift round and some do not, and
- * only the whole run counts each at its real rate. Run ≥ 5 windows of 60 s to include one.
+ * only the whole run counts each at its real rate. The default, 12 windows of 60 s, holds three
+ * (start, 5 and 10 min): a little more than an hour's rate of 12, so the figure errs high.
  *
- *   node bench/agent-overhead.ts [--windows 5] [--seconds 60] [--interval 10s] [--form bundle|sources]
+ *   node bench/agent-overhead.ts [--windows 12] [--seconds 60] [--interval 10s] [--form bundle|sources]
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ import { cpuSeconds, median, REPO_ROOT, rssBytes } from '../test/helpers/process
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '60' },
-    windows: { type: 'string', default: '5' },
+    windows: { type: 'string', default: '12' },
     interval: { type: 'string', default: '10s' },
     form: { type: 'string', default: 'bundle' },
   },

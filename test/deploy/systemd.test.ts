@@ -109,6 +109,7 @@ const SERVICES = [
     entry: [
       '--no-opt',
       '--max-semi-space-size=1',
+      '--expose-gc',
       '/usr/local/lib/perimeter/app/packages/agent/dist/perimeter-agent.js',
     ],
   },

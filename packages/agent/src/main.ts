@@ -162,6 +162,7 @@ async function runAgent(config: AgentConfig & { token: string }, log: pino.Logge
     clock: systemClock,
     random: Math.random,
     log: agentLog,
+    gc: globalThis.gc,
   });
   agentLog.info(
     {

@@ -37,6 +37,8 @@ export interface AgentDeps {
    * a slow first read (systeminformation warming up) delays one tick instead of losing its data.
    */
   samplerTimeoutMs?: number;
+  /** globalThis.gc under `node --expose-gc`: a full collection every 5 minutes (heap-trim.ts). */
+  gc?: (() => void) | undefined;
 }
 
 export interface TickResult {

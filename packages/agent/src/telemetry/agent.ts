@@ -12,6 +12,7 @@ import {
   DEFAULT_SAMPLER_TIMEOUT_MS,
   type TickResult,
 } from './agent-types.ts';
+import { createHeapTrimmer } from './heap-trim.ts';
 import { readHostIdentity } from './host-identity.ts';
 import { type AgentEvent, createAgentEvents } from './logger.ts';
 import { countDataPoints, createAgentMeter } from './meter.ts';
@@ -153,12 +154,14 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     // One round at a time, on the grid tick-schedule.ts keeps.
     const runTicks = async () => {
       const schedule = createTickSchedule(clock.nowMs(), config.interval);
+      const heap = createHeapTrimmer({ nowMs: () => clock.nowMs(), everyMs: 300_000, gc: deps.gc });
       while (!loopStop.signal.aborted) {
         try {
           await tick();
         } catch (error) {
           log.error({ err: (error as Error).message }, 'tick failed');
         }
+        heap.afterRound();
         const { sleepMs, skipped } = schedule.afterRound(clock.nowMs());
         if (skipped > 0) {
           log.warn(
