@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { createToken, openStore } from '@perimeter/collector';
 import { startCollectorProcess } from '../test/helpers/collector-process.ts';
 import { cpuSeconds, freePort, median } from '../test/helpers/processes.ts';
+import { temperatureRound } from '../test/helpers/synthetic-round.ts';
 import { startUpstream } from '../test/helpers/upstream-process.ts';
 
 const { values } = parseArgs({
@@ -44,35 +45,7 @@ const BACKLOG_SECONDS = 600;
 const INTERVAL_SECONDS = 10;
 
 function body(nodeId: string, timeMs: number, points: number): string {
-  const timeUnixNano = `${BigInt(timeMs) * 1_000_000n}`;
-  return JSON.stringify({
-    resourceMetrics: [
-      {
-        resource: { attributes: [{ key: 'perimeter.node.id', value: { stringValue: nodeId } }] },
-        scopeMetrics: [
-          {
-            scope: { name: 'bench' },
-            metrics: [
-              {
-                name: 'hw.temperature',
-                unit: 'Cel',
-                gauge: {
-                  dataPoints: Array.from({ length: points }, (_, i) => ({
-                    timeUnixNano,
-                    asDouble: 40 + (i % 50) + Math.random(),
-                    attributes: [
-                      { key: 'hw.id', value: { stringValue: `sensor-${i}` } },
-                      { key: 'hw.type', value: { stringValue: 'temperature' } },
-                    ],
-                  })),
-                },
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  });
+  return JSON.stringify(temperatureRound({ nodeId, timeMs, points }));
 }
 
 interface Scenario {

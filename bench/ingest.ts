@@ -13,6 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { OtlpTypes } from '@perimeter/collector';
 import { startCollectorProcess } from '../test/helpers/collector-process.ts';
 import { cpuSeconds, median, rssBytes } from '../test/helpers/processes.ts';
+import { temperatureRound } from '../test/helpers/synthetic-round.ts';
 
 export type Encoding = 'json' | 'json+gzip' | 'protobuf' | 'protobuf+gzip';
 
@@ -33,40 +34,8 @@ export interface IngestRun {
   bodyBytes: number;
 }
 
-function requestObject(nodeId: string, timeMs: number, points: number) {
-  const timeUnixNano = timeMs * 1e6;
-  return {
-    resourceMetrics: [
-      {
-        resource: { attributes: [{ key: 'perimeter.node.id', value: { stringValue: nodeId } }] },
-        scopeMetrics: [
-          {
-            scope: { name: 'bench' },
-            metrics: [
-              {
-                name: 'hw.temperature',
-                unit: 'Cel',
-                gauge: {
-                  dataPoints: Array.from({ length: points }, (_, i) => ({
-                    timeUnixNano,
-                    asDouble: 40 + (i % 50) + Math.random(),
-                    attributes: [
-                      { key: 'hw.id', value: { stringValue: `sensor-${i}` } },
-                      { key: 'hw.type', value: { stringValue: 'temperature' } },
-                    ],
-                  })),
-                },
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
-}
-
 function encode(encoding: Encoding, nodeId: string, timeMs: number, points: number): Uint8Array {
-  const object = requestObject(nodeId, timeMs, points);
+  const object = temperatureRound({ nodeId, timeMs, points });
   const bytes = encoding.startsWith('json')
     ? Buffer.from(JSON.stringify(object, (key, value) => (key === 'timeUnixNano' ? String(value) : value)))
     : OtlpTypes.metricsRequest.encode(OtlpTypes.metricsRequest.fromObject(object)).finish();

@@ -18,6 +18,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createShipper, createTimerSleeper, openSpool, type Spool } from '@perimeter/agent';
 import { OtlpTypes } from '@perimeter/collector';
+import { drainFleet } from './fleet-drain.ts';
 
 export interface FleetSpec {
   collectorUrl: string;
@@ -185,15 +186,9 @@ async function main(specFile: string): Promise<number> {
   }
 
   // Drain: every spool empty, or give up after drainTimeoutMs.
-  const drainDeadline = Date.now() + spec.drainTimeoutMs;
-  while (nodes.some((node) => node.spool.stats().batches > 0) && Date.now() < drainDeadline) {
-    await sleep(200);
-  }
-  abort.abort();
-  await Promise.all(nodes.map((node) => node.running));
-  const results: FleetNodeResult[] = nodes.map((node) => {
-    const stats = node.spool.stats();
-    node.spool.close();
+  const finalStats = await drainFleet(nodes, { abort, timeoutMs: spec.drainTimeoutMs, pollMs: 200 });
+  const results: FleetNodeResult[] = nodes.map((node, index) => {
+    const stats = finalStats[index] as (typeof finalStats)[number];
     return {
       nodeId: node.nodeId,
       streamId: node.spool.streamId,

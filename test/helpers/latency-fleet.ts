@@ -34,6 +34,8 @@ import {
   type Spool,
 } from '@perimeter/agent';
 import { OtlpTypes } from '@perimeter/collector';
+import { drainFleet } from './fleet-drain.ts';
+import { temperatureRound } from './synthetic-round.ts';
 
 export interface LatencyFleetSpec {
   mode: 'latency' | 'catch-up';
@@ -65,35 +67,14 @@ export interface LatencyFleetNodeResult {
   deadLetters: number;
 }
 
-const kv = (key: string, value: string) => ({ key, value: { stringValue: value } });
-
 export function roundBody(nodeId: string, sampledAtMs: number, points: number): Uint8Array {
-  const timeUnixNano = `${BigInt(sampledAtMs) * 1_000_000n}`;
-  const message = {
-    resourceMetrics: [
-      {
-        resource: { attributes: [kv('perimeter.node.id', nodeId), kv('host.name', nodeId)] },
-        scopeMetrics: [
-          {
-            scope: { name: 'latency-fleet' },
-            metrics: [
-              {
-                name: 'hw.temperature',
-                unit: 'Cel',
-                gauge: {
-                  dataPoints: Array.from({ length: points }, (_, i) => ({
-                    timeUnixNano,
-                    asDouble: 40 + (i % 50) + Math.random(),
-                    attributes: [kv('hw.id', `sensor-${i}`), kv('hw.type', 'temperature')],
-                  })),
-                },
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
+  const message = temperatureRound({
+    nodeId,
+    timeMs: sampledAtMs,
+    points,
+    scope: 'latency-fleet',
+    hostName: true,
+  });
   const type = OtlpTypes.metricsRequest;
   return type.encode(type.fromObject(message)).finish();
 }
@@ -212,15 +193,9 @@ async function main(specFile: string): Promise<number> {
   producing = false;
   await Promise.all(samplers);
 
-  const drainDeadline = Date.now() + spec.drainTimeoutMs;
-  while (nodes.some((node) => node.spool.stats().batches > 0) && Date.now() < drainDeadline) {
-    await sleep(100);
-  }
-  abort.abort();
-  await Promise.all(nodes.map((node) => node.running));
-  const results: LatencyFleetNodeResult[] = nodes.map((node) => {
-    const stats = node.spool.stats();
-    node.spool.close();
+  const finalStats = await drainFleet(nodes, { abort, timeoutMs: spec.drainTimeoutMs, pollMs: 100 });
+  const results: LatencyFleetNodeResult[] = nodes.map((node, index) => {
+    const stats = finalStats[index] as (typeof finalStats)[number];
     return {
       nodeId: node.nodeId,
       streamId: node.spool.streamId,

@@ -131,6 +131,20 @@ describe('createAgent', () => {
     expect(summary.ticks).toBeGreaterThanOrEqual(2);
   });
 
+  it('runs a full garbage collection after the round that ends each 5 minutes, when given gc', async () => {
+    let collections = 0;
+    let clockReads = 0;
+    // Each clock read is a minute later: a handful of rounds spans several 5-minute periods.
+    const clock = { nowMs: () => Date.now() + 60_000 * clockReads++ };
+    agent = await createAgent({ ...deps(), clock, gc: () => collections++ });
+    agent.start();
+    for (let waited = 0; collections < 2 && waited < 5_000; waited += 20) await sleep(20);
+    const summary = await agent.stop();
+    expect(collections).toBeGreaterThanOrEqual(2);
+    // Never more than one collection per round.
+    expect(collections).toBeLessThanOrEqual(summary.ticks);
+  });
+
   it('with the collector down, stop() waits only the grace period and keeps everything on disk', async () => {
     const port = await findClosedPort();
     agent = await createAgent(deps({ collector: `http://127.0.0.1:${port}` }));

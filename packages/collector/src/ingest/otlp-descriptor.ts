@@ -1,4 +1,5 @@
 import type { INamespace } from 'protobufjs';
+import { ANY_VALUE_MEMBERS } from './otlp-values.ts';
 
 /**
  * The OTLP protocol (opentelemetry-proto v1: common, resource, metrics, logs and the two collector
@@ -56,15 +57,7 @@ export function otlpDescriptor(namespace: string, fieldSet: OtlpFieldSet): IName
           AnyValue: {
             oneofs: {
               value: {
-                oneof: [
-                  'stringValue',
-                  'boolValue',
-                  'intValue',
-                  'doubleValue',
-                  'arrayValue',
-                  'kvlistValue',
-                  'bytesValue',
-                ],
+                oneof: [...ANY_VALUE_MEMBERS],
               },
             },
             fields: {

@@ -98,7 +98,8 @@ export function toNumber(value: unknown, path: string): number {
   throw new InvalidField(path, 'expected a number');
 }
 
-const ANY_VALUE_MEMBERS = [
+/** AnyValue's oneof members, in the proto's order (the descriptor declares its oneof from this). */
+export const ANY_VALUE_MEMBERS = [
   'stringValue',
   'boolValue',
   'intValue',
