@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgentProcess, waitUntil } from '../helpers/agent-process.ts';
-import { type CollectorProcess, startCollectorProcess } from '../helpers/collector-process.ts';
+import { type CollectorProcess, startCollectorProcess, tokenSecret } from '../helpers/collector-process.ts';
 
 /**
  * Security hygiene on real processes: a collector with an archive, an upstream with a secret
@@ -86,11 +86,10 @@ describe('no secrets in logs; data files 0600 in 0700 directories', () => {
 
     const logs = [running.output(), shipping.output(), refused.output()].join('\n');
     expect(logs.length).toBeGreaterThan(1_000);
-    const secretPart = (t: string) => t.split('_').at(-1) as string;
     for (const secret of [
-      secretPart(token),
-      secretPart(wrong),
-      secretPart(reader),
+      tokenSecret(token),
+      tokenSecret(wrong),
+      tokenSecret(reader),
       WEBHOOK_SECRET,
       UPSTREAM_SECRET,
     ]) {

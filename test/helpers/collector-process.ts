@@ -142,3 +142,10 @@ export async function scrape(url: string): Promise<string> {
   const response = await fetch(`${url}/metrics`);
   return response.text();
 }
+
+/** The secret part of a `pmt_<16 hex id>_<secret>` token (base64url: it may itself hold '_'). */
+export function tokenSecret(token: string): string {
+  const secret = /^pmt_[0-9a-f]{16}_([A-Za-z0-9_-]{43})$/.exec(token)?.[1];
+  if (secret === undefined) throw new Error(`not a Perimeter token: ${token.slice(0, 8)}…`);
+  return secret;
+}
