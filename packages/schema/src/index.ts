@@ -8,7 +8,7 @@ export { parseByteSize, parseDurationMs } from './duration.ts';
 export { ConfigError, ExitCodes, UsageError } from './errors.ts';
 export type { ChainLinkInput } from './hash-chain.ts';
 export { computeChainHash, digestEventRows, digestPayload, GENESIS_HASH } from './hash-chain.ts';
-export type { AuthMethod, AuthOutcome, EventName, MetricName } from './names.ts';
+export type { AuthMethod, AuthOutcome, EventName, MetricName, ModelChange } from './names.ts';
 export {
   AttributeNames,
   AuthMethods,
@@ -17,9 +17,12 @@ export {
   CounterMetricNames,
   DEFAULT_COLLECTOR_PORT,
   EventNames,
+  IntegrityOutcomes,
   LifecycleActions,
   MetricNames,
   MetricUnits,
+  ModelChanges,
+  ModelSources,
   PerimeterHeaders,
   ResourceAttributeNames,
   ServiceNames,

@@ -32,6 +32,9 @@ export const MetricNames = {
   agentSpoolDropped: 'perimeter.agent.spool.dropped',
   agentShipRetries: 'perimeter.agent.ship.retries',
   agentShipDeadLettered: 'perimeter.agent.ship.dead_lettered',
+  /** The AI workload (ARCHITECTURE.md "The AI workload"): 1 per model on disk, and its size. */
+  modelInfo: 'perimeter.model.info',
+  modelSize: 'perimeter.model.size',
 } as const;
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
 
@@ -64,6 +67,9 @@ export const MetricUnits: Record<MetricName, string> = {
   'perimeter.agent.spool.dropped': '{batch}',
   'perimeter.agent.ship.retries': '{attempt}',
   'perimeter.agent.ship.dead_lettered': '{batch}',
+  // An annotation unit keeps the info-metric name `perimeter_model_info` (no `_ratio`).
+  'perimeter.model.info': '{model}',
+  'perimeter.model.size': 'By',
 };
 
 /** Monotonic totals are counters (`_total` in Prometheus); everything else is a gauge. */
@@ -107,6 +113,34 @@ export const AttributeNames = {
   thermalPressureLevel: 'perimeter.thermal.pressure.level',
   thermalPressurePrevious: 'perimeter.thermal.pressure.previous',
   samplerName: 'perimeter.sampler',
+  /** perimeter.model.info / model.change / model.integrity (ARCHITECTURE.md "The AI workload"). */
+  modelName: 'model.name',
+  modelSource: 'model.source',
+  /** The weights' SHA-256 (for Ollama the model layer's digest, not the manifest's). */
+  modelDigest: 'model.digest',
+  modelManifestDigest: 'model.manifest_digest',
+  modelFormat: 'model.format',
+  modelQuantization: 'model.quantization',
+  modelParameters: 'model.parameters',
+  modelPath: 'model.path',
+  modelChange: 'model.change',
+  modelPreviousDigest: 'model.previous_digest',
+  /** model.integrity: the digest the file should have, the one it has, and the verdict. */
+  integrityExpected: 'expected',
+  integrityObserved: 'observed',
+  integrityOutcome: 'outcome',
+  /** inference.request (OTel HTTP and GenAI semantic conventions). Never prompt or completion text. */
+  clientAddress: 'client.address',
+  httpRequestMethod: 'http.request.method',
+  httpRoute: 'http.route',
+  httpResponseStatusCode: 'http.response.status_code',
+  httpRequestBodySize: 'http.request.body.size',
+  httpResponseBodySize: 'http.response.body.size',
+  /** Seconds, as semconv's `http.server.request.duration`. */
+  httpServerRequestDuration: 'http.server.request.duration',
+  genAiRequestModel: 'gen_ai.request.model',
+  genAiInputTokens: 'gen_ai.usage.input_tokens',
+  genAiOutputTokens: 'gen_ai.usage.output_tokens',
 } as const;
 
 export const ResourceAttributeNames = {
@@ -129,6 +163,9 @@ export const EventNames = {
   configDrift: 'config.drift',
   agentLifecycle: 'agent.lifecycle',
   thermalState: 'thermal.state',
+  modelChange: 'model.change',
+  modelIntegrity: 'model.integrity',
+  inferenceRequest: 'inference.request',
 } as const;
 export type EventName = (typeof EventNames)[keyof typeof EventNames];
 
@@ -175,6 +212,12 @@ export const CollectorMetricNames = {
   ingestClockSkew: 'perimeter_ingest_clock_skew_seconds',
   alertsEvaluationSeconds: 'perimeter_alerts_evaluation_seconds',
   alertsActive: 'perimeter_alerts_active',
+  /** Derived from inference.request / model.* events and perimeter.model.info (ARCHITECTURE.md "The AI workload"). */
+  inferenceRequests: 'perimeter_inference_requests_total',
+  inferenceTokens: 'perimeter_inference_tokens_total',
+  modelIntegrityFailures: 'perimeter_model_integrity_failures_total',
+  modelChanges: 'perimeter_model_changes_total',
+  modelFleetOutlier: 'perimeter_model_fleet_outlier',
 } as const;
 
 export const DEFAULT_COLLECTOR_PORT = 4318;
@@ -191,3 +234,11 @@ export const AuthMethods = {
   other: 'other',
 } as const;
 export type AuthMethod = (typeof AuthMethods)[keyof typeof AuthMethods];
+
+/** `model.change` and `model.integrity` value sets (ARCHITECTURE.md "The AI workload"). */
+export const ModelChanges = { added: 'added', removed: 'removed', replaced: 'replaced' } as const;
+export type ModelChange = (typeof ModelChanges)[keyof typeof ModelChanges];
+
+export const ModelSources = { ollama: 'ollama', huggingface: 'huggingface', gguf: 'gguf' } as const;
+
+export const IntegrityOutcomes = { mismatch: 'mismatch', unreadable: 'unreadable' } as const;
