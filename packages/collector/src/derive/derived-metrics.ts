@@ -1,6 +1,12 @@
-import { AuthMethods, AuthOutcomes } from '@perimeter/schema';
+import { AuthMethods, AuthOutcomes, CollectorMetricNames, ModelChanges } from '@perimeter/schema';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { SqliteDatabase } from '../store/db.ts';
+import {
+  readInferenceRequestCounts,
+  readInferenceTokenCounts,
+  readKnownNodeIds,
+  readModelEventCounts,
+} from '../store/inference-counts.ts';
 import { readAuthLoginCounts } from './auth-counts.ts';
 import { readSkippedCounts } from './event-derivation.ts';
 import { readDriftObservations } from './fleet-drift.ts';
@@ -75,6 +81,7 @@ export function registerDerivedMetrics(registry: Registry, db: SqliteDatabase): 
       }
     },
   });
+  registerInferenceMetrics(registry, db);
   new Counter({
     name: DerivedMetricNames.auditEvents,
     help: 'Audit log rows by action (token.create, token.revoke, forward.retry, console.sign_in, …): token changes and operator actions at a glance.',
@@ -99,6 +106,75 @@ export function registerDerivedMetrics(registry: Registry, db: SqliteDatabase): 
       this.reset();
       for (const row of readSkippedCounts(db)) {
         this.inc({ reason: row.reason }, row.count);
+      }
+    },
+  });
+}
+
+/**
+ * The AI workload's counters (ARCHITECTURE.md "The AI workload"). Known nodes start at 0 for the
+ * codes and kinds the default rules read (401, 403, integrity failures, change kinds), for the same
+ * reason as the auth counters: a series that first appears at N shows no increase.
+ */
+const ZERO_CODES = ['200', '401', '403'] as const;
+
+function registerInferenceMetrics(registry: Registry, db: SqliteDatabase): void {
+  new Counter({
+    name: CollectorMetricNames.inferenceRequests,
+    help: 'Inference requests per node and HTTP status code, from inference.request events.',
+    labelNames: ['node', 'code'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const node of readKnownNodeIds(db)) {
+        for (const code of ZERO_CODES) this.inc({ node, code }, 0);
+      }
+      for (const row of readInferenceRequestCounts(db))
+        this.inc({ node: row.nodeId, code: row.code }, row.count);
+    },
+  });
+  new Counter({
+    name: CollectorMetricNames.inferenceTokens,
+    help: 'Tokens per node and direction (input, output), from inference.request events that report them.',
+    labelNames: ['node', 'direction'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const node of readKnownNodeIds(db)) {
+        this.inc({ node, direction: 'input' }, 0);
+        this.inc({ node, direction: 'output' }, 0);
+      }
+      for (const row of readInferenceTokenCounts(db)) {
+        this.inc({ node: row.nodeId, direction: row.direction }, row.count);
+      }
+    },
+  });
+  const modelCounts = () => readModelEventCounts(db);
+  new Counter({
+    name: CollectorMetricNames.modelIntegrityFailures,
+    help: 'model.integrity events per node: weights whose content no longer matches their digest, or that could not be read.',
+    labelNames: ['node'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const node of readKnownNodeIds(db)) this.inc({ node }, 0);
+      for (const row of modelCounts()) {
+        if (row.kind === 'integrity_failure') this.inc({ node: row.nodeId }, row.count);
+      }
+    },
+  });
+  new Counter({
+    name: CollectorMetricNames.modelChanges,
+    help: 'model.change events per node and change (added, removed, replaced).',
+    labelNames: ['node', 'change'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const node of readKnownNodeIds(db)) {
+        for (const change of Object.values(ModelChanges)) this.inc({ node, change }, 0);
+      }
+      for (const row of modelCounts()) {
+        if (row.kind !== 'integrity_failure') this.inc({ node: row.nodeId, change: row.kind }, row.count);
       }
     },
   });

@@ -1,6 +1,7 @@
 import type { SqliteDatabase } from '../store/db.ts';
 import { createAuthCountDerivation } from './auth-counts.ts';
 import { createFleetDriftDerivation } from './fleet-drift.ts';
+import { createInferenceCountDerivation } from './inference-counts.ts';
 import type { DeriveFromEvent, SkipReason } from './types.ts';
 
 /**
@@ -21,6 +22,7 @@ export function createEventDerivation(db: SqliteDatabase): DeriveFromEvent {
   const derivations = [
     createAuthCountDerivation(db, recordSkipped),
     createFleetDriftDerivation(db, recordSkipped),
+    createInferenceCountDerivation(db, recordSkipped),
   ];
   return function deriveFromEvent(stored) {
     for (const derive of derivations) {

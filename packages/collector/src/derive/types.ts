@@ -14,5 +14,7 @@ export type DeriveFromEvent = (stored: StoredEvent) => void;
 export const SkipReasons = {
   authOutcomeUnknown: 'auth_outcome_unknown',
   driftEventUnusable: 'drift_event_unusable',
+  inferenceStatusUnusable: 'inference_status_unusable',
+  modelChangeUnknown: 'model_change_unknown',
 } as const;
 export type SkipReason = (typeof SkipReasons)[keyof typeof SkipReasons];

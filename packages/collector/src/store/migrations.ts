@@ -332,6 +332,58 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (node_id, hour_ms)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 6: the AI workload (derive/inference-counts.ts): inference requests per (node, status code),
+  // tokens per (node, direction), and model changes and integrity failures per node, counted in the
+  // ingest transaction like the auth counts. Events already stored are folded in once.
+  `
+  CREATE TABLE IF NOT EXISTS inference_request_counts (
+    node_id TEXT NOT NULL,
+    code TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (node_id, code)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE IF NOT EXISTS inference_token_counts (
+    node_id TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('input', 'output')),
+    count INTEGER NOT NULL,
+    PRIMARY KEY (node_id, direction)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE IF NOT EXISTS model_event_counts (
+    node_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('integrity_failure', 'added', 'removed', 'replaced')),
+    count INTEGER NOT NULL,
+    PRIMARY KEY (node_id, kind)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE INDEX IF NOT EXISTS events_name_ts ON events (event_name, ts_ms);
+
+  INSERT OR IGNORE INTO inference_request_counts (node_id, code, count)
+  SELECT node_id, code, count(*) FROM (
+    SELECT node_id, CAST(json_extract(attributes_json, '$."http.response.status_code"') AS TEXT) AS code
+    FROM events WHERE event_name = 'inference.request'
+  ) WHERE code GLOB '[1-5][0-9][0-9]' GROUP BY node_id, code;
+
+  INSERT OR IGNORE INTO inference_token_counts (node_id, direction, count)
+  SELECT node_id, 'input', sum(n) FROM (
+    SELECT node_id, json_extract(attributes_json, '$."gen_ai.usage.input_tokens"') AS n
+    FROM events WHERE event_name = 'inference.request'
+  ) WHERE typeof(n) = 'integer' AND n >= 0 GROUP BY node_id;
+  INSERT OR IGNORE INTO inference_token_counts (node_id, direction, count)
+  SELECT node_id, 'output', sum(n) FROM (
+    SELECT node_id, json_extract(attributes_json, '$."gen_ai.usage.output_tokens"') AS n
+    FROM events WHERE event_name = 'inference.request'
+  ) WHERE typeof(n) = 'integer' AND n >= 0 GROUP BY node_id;
+
+  INSERT OR IGNORE INTO model_event_counts (node_id, kind, count)
+  SELECT node_id, 'integrity_failure', count(*) FROM events WHERE event_name = 'model.integrity' GROUP BY node_id;
+  INSERT OR IGNORE INTO model_event_counts (node_id, kind, count)
+  SELECT node_id, kind, count(*) FROM (
+    SELECT node_id, json_extract(attributes_json, '$."model.change"') AS kind
+    FROM events WHERE event_name = 'model.change'
+  ) WHERE kind IN ('added', 'removed', 'replaced') GROUP BY node_id, kind;
+  `,
 ];
 
 export function migrate(db: Database): void {

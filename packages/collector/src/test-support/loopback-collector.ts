@@ -49,13 +49,16 @@ export async function postLogs(
   return fetch(`${url}/v1/logs`, { method: 'POST', headers, body });
 }
 
-/** An OTLP/JSON logs request: one resource, one log record per event, `event.name` as an attribute. */
+/**
+ * An OTLP/JSON logs request: one resource, one log record per event, `event.name` as an attribute.
+ * Whole numbers go as `intValue` (a decimal string, as OTLP/JSON writes int64), others as `doubleValue`.
+ */
 export function jsonEvents(options: {
   nodeId: string;
-  events: Array<{ name: string; timeMs: number; attributes: Record<string, string> }>;
+  events: Array<{ name: string; timeMs: number; attributes: Record<string, string | number> }>;
 }): string {
-  const attributeList = (attributes: Record<string, string>) =>
-    Object.entries(attributes).map(([key, value]) => ({ key, value: { stringValue: value } }));
+  const attributeList = (attributes: Record<string, string | number>) =>
+    Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }));
   return JSON.stringify({
     resourceLogs: [
       {
@@ -72,4 +75,9 @@ export function jsonEvents(options: {
       },
     ],
   });
+}
+
+function anyValue(value: string | number): Record<string, string | number> {
+  if (typeof value === 'string') return { stringValue: value };
+  return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
 }
