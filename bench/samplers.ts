@@ -2,7 +2,7 @@
 /**
  * Sampler cost, in two parts, each figure the median (min–max) of --runs:
  *
- * 1. Linux sampling cycle: every sampler of `defaultSamplerDefinitions` that runs on linux, built
+ * 1. Linux sampling cycle: every sampler of `sourceDefinitions` that runs on linux, built
  *    with the agent's real context (createRunCommand(), createFsRoot('/'), systemClock, a silent
  *    logger), warmed up once, then `collect()` --cycles times one after the other. CPU is
  *    process.cpuUsage() of this Node process (all its threads: main, libuv pool, GC); programs a
@@ -20,6 +20,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { agentConfigSchema } from '@perimeter/schema';
 import { systemClock } from '../packages/agent/src/host/clock.ts';
 import { createFsRoot, type FsRoot } from '../packages/agent/src/host/fs-root.ts';
 import { createRunCommand } from '../packages/agent/src/host/run-command.ts';
@@ -40,12 +41,12 @@ import {
   powermetricsPower,
   powermetricsThermalPressure,
 } from '../packages/agent/src/samplers/macos/powermetrics-parse.ts';
-import { defaultSamplerDefinitions } from '../packages/agent/src/samplers/registry.ts';
+import { sourceDefinitions } from '../packages/agent/src/samplers/registry.ts';
 import type {
   Logger,
   SampleResult,
-  SamplerContext,
-  SamplerDefinition,
+  SourceContext,
+  SourceDefinition,
 } from '../packages/agent/src/samplers/types.ts';
 import { unpackTtarFiles } from '../packages/agent/src/test-support/ttar.ts';
 import { median, REPO_ROOT } from '../test/helpers/processes.ts';
@@ -103,17 +104,20 @@ interface CycleRow {
   wallMs: number[];
 }
 
-async function measureSampler(definition: SamplerDefinition, fs: FsRoot, tree: string): Promise<CycleRow> {
-  const context: SamplerContext = {
+// Drift checks normally run every 5 minutes and repeat their results in between: measure a run.
+const benchConfig = agentConfigSchema.parse({ drift: { interval: 0 } });
+
+async function measureSampler(definition: SourceDefinition, fs: FsRoot, tree: string): Promise<CycleRow> {
+  const context: SourceContext = {
     clock: systemClock,
     runCommand: createRunCommand(),
     fs,
     log: silentLogger,
     platform: 'linux',
-    // Drift checks normally run every 5 minutes and repeat their results in between: measure a run.
-    options: { drift: { interval: 0 } },
+    sleep: async () => {},
   };
-  const sampler = definition.create(context);
+  const settings = definition.configKey === undefined ? undefined : benchConfig[definition.configKey];
+  const sampler = definition.createSampler!(context, settings);
   const row: CycleRow = {
     label: definition.name,
     tree,
@@ -150,7 +154,9 @@ async function linuxCycles(): Promise<void> {
       '  wall ms/cycle     elapsed time of one collect(), awaited alone; includes waiting for those programs.',
     ].join('\n'),
   );
-  const linuxDefinitions = defaultSamplerDefinitions.filter((d) => d.platforms.includes('linux'));
+  const linuxDefinitions = sourceDefinitions.filter(
+    (d) => d.platforms.includes('linux') && d.createSampler !== undefined,
+  );
   const rows: CycleRow[] = [];
   if (process.platform === 'linux') {
     for (const definition of linuxDefinitions) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultNodeId, loadAgentConfig, parseAgentArgs, requireToken } from './config.ts';
-import { defaultSamplerDefinitions } from './samplers/registry.ts';
+import { sourceDefinitions } from './samplers/registry.ts';
 
 describe('parseAgentArgs', () => {
   it('maps kebab-case flags to schema keys and keeps only what was given', () => {
@@ -52,7 +52,7 @@ describe('loadAgentConfig', () => {
         file,
         flags: { interval: '2s' },
         env: { PERIMETER_INTERVAL: '5s', PERIMETER_COLLECTOR: 'http://env:4318', PERIMETER_TOKEN: 'tok' },
-        samplerDefinitions: defaultSamplerDefinitions,
+        sourceDefinitions,
       });
       expect(config).toMatchObject({
         interval: 2000,
@@ -68,7 +68,7 @@ describe('loadAgentConfig', () => {
   });
 
   it('requires a token for run, naming the key', () => {
-    const config = loadAgentConfig({ file: undefined, flags: {}, env: {}, samplerDefinitions: [] });
+    const config = loadAgentConfig({ file: undefined, flags: {}, env: {}, sourceDefinitions: [] });
     expect(() => requireToken(config)).toThrow(expect.objectContaining({ code: 'config', path: 'token' }));
     expect(requireToken({ ...config, token: 't' }).token).toBe('t');
   });

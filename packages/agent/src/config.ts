@@ -7,8 +7,8 @@ import {
   loadConfig,
   UsageError,
 } from '@perimeter/schema';
-import { unknownSamplerToggles } from './samplers/registry.ts';
-import type { SamplerDefinition } from './samplers/types.ts';
+import { unknownSourceToggles } from './samplers/registry.ts';
+import type { SourceDefinition } from './samplers/types.ts';
 
 /**
  * The agent's command line and config, resolved in one place: flag ?? PERIMETER_* env ?? YAML
@@ -187,7 +187,7 @@ export interface LoadAgentConfigOptions {
   file: string | undefined;
   flags: Record<string, string>;
   env: NodeJS.ProcessEnv;
-  samplerDefinitions: readonly SamplerDefinition[];
+  sourceDefinitions: readonly SourceDefinition[];
 }
 
 export function loadAgentConfig(options: LoadAgentConfigOptions): AgentConfig {
@@ -196,9 +196,9 @@ export function loadAgentConfig(options: LoadAgentConfigOptions): AgentConfig {
     flags: options.flags,
     env: options.env,
   });
-  const [unknown] = unknownSamplerToggles(options.samplerDefinitions, config.samplers);
+  const [unknown] = unknownSourceToggles(options.sourceDefinitions, config.samplers);
   if (unknown !== undefined) {
-    const known = options.samplerDefinitions.map((d) => d.name).join(', ');
+    const known = options.sourceDefinitions.map((d) => d.name).join(', ');
     throw new ConfigError(
       `${options.file ?? 'config'}: samplers.${unknown}`,
       `no sampler by that name (known: ${known})`,

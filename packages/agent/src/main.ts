@@ -1,43 +1,33 @@
 import { readFileSync } from 'node:fs';
-import { hostname, release } from 'node:os';
+import { hostname } from 'node:os';
 import { type AgentConfig, ExitCodes } from '@perimeter/schema';
 import { pino } from 'pino';
-import { createProbe, formatProbe } from './capture/probe.ts';
-import { createRecording, recordingWorld } from './capture/recording.ts';
 import { loadReplayWorld } from './capture/replay.ts';
-import { createSamplers, type HostWorld } from './capture/world.ts';
-import { writeCapture } from './capture/write.ts';
-import { agentUsage, defaultNodeId, loadAgentConfig, parseAgentArgs, requireToken } from './config.ts';
-import { type Sleeper, systemClock } from './host/clock.ts';
+import type { HostWorld } from './capture/world.ts';
+import { runBaselineCommand } from './commands/baseline.ts';
+import { runCaptureCommand } from './commands/capture.ts';
+import type { CliIo, CommandHost } from './commands/command-host.ts';
+import { runOnceCommand } from './commands/once.ts';
+import { runProbeCommand } from './commands/probe.ts';
+import { runAgentCommand } from './commands/run.ts';
+import { agentUsage, loadAgentConfig, parseAgentArgs, requireToken } from './config.ts';
+import { systemClock } from './host/clock.ts';
 import { createFetchText } from './host/fetch-text.ts';
 import { createFsRoot } from './host/fs-root.ts';
 import { createRunCommand } from './host/run-command.ts';
-import { captureBaseline } from './samplers/drift/baseline.ts';
-import { DRIFT_SAMPLER_NAME, type DriftSampler } from './samplers/drift/sampler.ts';
-import { createLoginStreams } from './samplers/logins/index.ts';
-import { loginsProbeRow } from './samplers/logins/probe-row.ts';
-import { defaultSamplerDefinitions } from './samplers/registry.ts';
-import { createLateStateStore } from './samplers/state-store.ts';
+import { sourceDefinitions } from './samplers/registry.ts';
 import { systeminformationSource } from './samplers/system/index.ts';
 import { createProcSystemSource } from './samplers/system/linux-proc.ts';
-import type { Logger, Sampler, SamplerContext } from './samplers/types.ts';
 import { createTimerSleeper } from './ship/sleep.ts';
-import { createAgent } from './telemetry/agent.ts';
-import { DEFAULT_SAMPLER_TIMEOUT_MS } from './telemetry/agent-types.ts';
-import { printRound } from './telemetry/print-round.ts';
-import { createSampleRunner } from './telemetry/sample-round.ts';
 
 /**
  * The one place that builds the real world (clock, timers, Math.random, child processes, the
- * filesystem root, the host name, pino on stderr) and hands it to the agent, and the one place
- * that maps outcomes to exit codes: 0 ok, 2 usage/config (one line naming the flag or key),
- * 1 anything else. Logs never contain the token: it is only ever passed to the shipper.
+ * filesystem root, the host name, pino on stderr) and hands it to a command body (commands/, one
+ * file per command), and the one place that maps outcomes to exit codes: 0 ok, 2 usage/config
+ * (one line naming the flag or key), 1 anything else. Logs never contain the token: it is only
+ * ever passed to the shipper.
  */
-export interface CliIo {
-  env: NodeJS.ProcessEnv;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+export type { CliIo } from './commands/command-host.ts';
 
 const serviceVersion = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -60,7 +50,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       file: parsed.configFile,
       flags: parsed.flags,
       env: io.env,
-      samplerDefinitions: defaultSamplerDefinitions,
+      sourceDefinitions,
     });
     if (parsed.command === 'run') requireToken(config);
   } catch (error) {
@@ -73,20 +63,28 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     pino.destination({ dest: 2, sync: true }),
   );
   try {
+    const host: CommandHost = {
+      config,
+      io,
+      log,
+      clock: systemClock,
+      sleep: createTimerSleeper().sleep,
+      random: Math.random,
+      serviceVersion,
+      world: parsed.fromCapture === undefined ? realWorld(config) : loadReplayWorld(parsed.fromCapture),
+      realWorld: () => realWorld(config),
+    };
     switch (parsed.command) {
       case 'run':
-        return await runAgent(requireToken(config), log);
-      case 'baseline':
-        return await runBaselineCapture(config, io, log);
+        return await runAgentCommand(host);
+      case 'once':
+        return await runOnceCommand(host, parsed.json);
+      case 'probe':
+        return await runProbeCommand(host, parsed.json);
       case 'capture':
-        return await runCapture(config, parsed.out ?? '', io, log);
-      default: {
-        const world =
-          parsed.fromCapture === undefined ? realWorld(config) : loadReplayWorld(parsed.fromCapture);
-        return parsed.command === 'probe'
-          ? await runProbe(world, config, parsed.json, io, log)
-          : await runOnce(world, config, parsed.json, io, log);
-      }
+        return await runCaptureCommand(host, parsed.out ?? '');
+      case 'baseline':
+        return await runBaselineCommand(host);
     }
   } catch (error) {
     // A bad --out or capture directory is the user's to fix (exit 2); anything else is a failure.
@@ -106,151 +104,4 @@ function realWorld(config: AgentConfig): HostWorld {
     fetchText: createFetchText(),
     systemSource: process.platform === 'linux' ? createProcSystemSource() : systeminformationSource,
   };
-}
-
-function buildWorld(
-  config: AgentConfig,
-  log: pino.Logger,
-  world: HostWorld = realWorld(config),
-  contextFor?: (name: string, context: SamplerContext) => SamplerContext,
-) {
-  const state = createLateStateStore();
-  const host = { ...world.host, release: release() };
-  const { sleep } = createTimerSleeper();
-  const samplers: Sampler[] = createSamplers(world, {
-    toggles: config.samplers,
-    clock: systemClock,
-    log: log as unknown as Logger,
-    samplerOptions: { ...config.hardware, drift: config.drift },
-    state,
-    contextFor,
-  });
-  return { ...world, host, sleep, samplers, state, nodeId: config.nodeId ?? defaultNodeId(host.hostname) };
-}
-
-function sampleOnce(
-  { samplers, sleep }: { samplers: readonly Sampler[]; sleep: Sleeper['sleep'] },
-  log: pino.Logger,
-) {
-  const runner = createSampleRunner({
-    samplers,
-    clock: systemClock,
-    sleep,
-    log,
-    timeoutMs: DEFAULT_SAMPLER_TIMEOUT_MS,
-  });
-  return runner.run();
-}
-
-async function runAgent(config: AgentConfig & { token: string }, log: pino.Logger): Promise<number> {
-  const world = buildWorld(config, log);
-  const agentLog = log.child({ node: world.nodeId });
-  const eventStreams = createLoginStreams({
-    config: config.logins,
-    platform: world.host.platform,
-    runCommand: world.runCommand,
-    clock: systemClock,
-    log: agentLog.child({ sampler: 'logins' }) as unknown as Logger,
-    sleep: world.sleep,
-  });
-  const agent = await createAgent({
-    ...world,
-    eventStreams,
-    onSpoolOpen: (spool) => world.state.bind(spool),
-    config,
-    serviceVersion,
-    clock: systemClock,
-    random: Math.random,
-    log: agentLog,
-    gc: globalThis.gc,
-  });
-  agentLog.info(
-    {
-      collector: config.collector,
-      dataDir: config.dataDir,
-      intervalMs: config.interval,
-      samplers: world.samplers.map((s) => s.name),
-      streams: eventStreams.map((s) => s.name),
-      stream: agent.streamId,
-      spooled: agent.spool.stats().batches,
-    },
-    'perimeter-agent started',
-  );
-  agent.start();
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  const forceExit = () => {
-    agentLog.warn({}, 'second signal: exiting without waiting for the shipper (spooled data is kept)');
-    process.exit(ExitCodes.failure);
-  };
-  process.once('SIGINT', forceExit);
-  process.once('SIGTERM', forceExit);
-  agentLog.info({ signal }, 'stopping');
-  const summary = await agent.stop();
-  agentLog.info(summary, 'perimeter-agent stopped');
-  return ExitCodes.ok;
-}
-
-async function runOnce(host: HostWorld, config: AgentConfig, json: boolean, io: CliIo, log: pino.Logger) {
-  const world = buildWorld(config, log, host);
-  const round = await sampleOnce(world, log);
-  io.stdout.write(printRound(round, { nodeId: world.nodeId, timeMs: systemClock.nowMs(), json }));
-  return ExitCodes.ok;
-}
-
-async function runProbe(host: HostWorld, config: AgentConfig, json: boolean, io: CliIo, log: pino.Logger) {
-  const probe = createProbe();
-  const world = buildWorld(config, log, host, probe.contextFor);
-  const round = await sampleOnce({ ...world, samplers: probe.wrap(world.samplers) }, log);
-  const report = probe.report(round, world.host.platform);
-  if (!world.replayed) {
-    report.rows.push(
-      loginsProbeRow({
-        config: config.logins,
-        platform: world.host.platform,
-        runCommand: world.runCommand,
-        clock: systemClock,
-        log: log as unknown as Logger,
-        sleep: world.sleep,
-      }),
-    );
-  }
-  io.stdout.write(formatProbe(report, json));
-  return ExitCodes.ok;
-}
-
-/** One round against recording wrappers around the real host; the token and env are never written. */
-async function runCapture(config: AgentConfig, out: string, io: CliIo, log: pino.Logger) {
-  const real = realWorld(config);
-  const recording = createRecording();
-  const world = buildWorld(config, log, recordingWorld(real, recording));
-  const round = await sampleOnce(world, log);
-  const now = systemClock.nowMs();
-  const printed = printRound(round, { nodeId: world.nodeId, timeMs: now, json: true });
-  const summary = writeCapture(
-    out,
-    recording,
-    { ...real.host, fsRoot: config.fsRoot },
-    new Date(now),
-    printed,
-  );
-  io.stdout.write(`captured ${summary.commands} commands, ${summary.files} files to ${summary.dir}\n`);
-  return ExitCodes.ok;
-}
-
-/** `baseline capture`: the drift checks once, as a baseline YAML on stdout (exit 1 if they cannot run). */
-async function runBaselineCapture(config: AgentConfig, io: CliIo, log: pino.Logger): Promise<number> {
-  const world = buildWorld({ ...config, samplers: onlySampler(DRIFT_SAMPLER_NAME) }, log);
-  const drift = world.samplers.find((s) => s.name === DRIFT_SAMPLER_NAME) as DriftSampler | undefined;
-  if (drift === undefined) throw new Error(`drift checks do not run on ${world.host.platform}`);
-  const result = await drift.collect();
-  if (result.status === 'error') throw result.error;
-  io.stdout.write(captureBaseline(drift.outcomes()));
-  return ExitCodes.ok;
-}
-
-function onlySampler(name: string): AgentConfig['samplers'] {
-  return Object.fromEntries(defaultSamplerDefinitions.map((d) => [d.name, { enabled: d.name === name }]));
 }

@@ -33,7 +33,7 @@ import {
  */
 
 export interface ProbeRun {
-  contextFor(name: string, context: SamplerContext): SamplerContext;
+  contextFor<Context extends SamplerContext>(name: string, context: Context): Context;
   wrap(samplers: Sampler[]): Sampler[];
   report(round: SampleRound, platform: NodeJS.Platform): ProbeReport;
 }

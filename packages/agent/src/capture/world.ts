@@ -1,13 +1,14 @@
+import type { AgentConfig } from '@perimeter/schema';
 import type { Clock } from '../host/clock.ts';
 import type { FetchText } from '../host/fetch-text.ts';
 import type { FsRoot } from '../host/fs-root.ts';
 import type { RunCommand } from '../host/run-command.ts';
-import { DRIFT_SAMPLER_NAME } from '../samplers/drift/sampler.ts';
 import { createQuietLogger } from '../samplers/quiet-log.ts';
-import { defaultSamplerDefinitions, type SamplerToggles, selectSamplers } from '../samplers/registry.ts';
+import { selectSources, sourceDefinitions } from '../samplers/registry.ts';
 import type { SamplerStateStore } from '../samplers/state-store.ts';
-import { createSystemSampler, SYSTEM_SAMPLER_NAME, type SystemSource } from '../samplers/system/index.ts';
-import type { Logger, Sampler, SamplerContext, SamplerOptions } from '../samplers/types.ts';
+import type { SystemSource } from '../samplers/system/index.ts';
+import type { EventStream, Logger, Sampler, SourceContext, SourceDefinition } from '../samplers/types.ts';
+import type { ProbeRow } from './probe-catalogue.ts';
 
 /**
  * What a sampling round reads from: the host (real, recorded or replayed from a capture) behind
@@ -22,57 +23,77 @@ export interface HostWorld {
   /** Local HTTP readers (macmon serve); captured and replayed like commands. */
   fetchText: FetchText;
   systemSource: SystemSource | null;
-  /** A capture being replayed: samplers that read more than commands and files say they cannot. */
+  /** A capture being replayed: sources that declare `notReplayable` say so instead of running. */
   replayed?: boolean;
 }
 
-export const NOT_REPLAYABLE = 'not replayable from a capture (it has no systeminformation record)';
-export const DRIFT_NOT_REPLAYABLE =
-  'not replayable from a capture (drift checks also read file ages and the agent’s own user)';
-
-export interface CreateSamplersOptions {
-  toggles: SamplerToggles;
+export interface CreateSourcesOptions {
+  /** `samplers.<name>.enabled` and each source's own section. */
+  config: AgentConfig;
   clock: Clock;
+  sleep: SourceContext['sleep'];
   log: Logger & { child?(bindings: object): Logger };
-  /** The agent config's `hardware` and `drift` settings. */
-  samplerOptions?: SamplerOptions;
   state?: SamplerStateStore;
   /** Lets a caller give each sampler its own view of the world (probe records per sampler). */
-  contextFor?: ((name: string, context: SamplerContext) => SamplerContext) | undefined;
+  contextFor?: ((name: string, context: SourceContext) => SourceContext) | undefined;
+  /** The registry (tests pass their own). */
+  definitions?: readonly SourceDefinition[];
 }
 
-export function createSamplers(world: HostWorld, options: CreateSamplersOptions): Sampler[] {
-  const definitions = selectSamplers(defaultSamplerDefinitions, {
+/** The enabled sources on one world, through their registered factories only. */
+export interface Sources {
+  /** One per source with a sampler, in registry order: what a round collects. */
+  samplers: Sampler[];
+  /** The followed streams (`run` only; creating them chooses and logs what is followed). */
+  createStreams(): EventStream[];
+  /** The `probe` rows sources add beyond what a round shows. */
+  probeRows(): ProbeRow[];
+}
+
+export function createSources(world: HostWorld, options: CreateSourcesOptions): Sources {
+  const selected = selectSources(options.definitions ?? sourceDefinitions, {
     platform: world.host.platform,
-    toggles: options.toggles,
+    toggles: options.config.samplers,
   });
-  return definitions.map((definition) => {
-    const base: SamplerContext = {
-      clock: options.clock,
-      runCommand: world.runCommand,
-      fetchText: world.fetchText,
-      fs: world.fs,
-      // One warning per distinct problem, not one per round (samplers/quiet-log.ts).
-      log: createQuietLogger(options.log.child?.({ sampler: definition.name }) ?? options.log),
-      platform: world.host.platform,
-      ...(options.samplerOptions === undefined ? {} : { options: options.samplerOptions }),
-      ...(options.state === undefined ? {} : { state: options.state }),
-    };
-    const context = options.contextFor?.(definition.name, base) ?? base;
-    if (world.replayed === true && definition.name === DRIFT_SAMPLER_NAME) {
-      return {
-        name: definition.name,
-        collect: async () => ({ status: 'not-available-here', reason: DRIFT_NOT_REPLAYABLE }),
-      };
-    }
-    if (definition.name !== SYSTEM_SAMPLER_NAME) return definition.create(context);
-    const source = world.systemSource;
-    if (source === null) {
-      return {
-        name: definition.name,
-        collect: async () => ({ status: 'not-available-here', reason: NOT_REPLAYABLE }),
-      };
-    }
-    return createSystemSampler(context, source);
+  const contextOf = (definition: SourceDefinition): SourceContext => ({
+    clock: options.clock,
+    sleep: options.sleep,
+    runCommand: world.runCommand,
+    fetchText: world.fetchText,
+    fs: world.fs,
+    log: options.log.child?.({ sampler: definition.name }) ?? options.log,
+    platform: world.host.platform,
+    systemSource: world.systemSource,
+    ...(options.state === undefined ? {} : { state: options.state }),
   });
+  const settingsOf = (definition: SourceDefinition) =>
+    definition.configKey === undefined ? undefined : options.config[definition.configKey];
+  const runsHere = (definition: SourceDefinition) =>
+    world.replayed !== true || definition.notReplayable === undefined;
+
+  const samplers = selected.flatMap((definition): Sampler[] => {
+    if (definition.createSampler === undefined) return [];
+    const base = contextOf(definition);
+    // One warning per distinct problem, not one per round (samplers/quiet-log.ts).
+    const quiet = { ...base, log: createQuietLogger(base.log) };
+    const context = options.contextFor?.(definition.name, quiet) ?? quiet;
+    if (!runsHere(definition)) {
+      const reason = definition.notReplayable ?? '';
+      return [{ name: definition.name, collect: async () => ({ status: 'not-available-here', reason }) }];
+    }
+    return [definition.createSampler(context, settingsOf(definition))];
+  });
+  return {
+    samplers,
+    createStreams: () =>
+      selected
+        .filter(runsHere)
+        .flatMap(
+          (definition) => definition.createStreams?.(contextOf(definition), settingsOf(definition)) ?? [],
+        ),
+    probeRows: () =>
+      selected
+        .filter(runsHere)
+        .flatMap((definition) => definition.probeRows?.(contextOf(definition), settingsOf(definition)) ?? []),
+  };
 }

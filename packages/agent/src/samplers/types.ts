@@ -1,9 +1,11 @@
-import type { EventName, MetricName } from '@perimeter/schema';
+import type { AgentConfig, EventName, MetricName } from '@perimeter/schema';
+import type { ProbeRow } from '../capture/probe-catalogue.ts';
 import type { Clock } from '../host/clock.ts';
 import type { FetchText } from '../host/fetch-text.ts';
 import type { FsRoot } from '../host/fs-root.ts';
 import type { RunCommand } from '../host/run-command.ts';
 import type { SamplerStateStore } from './state-store.ts';
+import type { SystemSource } from './system/index.ts';
 
 /**
  * The seam between samplers and the rest of the agent. A sampler only says what to read or run
@@ -29,6 +31,11 @@ export interface SamplerContext {
   options?: SamplerOptions;
   /** State kept across restarts (absent: in memory only). */
   state?: SamplerStateStore;
+  /**
+   * CPU, memory and filesystems, which the system sampler reads through a library rather than
+   * runCommand. Absent: the real one; null: this world cannot offer it (a capture without it).
+   */
+  systemSource?: SystemSource | null;
 }
 
 /** Per-node settings a sampler needs beyond the world (the agent config's `hardware` section). */
@@ -37,8 +44,6 @@ export interface SamplerOptions {
   macmonUrl?: string;
   /** Run powermetrics through `sudo -n` (needs deploy/sudoers/perimeter-powermetrics). Off by default. */
   powermetricsViaSudo?: boolean;
-  /** The agent config's `drift` section: baseline file and how often the checks run. */
-  drift?: { baseline?: string | undefined; interval?: number };
 }
 
 export type AttributeValue = string | number | boolean;
@@ -92,10 +97,34 @@ export interface EventStream {
   stop(): Promise<void>;
 }
 
-export interface SamplerDefinition {
+/** What a source gets from the world: a sampler's seams plus a sleep that a stop can abort. */
+export interface SourceContext extends SamplerContext {
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** The agent config sections a source may own (schemas in @perimeter/schema's agentConfigSchema). */
+export type SourceConfigKey = keyof AgentConfig;
+type SettingsOf<Key> = Key extends SourceConfigKey ? AgentConfig[Key] : undefined;
+
+/**
+ * One source of readings or events, registered once in samplers/registry.ts (node_exporter's
+ * registerCollector, Alloy's component.Register): its name, the config section it reads (whose
+ * zod schema is `agentConfigSchema.shape[configKey]`) and its factories. The agent, `once`,
+ * `capture` and `probe` only ever go through these fields; nothing switches on a source's name.
+ */
+export interface SourceDefinition<Key extends SourceConfigKey | undefined = SourceConfigKey | undefined> {
   name: string;
   /** Enabled unless config says `samplers.<name>.enabled: false`. */
   defaultEnabled: boolean;
   platforms: readonly NodeJS.Platform[];
-  create(context: SamplerContext): Sampler;
+  /** The agent config section handed to the factories as `settings`. */
+  configKey?: Key;
+  /** Why it cannot run against a replayed capture; absent when it can. */
+  notReplayable?: string;
+  /** A sampler, collected once per round. */
+  createSampler?(context: SourceContext, settings: SettingsOf<Key>): Sampler;
+  /** Streams followed as they grow (`run` only): created once, started with the agent. */
+  createStreams?(context: SourceContext, settings: SettingsOf<Key>): EventStream[];
+  /** `probe` rows for what a round cannot show (a followed log's readability). */
+  probeRows?(context: SourceContext, settings: SettingsOf<Key>): ProbeRow[];
 }

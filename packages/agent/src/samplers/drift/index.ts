@@ -1,5 +1,5 @@
 import type { SamplerStateStore } from '../state-store.ts';
-import type { SamplerDefinition } from '../types.ts';
+import type { SourceDefinition } from '../types.ts';
 import { createDriftSampler, DRIFT_SAMPLER_NAME } from './sampler.ts';
 import type { DriftState, DriftStateStore } from './state.ts';
 
@@ -7,7 +7,7 @@ import type { DriftState, DriftStateStore } from './state.ts';
  * Configuration drift checks as data (checks/*.ts), judged against an operator baseline
  * (baseline.ts) and reported as `perimeter.drift.check` gauges and `config.drift` events
  * (sampler.ts). The definition takes the baseline file and interval from the agent config
- * (context.options.drift) and keeps the last results in the spool (context.state), so a restart
+ * (`drift`) and keeps the last results in the spool (context.state), so a restart
  * does not announce every check again.
  */
 const DRIFT_STATE = 'drift:state';
@@ -28,15 +28,20 @@ function driftStateFrom(store: SamplerStateStore): DriftStateStore {
   };
 }
 
-export const driftSamplerDefinition: SamplerDefinition = {
+export const DRIFT_NOT_REPLAYABLE =
+  'not replayable from a capture (drift checks also read file ages and the agent’s own user)';
+
+export const driftSourceDefinition: SourceDefinition<'drift'> = {
   name: DRIFT_SAMPLER_NAME,
   defaultEnabled: true,
   platforms: ['darwin', 'linux'],
-  create: (context) =>
+  configKey: 'drift',
+  notReplayable: DRIFT_NOT_REPLAYABLE,
+  createSampler: (context, drift) =>
     createDriftSampler(context, {
       uid: process.getuid?.() ?? -1,
-      baseline: context.options?.drift?.baseline,
-      intervalMs: context.options?.drift?.interval,
+      baseline: drift.baseline,
+      intervalMs: drift.interval,
       ...(context.state === undefined ? {} : { state: driftStateFrom(context.state) }),
     }),
 };

@@ -1,5 +1,5 @@
 import { createPlatformSampler } from '../platform-sampler.ts';
-import type { Sampler, SamplerContext, SamplerDefinition } from '../types.ts';
+import type { Sampler, SamplerContext, SourceDefinition } from '../types.ts';
 import { collectDarwinFans } from './darwin.ts';
 import { collectLinuxFans } from './linux.ts';
 
@@ -13,9 +13,10 @@ export function createFansSampler(context: SamplerContext): Sampler {
   });
 }
 
-export const fansSamplerDefinition: SamplerDefinition = {
+export const fansSourceDefinition: SourceDefinition<'hardware'> = {
   name: FANS_SAMPLER_NAME,
   defaultEnabled: true,
   platforms: ['linux', 'darwin'],
-  create: createFansSampler,
+  configKey: 'hardware',
+  createSampler: (context, hardware) => createFansSampler({ ...context, options: hardware }),
 };

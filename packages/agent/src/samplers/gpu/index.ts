@@ -1,5 +1,5 @@
 import { createPlatformSampler } from '../platform-sampler.ts';
-import type { Sampler, SamplerContext, SamplerDefinition } from '../types.ts';
+import type { Sampler, SamplerContext, SourceDefinition } from '../types.ts';
 import { collectDarwinGpus } from './darwin.ts';
 import { collectLinuxGpus } from './linux.ts';
 
@@ -16,9 +16,10 @@ export function createGpuSampler(context: SamplerContext): Sampler {
   });
 }
 
-export const gpuSamplerDefinition: SamplerDefinition = {
+export const gpuSourceDefinition: SourceDefinition<'hardware'> = {
   name: GPU_SAMPLER_NAME,
   defaultEnabled: true,
   platforms: ['linux', 'darwin'],
-  create: createGpuSampler,
+  configKey: 'hardware',
+  createSampler: (context, hardware) => createGpuSampler({ ...context, options: hardware }),
 };

@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import type { AgentConfig } from '@perimeter/schema';
 import type { Clock } from '../../host/clock.ts';
 import type { RunCommand } from '../../host/run-command.ts';
-import type { EventStream, Logger } from '../types.ts';
+import type { EventStream, Logger, SourceContext, SourceDefinition } from '../types.ts';
 import { createAuthLogSource } from './auth-log-source.ts';
 import { createJournaldSource } from './journald-source.ts';
 import { createLastBackfill } from './last-backfill.ts';
+import { loginsProbeRow } from './probe-row.ts';
 import { createUnifiedLogSource } from './unified-log-source.ts';
 
 /**
@@ -90,3 +91,21 @@ export function createLoginStreams(options: LoginStreamsOptions): EventStream[] 
   }
   return streams;
 }
+
+export const LOGINS_SOURCE_NAME = 'logins';
+
+function loginStreamsOptions(context: SourceContext, config: AgentConfig['logins']): LoginStreamsOptions {
+  const { platform, runCommand, clock, log, sleep } = context;
+  return { config, platform, runCommand, clock, log, sleep };
+}
+
+/** Login events, followed live (never from a capture): the `run` streams and one `probe` row. */
+export const loginsSourceDefinition: SourceDefinition<'logins'> = {
+  name: LOGINS_SOURCE_NAME,
+  defaultEnabled: true,
+  platforms: ['darwin', 'linux'],
+  configKey: 'logins',
+  notReplayable: 'login events are followed live, not replayed from a capture',
+  createStreams: (context, logins) => createLoginStreams(loginStreamsOptions(context, logins)),
+  probeRows: (context, logins) => [loginsProbeRow(loginStreamsOptions(context, logins))],
+};

@@ -1,5 +1,5 @@
 import { uptime } from 'node:os';
-import type { MetricReading, Sampler, SamplerContext, SamplerDefinition } from '../types.ts';
+import type { MetricReading, Sampler, SamplerContext, SourceDefinition } from '../types.ts';
 import {
   cpuReadings,
   type FsInput,
@@ -76,9 +76,17 @@ export function createSystemSampler(
   };
 }
 
-export const systemSamplerDefinition: SamplerDefinition = {
+export const SYSTEM_NOT_REPLAYABLE = 'not replayable from a capture (it has no systeminformation record)';
+
+export const systemSourceDefinition: SourceDefinition<undefined> = {
   name: SYSTEM_SAMPLER_NAME,
   defaultEnabled: true,
   platforms: ['linux', 'darwin'],
-  create: (context) => createSystemSampler(context),
+  createSampler: (context) =>
+    context.systemSource === null
+      ? {
+          name: SYSTEM_SAMPLER_NAME,
+          collect: async () => ({ status: 'not-available-here', reason: SYSTEM_NOT_REPLAYABLE }),
+        }
+      : createSystemSampler(context, context.systemSource),
 };

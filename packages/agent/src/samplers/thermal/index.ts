@@ -1,5 +1,5 @@
 import { createPlatformSampler } from '../platform-sampler.ts';
-import type { Sampler, SamplerContext, SamplerDefinition } from '../types.ts';
+import type { Sampler, SamplerContext, SourceDefinition } from '../types.ts';
 import { collectDarwinThermal, createPressureTracker } from './darwin.ts';
 import { collectLinuxTemperatures } from './linux.ts';
 
@@ -17,9 +17,10 @@ export function createThermalSampler(context: SamplerContext): Sampler {
   });
 }
 
-export const thermalSamplerDefinition: SamplerDefinition = {
+export const thermalSourceDefinition: SourceDefinition<'hardware'> = {
   name: THERMAL_SAMPLER_NAME,
   defaultEnabled: true,
   platforms: ['linux', 'darwin'],
-  create: createThermalSampler,
+  configKey: 'hardware',
+  createSampler: (context, hardware) => createThermalSampler({ ...context, options: hardware }),
 };
