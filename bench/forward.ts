@@ -79,7 +79,7 @@ async function oneRun({ nodes, batches, points }: Scenario) {
   const tokens = Array.from(
     { length: nodes },
     (_, i) =>
-      createToken(store.db, { nodeId: `node-${i}`, role: 'node', actor: 'bench', nowMs: Date.now() }).token,
+      createToken(store, { nodeId: `node-${i}`, role: 'node', actor: 'bench', nowMs: Date.now() }).token,
   );
   await store.close();
   process.env.PERIMETER_CONFIG = configFile;

@@ -83,7 +83,7 @@ async function setUp(name: string): Promise<Setup> {
   const tokens = Array.from(
     { length: NODES },
     (_, i) =>
-      createToken(store.db, { nodeId: `node-${i}`, role: 'node', actor: 'bench', nowMs: Date.now() }).token,
+      createToken(store, { nodeId: `node-${i}`, role: 'node', actor: 'bench', nowMs: Date.now() }).token,
   );
   await store.close();
   return { dir, dataDir, port: await freePort(), tokens };

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createToken } from '@perimeter/collector';
+import { createToken, openStoreFile } from '@perimeter/collector';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { verifyNodeChain } from '../../packages/collector/src/evidence/integrity.ts';
@@ -31,16 +31,16 @@ export function readStore<T>(dataDir: string, read: (db: Database.Database) => T
 
 /** Node tokens for many nodes at once, written into the store as `tokens create` would. */
 export function createNodeTokens(dataDir: string, nodeIds: readonly string[]): Map<string, string> {
-  const db = new Database(join(dataDir, 'collector.db'), { timeout: 10_000 });
+  const store = openStoreFile({ dataDir, busyTimeoutMs: 10_000 });
   try {
     return new Map(
       nodeIds.map((nodeId) => [
         nodeId,
-        createToken(db, { nodeId, role: 'node', actor: 'chaos-test', nowMs: Date.now() }).token,
+        createToken(store, { nodeId, role: 'node', actor: 'chaos-test', nowMs: Date.now() }).token,
       ]),
     );
   } finally {
-    db.close();
+    store.close();
   }
 }
 

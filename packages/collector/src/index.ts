@@ -10,5 +10,7 @@ export type { SampleTriple } from './store/sample-block.ts';
 export { decodeSampleBlock, readSamples } from './store/sample-block.ts';
 export type { Store } from './store/store.ts';
 export { openStore } from './store/store.ts';
+export type { StoreFile, StoreTables } from './store/store-file.ts';
+export { openStoreFile } from './store/store-file.ts';
 export type { TokenRole, VerifiedToken } from './tokens/token-store.ts';
 export { createToken, createTokenVerifier, listTokens, revokeTokens } from './tokens/token-store.ts';

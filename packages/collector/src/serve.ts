@@ -47,7 +47,7 @@ export async function startCollector(
   const app = createApp({
     store,
     metrics,
-    verifyToken: createTokenVerifier(store.db),
+    verifyToken: createTokenVerifier(store),
     limits: config.limits,
     nowMs,
     log,

@@ -2,7 +2,6 @@ import { Hono } from 'hono';
 import { listDeadLetters, requestDeadLetterRetry } from '../forward/forward-store.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Store } from '../store/store.ts';
-import { recordAudit } from '../tokens/audit.ts';
 
 /**
  * GET /api/v1/forward/dead-letters (reader or admin) and POST .../dead-letters/:id/retry or
@@ -17,7 +16,7 @@ export function deadLetterRoutes(deps: { store: Store; nowMs: () => number; onRe
   );
   const retry = (target: { id: number } | 'all', actor: string) => {
     const count = requestDeadLetterRetry(deps.store.db, target, deps.nowMs());
-    recordAudit(deps.store.db, {
+    deps.store.audit.record({
       atMs: deps.nowMs(),
       actor,
       action: 'forward.retry',

@@ -10,7 +10,6 @@ import { buildTimeline } from '../replay/build-timeline.ts';
 import { MAX_WINDOW_MS, NODE_ID_PATTERN } from '../replay/replay.ts';
 import type { ReplayReader } from '../replay/replay-worker.ts';
 import type { Store } from '../store/store.ts';
-import { recordAudit } from '../tokens/audit.ts';
 import type { VerifiedToken } from '../tokens/token-store.ts';
 import { type ConsoleAssets, loadConsoleAssets } from './assets.ts';
 import { consoleHeaders, safeNext, sameOriginPosts, socketAddress } from './console-security.ts';
@@ -140,7 +139,7 @@ export function consoleRoutes(deps: ConsoleDeps): Hono {
     const address = clientAddress(c);
     const now = deps.nowMs();
     const audit = (actor: string, outcome: string, detail: Record<string, unknown> = {}) =>
-      recordAudit(deps.store.db, {
+      deps.store.audit.record({
         atMs: now,
         actor,
         action: 'console.sign_in',
@@ -192,7 +191,7 @@ export function consoleRoutes(deps: ConsoleDeps): Hono {
     const session = sessionOf(c);
     if (session !== undefined) {
       sessions.delete(session.id);
-      recordAudit(deps.store.db, {
+      deps.store.audit.record({
         atMs: deps.nowMs(),
         actor: `token:${session.tokenId}`,
         action: 'console.sign_out',

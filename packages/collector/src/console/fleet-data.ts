@@ -70,7 +70,7 @@ export function readFleet(store: Store, options: FleetOptions): FleetRow[] {
     row.status = now - node.lastSeenMs > silentAfterMs ? 'silent' : 'up';
     rows.set(node.nodeId, row);
   }
-  for (const token of listTokens(store.db)) {
+  for (const token of listTokens(store)) {
     if (token.role === 'node' && token.revokedAtMs === null && !rows.has(token.nodeId)) {
       rows.set(token.nodeId, blank(token.nodeId));
     }

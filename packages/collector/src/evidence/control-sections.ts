@@ -1,6 +1,6 @@
 import { AttributeNames, EventNames } from '@perimeter/schema';
 import type { SqliteDatabase } from '../store/db.ts';
-import { listTokens } from '../tokens/token-store.ts';
+import { createTokenRows } from '../store/token-rows.ts';
 import type { Period } from './types.ts';
 
 /**
@@ -41,7 +41,8 @@ export interface CredentialsSection {
 }
 
 export function readCredentials(db: SqliteDatabase, period: Period): CredentialsSection {
-  const tokens = listTokens(db)
+  const tokens = createTokenRows(db)
+    .list()
     .filter((t) => t.createdAtMs < period.toMs)
     .map((t): TokenReviewRow => {
       const revoked = t.revokedAtMs !== null && t.revokedAtMs < period.toMs;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ExitCodes, UsageError } from '@perimeter/schema';
+import { createAuditLog } from '../store/audit-log.ts';
 import { openStoreDatabase } from '../store/db.ts';
-import { recordAudit } from '../tokens/audit.ts';
 import { listDeadLetters, requestDeadLetterRetry } from './forward-store.ts';
 
 /** `perimeter-collector forward dead-letters [--json] [--all]` and `forward retry <ID|--all>`. */
@@ -72,7 +72,12 @@ export function runForwardCommand(
       const target = values.all ? ('all' as const) : { id: Number(id) };
       const count = requestDeadLetterRetry(db, target, io.nowMs());
       const actor = `cli:${io.env.USER ?? io.env.LOGNAME ?? 'unknown'}`;
-      recordAudit(db, { atMs: io.nowMs(), actor, action: 'forward.retry', detail: { target, count } });
+      createAuditLog(db).record({
+        atMs: io.nowMs(),
+        actor,
+        action: 'forward.retry',
+        detail: { target, count },
+      });
       if (count === 0) {
         throw new UsageError(values.all ? 'no open dead letters' : `no open dead letter with id ${id}`);
       }

@@ -133,7 +133,7 @@ describe('ingest refuses bad input with a named 4xx and stores nothing', () => {
     expect(
       (await collector.post('metrics', jsonGauge({ points: [{ value: 2, timeMs: 1 }] }), { token })).status,
     ).toBe(200);
-    revokeTokens(collector.store.db, { nodeId: 'node-r', actor: 'test', nowMs: 0 });
+    revokeTokens(collector.store, { nodeId: 'node-r', actor: 'test', nowMs: 0 });
     const response = await collector.post('metrics', good, { token });
     expect(response.status).toBe(401);
     expect(collector.batchCount()).toBe(2);

@@ -5,6 +5,7 @@ import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import { type OpenStoreOptions, openStoreDatabase, type SqliteDatabase } from './db.ts';
 import { type LatestValues, loadLatestValues } from './latest-values.ts';
 import { createSeriesIndex, type SeriesIndex } from './series-index.ts';
+import { type StoreTables, withStoreTables } from './store-file.ts';
 
 /**
  * The durable store. Invariant: `writeBatch` returns only after the batch, its samples, its
@@ -50,7 +51,7 @@ export interface NodeState {
   resourceJson: string | null;
 }
 
-export interface Store {
+export interface Store extends StoreTables {
   readonly db: SqliteDatabase;
   readonly series: SeriesIndex;
   readonly latest: LatestValues;
@@ -95,50 +96,53 @@ export function openStore(options: StoreOptions): Store {
   };
   const write = db.transaction(createBatchWriter(db, series, nodes, createEventDerivation(db)));
 
-  return {
+  return withStoreTables<Omit<Store, keyof StoreTables>>(
+    {
+      db,
+      series,
+      latest,
+      writeBatch(batch) {
+        let result: WriteResult;
+        try {
+          result = write.immediate(batch);
+        } catch (error) {
+          series.forgetUncommitted();
+          throw error;
+        }
+        series.commit();
+        checkpointer?.afterCommit();
+        if (result.node) {
+          nodes.set(result.node.nodeId, result.node);
+        }
+        for (const [seriesId, tsMs, value] of result.samples) {
+          latest.observe(seriesId, tsMs, value);
+        }
+        return result.outcome;
+      },
+      nodes: () => [...nodes.values()],
+      gapCountsByNode() {
+        const counts = new Map<string, number>();
+        for (const row of statements.gapCounts.iterate() as IterableIterator<{
+          node_id: string;
+          gaps: number;
+        }>) {
+          counts.set(row.node_id, row.gaps);
+        }
+        return counts;
+      },
+      sizeBytes: () => (statements.pageCount.get() as number) * (statements.pageSize.get() as number),
+      checkpoint: () => latest.checkpoint(),
+      close() {
+        latest.checkpoint();
+        if (!checkpointer) {
+          db.close();
+          return Promise.resolve();
+        }
+        return checkpointer.stop().then(() => {
+          db.close();
+        });
+      },
+    },
     db,
-    series,
-    latest,
-    writeBatch(batch) {
-      let result: WriteResult;
-      try {
-        result = write.immediate(batch);
-      } catch (error) {
-        series.forgetUncommitted();
-        throw error;
-      }
-      series.commit();
-      checkpointer?.afterCommit();
-      if (result.node) {
-        nodes.set(result.node.nodeId, result.node);
-      }
-      for (const [seriesId, tsMs, value] of result.samples) {
-        latest.observe(seriesId, tsMs, value);
-      }
-      return result.outcome;
-    },
-    nodes: () => [...nodes.values()],
-    gapCountsByNode() {
-      const counts = new Map<string, number>();
-      for (const row of statements.gapCounts.iterate() as IterableIterator<{
-        node_id: string;
-        gaps: number;
-      }>) {
-        counts.set(row.node_id, row.gaps);
-      }
-      return counts;
-    },
-    sizeBytes: () => (statements.pageCount.get() as number) * (statements.pageSize.get() as number),
-    checkpoint: () => latest.checkpoint(),
-    close() {
-      latest.checkpoint();
-      if (!checkpointer) {
-        db.close();
-        return Promise.resolve();
-      }
-      return checkpointer.stop().then(() => {
-        db.close();
-      });
-    },
-  };
+  );
 }

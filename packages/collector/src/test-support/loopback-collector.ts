@@ -21,7 +21,7 @@ export function issueTokens(
   const store = openStore({ dataDir, synchronous: 'NORMAL' });
   const tokens: Record<string, string> = {};
   for (const { nodeId, role } of wanted) {
-    tokens[`${nodeId}/${role}`] = createToken(store.db, {
+    tokens[`${nodeId}/${role}`] = createToken(store, {
       nodeId,
       role,
       actor: 'test',

@@ -49,7 +49,7 @@ export function createTestCollector(options: { dataDir?: string } = {}): TestCol
   const app = createApp({
     store,
     metrics,
-    verifyToken: createTokenVerifier(store.db),
+    verifyToken: createTokenVerifier(store),
     limits: TEST_LIMITS,
     nowMs: () => clock.nowMs,
     log: pino({ level: 'silent' }),
@@ -60,7 +60,7 @@ export function createTestCollector(options: { dataDir?: string } = {}): TestCol
     const key = `${nodeId}/${role}`;
     let token = tokens.get(key);
     if (!token) {
-      token = createToken(store.db, { nodeId, role, actor: 'test', nowMs: clock.nowMs }).token;
+      token = createToken(store, { nodeId, role, actor: 'test', nowMs: clock.nowMs }).token;
       tokens.set(key, token);
     }
     return token;

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStoreDatabase, type SqliteDatabase, storePath } from '../store/db.ts';
-import { listAudit } from './audit.ts';
+import { storePath } from '../store/db.ts';
+import { openStoreFile, type StoreFile } from '../store/store-file.ts';
 import { createToken, createTokenVerifier, listTokens, revokeTokens } from './token-store.ts';
 import { runTokensCommand } from './tokens-command.ts';
 
@@ -12,43 +12,44 @@ const secretOf = (token: string) => token.slice('pmt_'.length + 16 + 1);
 
 describe('tokens', () => {
   let dataDir: string;
-  let db: SqliteDatabase;
+  let store: StoreFile;
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'perimeter-tokens-'));
-    db = openStoreDatabase({ dataDir });
+    store = openStoreFile({ dataDir });
   });
   afterEach(() => {
-    db.close();
+    store.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('verifies a token for its node and role, and stores only a hash of the secret', () => {
-    const { id, token } = createToken(db, { nodeId: 'mini-01', role: 'node', actor: 'test', nowMs: 1 });
-    expect(createTokenVerifier(db)(token)).toEqual({ id, nodeId: 'mini-01', role: 'node' });
-    db.pragma('wal_checkpoint(TRUNCATE)');
+    const { id, token } = createToken(store, { nodeId: 'mini-01', role: 'node', actor: 'test', nowMs: 1 });
+    expect(createTokenVerifier(store)(token)).toEqual({ id, nodeId: 'mini-01', role: 'node' });
+    store.close(); // closing the last connection checkpoints the WAL into the file
     const secret = secretOf(token);
     expect(secret).toHaveLength(43);
     expect(readFileSync(storePath(dataDir)).includes(Buffer.from(secret))).toBe(false);
+    store = openStoreFile({ dataDir });
   });
 
   it('refuses a revoked token and a token with the right id but wrong secret', () => {
-    const { token } = createToken(db, { nodeId: 'mini-01', role: 'node', actor: 'test', nowMs: 1 });
-    const verify = createTokenVerifier(db);
+    const { token } = createToken(store, { nodeId: 'mini-01', role: 'node', actor: 'test', nowMs: 1 });
+    const verify = createTokenVerifier(store);
     expect(verify(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).toBeNull();
-    expect(revokeTokens(db, { nodeId: 'mini-01', actor: 'test', nowMs: 2 })).toBe(1);
+    expect(revokeTokens(store, { nodeId: 'mini-01', actor: 'test', nowMs: 2 })).toBe(1);
     expect(verify(token)).toBeNull();
-    expect(listTokens(db)[0]?.revokedAtMs).toBe(2);
+    expect(listTokens(store)[0]?.revokedAtMs).toBe(2);
   });
 
   it('writes an audit row for every create and revoke', () => {
-    const { id } = createToken(db, { nodeId: 'mini-02', role: 'reader', actor: 'cli:alice', nowMs: 5 });
-    revokeTokens(db, { tokenId: id, actor: 'cli:bob', nowMs: 6 });
-    const actions = listAudit(db).map((entry) => `${entry.actor} ${entry.action}`);
+    const { id } = createToken(store, { nodeId: 'mini-02', role: 'reader', actor: 'cli:alice', nowMs: 5 });
+    revokeTokens(store, { tokenId: id, actor: 'cli:bob', nowMs: 6 });
+    const actions = store.audit.list().map((entry) => `${entry.actor} ${entry.action}`);
     expect(actions).toEqual(['cli:bob token.revoke', 'cli:alice token.create']);
   });
 
   it('prints the new token alone on stdout from the CLI, and lists without secrets', () => {
-    db.close();
+    store.close();
     let out = '';
     const io = {
       stdout: { write: (text: string) => (out += text) },
@@ -63,6 +64,6 @@ describe('tokens', () => {
     expect(out).not.toContain(secretOf(token));
     expect(JSON.parse(out)[0]).toMatchObject({ nodeId: 'mini-03', role: 'node', revokedAtMs: null });
     expect(() => runTokensCommand(['create'], io)).toThrowError(/--node/);
-    db = openStoreDatabase({ dataDir });
+    store = openStoreFile({ dataDir });
   });
 });

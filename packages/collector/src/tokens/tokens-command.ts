@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ExitCodes, UsageError } from '@perimeter/schema';
-import { openStoreDatabase } from '../store/db.ts';
+import { openStoreFile } from '../store/store-file.ts';
 import { createToken, listTokens, revokeTokens, type TokenRole } from './token-store.ts';
 
 /** `perimeter-collector tokens create|list|revoke`: prints the new token alone on stdout, for scripts. */
@@ -39,7 +39,7 @@ export function runTokensCommand(args: string[], io: CommandIo): number {
   const dataDir = values['data-dir'] ?? io.env.PERIMETER_DATA_DIR ?? './.perimeter/collector';
   const actor = `cli:${io.env.USER ?? io.env.LOGNAME ?? 'unknown'}`;
   process.umask(0o077);
-  const db = openStoreDatabase({ dataDir });
+  const store = openStoreFile({ dataDir });
   try {
     switch (action) {
       case 'create': {
@@ -51,11 +51,11 @@ export function runTokensCommand(args: string[], io: CommandIo): number {
         if (!['node', 'reader', 'admin'].includes(role)) {
           throw new UsageError(`--role must be node, reader or admin, not "${values.role}"`);
         }
-        io.stdout.write(`${createToken(db, { nodeId, role, actor, nowMs: io.nowMs() }).token}\n`);
+        io.stdout.write(`${createToken(store, { nodeId, role, actor, nowMs: io.nowMs() }).token}\n`);
         return ExitCodes.ok;
       }
       case 'list': {
-        const tokens = listTokens(db);
+        const tokens = listTokens(store);
         if (values.json) {
           io.stdout.write(`${JSON.stringify(tokens)}\n`);
         } else {
@@ -81,7 +81,7 @@ export function runTokensCommand(args: string[], io: CommandIo): number {
         if ((tokenId === undefined) === (values.node === undefined)) {
           throw new UsageError('tokens revoke needs either --node ID or a TOKEN_ID');
         }
-        const revoked = revokeTokens(db, { tokenId, nodeId: values.node, actor, nowMs: io.nowMs() });
+        const revoked = revokeTokens(store, { tokenId, nodeId: values.node, actor, nowMs: io.nowMs() });
         if (revoked === 0) {
           throw new UsageError(`no live token matched ${tokenId ? `id ${tokenId}` : `node ${values.node}`}`);
         }
@@ -92,6 +92,6 @@ export function runTokensCommand(args: string[], io: CommandIo): number {
         throw new UsageError(`unknown tokens action "${action}" (create, list or revoke)`);
     }
   } finally {
-    db.close();
+    store.close();
   }
 }
