@@ -7,11 +7,13 @@ import {
   readKnownNodeIds,
   readModelEventCounts,
 } from '../store/inference-counts.ts';
+import type { Store } from '../store/store.ts';
 import { readAuthLoginCounts } from './auth-counts.ts';
 import { readSkippedCounts } from './event-derivation.ts';
 import { readDriftObservations } from './fleet-drift.ts';
 import { summarizeFleetDrift } from './fleet-drift-summary.ts';
 import { DerivedMetricNames } from './metric-names.ts';
+import { readModelInventory } from './model-inventory.ts';
 
 /**
  * Event-derived series for /metrics, read from their tables at scrape time: the counts are
@@ -19,7 +21,8 @@ import { DerivedMetricNames } from './metric-names.ts';
  * reserves these names so a node-sent series of the same name cannot shadow them. Labels are
  * bounded: node, a fixed method/outcome set, check ids; never users or addresses.
  */
-export function registerDerivedMetrics(registry: Registry, db: SqliteDatabase): void {
+export function registerDerivedMetrics(registry: Registry, store: Store): void {
+  const { db } = store;
   new Counter({
     name: DerivedMetricNames.authFailures,
     help: 'Failed logins per node and method, from auth.login events (unknown methods count as other).',
@@ -82,6 +85,7 @@ export function registerDerivedMetrics(registry: Registry, db: SqliteDatabase): 
     },
   });
   registerInferenceMetrics(registry, db);
+  registerModelFleetMetrics(registry, store);
   new Counter({
     name: DerivedMetricNames.auditEvents,
     help: 'Audit log rows by action (token.create, token.revoke, forward.retry, console.sign_in, …): token changes and operator actions at a glance.',
@@ -176,6 +180,27 @@ function registerInferenceMetrics(registry: Registry, db: SqliteDatabase): void 
       for (const row of modelCounts()) {
         if (row.kind !== 'integrity_failure') this.inc({ node: row.nodeId, change: row.kind }, row.count);
       }
+    },
+  });
+}
+
+/** Per node and model name: 1 when the node's weights digest differs from the fleet majority. */
+function registerModelFleetMetrics(registry: Registry, store: Store): void {
+  new Gauge({
+    name: CollectorMetricNames.modelFleetOutlier,
+    help: 'Per node and model name: 1 when the node holds weights whose digest differs from the fleet majority for that name, else 0 (also 0 when the top digests tie).',
+    labelNames: ['node', 'model_name'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      // A node holding the name twice (two folders) is an outlier if either copy is.
+      const outlier = new Map<string, { node: string; model_name: string; value: number }>();
+      for (const model of readModelInventory(store).models) {
+        const k = `${model.nodeId}\u0000${model.name}`;
+        const value = Math.max(outlier.get(k)?.value ?? 0, model.drift ? 1 : 0);
+        outlier.set(k, { node: model.nodeId, model_name: model.name, value });
+      }
+      for (const { value, ...labels } of outlier.values()) this.set(labels, value);
     },
   });
 }

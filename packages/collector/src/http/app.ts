@@ -3,6 +3,7 @@ import type { Rule } from '../alerts/rule-model.ts';
 import { alertsRoutes } from '../api/alerts-routes.ts';
 import { deadLetterRoutes } from '../api/dead-letter-routes.ts';
 import { driftRoutes } from '../api/drift-routes.ts';
+import { modelsRoutes } from '../api/models-routes.ts';
 import { timelineRoutes } from '../api/timeline-routes.ts';
 import { consoleRoutes } from '../console/console-routes.ts';
 import { ingestRoutes, type StoredBatchEvent } from '../ingest/routes.ts';
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): Hono {
   // The read API: reader and admin tokens; a node token may only send its own data.
   app.use('/api/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['reader', 'admin'] }));
   app.route('/', driftRoutes(deps));
+  app.route('/', modelsRoutes(deps));
   app.route('/', deadLetterRoutes(deps));
   // Chain verification runs off the main thread, so an investigator's replay never stalls ingest.
   const replay = deps.replay ?? createReplayReader(deps.store.db);

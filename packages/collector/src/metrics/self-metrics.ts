@@ -78,7 +78,7 @@ export function createSelfMetrics(
       this.set(store.sizeBytes());
     },
   });
-  registerDerivedMetrics(registry, store.db);
+  registerDerivedMetrics(registry, store);
   const forwardMetrics = registerForwardMetrics(registry, store.db, forward.sinks, forward.nowMs);
   return { registry, batches, points, events, gaps, rejects, forward: forwardMetrics };
 }

@@ -49,6 +49,14 @@ export async function postLogs(
   return fetch(`${url}/v1/logs`, { method: 'POST', headers, body });
 }
 
+export async function postMetrics(url: string, token: string, body: string): Promise<Response> {
+  return fetch(`${url}/v1/metrics`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body,
+  });
+}
+
 /**
  * An OTLP/JSON logs request: one resource, one log record per event, `event.name` as an attribute.
  * Whole numbers go as `intValue` (a decimal string, as OTLP/JSON writes int64), others as `doubleValue`.
