@@ -2,7 +2,7 @@ import type { Clock } from '../../host/clock.ts';
 import type { EventStream, EventStreamIo, Logger } from '../types.ts';
 import { parseSyslogLoginLine } from './syslog-line-parse.ts';
 import { readNewLines, type TailState } from './tail-file.ts';
-import { loginEventReading } from './to-event-reading.ts';
+import { loginEventReadings } from './to-event-reading.ts';
 
 /**
  * Follows /var/log/auth.log (Debian) or /var/log/secure (RHEL), or the path the operator
@@ -48,7 +48,7 @@ export function createAuthLogSource(options: AuthLogSourceOptions): EventStream 
         const nowMs = options.clock.nowMs();
         const events = read.lines.flatMap((line) => {
           const login = parseSyslogLoginLine(line, { nowMs });
-          return login === null ? [] : [loginEventReading(login)];
+          return login === null ? [] : loginEventReadings(login);
         });
         if (read.state !== null && JSON.stringify(read.state) !== JSON.stringify(state)) {
           const cursor = JSON.stringify(read.state);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loginEventFromMessage, normalizeProcessName, parseAuthMessage } from './auth-message-parse.ts';
+import {
+  loginEventFromMessage,
+  MAX_ATTEMPTS_PER_LINE,
+  normalizeProcessName,
+  parseAuthMessage,
+} from './auth-message-parse.ts';
 import type { AuthMessageFields } from './login-event.ts';
 
 const ssh = (
@@ -45,51 +50,6 @@ describe('parseAuthMessage: sshd and sshd-session', () => {
     ],
     [
       'sshd',
-      'Invalid user test from 203.0.113.9 port 40000',
-      ssh('failure', 'test', '203.0.113.9', 40000, 'invalid user'),
-    ],
-    [
-      'sshd',
-      'Invalid user test from 203.0.113.9',
-      ssh('failure', 'test', '203.0.113.9', null, 'invalid user'),
-    ],
-    [
-      'sshd',
-      'error: PAM: authentication error for illegal user badguy from 192.0.2.1',
-      ssh('failure', 'badguy', '192.0.2.1', null, 'pam, illegal user'),
-    ],
-    [
-      'sshd',
-      'error: PAM: authentication error for dave from 192.0.2.1',
-      ssh('failure', 'dave', '192.0.2.1', null, 'pam'),
-    ],
-    [
-      'sshd',
-      'error: PAM: unknown user for illegal user badguy from 192.0.2.1',
-      ssh('failure', 'badguy', '192.0.2.1', null, 'unknown user'),
-    ],
-    [
-      'sshd',
-      'error: maximum authentication attempts exceeded for invalid user badguy from 192.0.2.1 port 55146 ssh2 [preauth]',
-      ssh('failure', 'badguy', '192.0.2.1', 55146, 'max attempts'),
-    ],
-    [
-      'sshd',
-      'maximum authentication attempts exceeded for root from 192.0.2.1 port 2 ssh2 [preauth]',
-      ssh('failure', 'root', '192.0.2.1', 2, 'max attempts'),
-    ],
-    [
-      'sshd',
-      'Connection closed by authenticating user root 192.0.2.1 port 3456 [preauth]',
-      ssh('failure', 'root', '192.0.2.1', 3456, 'connection closed while authenticating'),
-    ],
-    [
-      'sshd',
-      'User root from 192.0.2.1 not allowed because not listed in AllowUsers',
-      ssh('failure', 'root', '192.0.2.1', null, 'not allowed: not listed in AllowUsers'),
-    ],
-    [
-      'sshd',
       'Failed password for josé.müller from 192.0.2.1 port 22 ssh2',
       ssh('failure', 'josé.müller', '192.0.2.1', 22, 'password'),
     ],
@@ -104,6 +64,19 @@ describe('parseAuthMessage: sshd and sshd-session', () => {
   });
 
   it.each([
+    // Lines that announce or sum up attempts whose own `Failed` line is counted (one count each).
+    'Invalid user test from 203.0.113.9 port 40000',
+    'Invalid user test from 203.0.113.9',
+    'error: PAM: authentication error for illegal user badguy from 192.0.2.1',
+    'error: PAM: authentication error for dave from 192.0.2.1',
+    'error: PAM: unknown user for illegal user badguy from 192.0.2.1',
+    'error: maximum authentication attempts exceeded for invalid user badguy from 192.0.2.1 port 55146 ssh2 [preauth]',
+    'maximum authentication attempts exceeded for root from 192.0.2.1 port 2 ssh2 [preauth]',
+    'Connection closed by authenticating user root 192.0.2.1 port 3456 [preauth]',
+    'User root from 192.0.2.1 not allowed because not listed in AllowUsers',
+    'PAM 5 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.9  user=root',
+    // `none` is the client asking which methods exist (RFC 4252 §5.2): no credential was tried.
+    'Failed none for invalid user 0 from 203.0.113.9 port 49811 ssh2',
     'Connection closed by 203.0.113.9 port 55462 [preauth]',
     'Disconnected from user alice 203.0.113.9 port 43042',
     'Did not receive identification string from 203.0.113.9 port 45824',
@@ -113,7 +86,7 @@ describe('parseAuthMessage: sshd and sshd-session', () => {
     '(libsystem_info.dylib) [com.apple.network.libinfo:si_destination_compare] send failed: Invalid argument',
     '(CFOpenDirectory) Created Activity ID: 0x3e9f6, Description: Open a given node',
     '',
-  ])('sshd noise is not a login: %s', (message) => {
+  ])('not an attempt of its own: %s', (message) => {
     expect(parseAuthMessage('sshd', message)).toBeNull();
   });
 });
@@ -152,20 +125,69 @@ describe('parseAuthMessage: sudo, login, su, logind', () => {
     ).toMatchObject({ outcome: 'failure', method: 'sudo', user: 'mallory' });
   });
 
-  it('pam_unix(sudo:auth) failure names the user whose password was tried', () => {
+  it('sudo: `N incorrect password attempts` stands for N; its pam_unix lines restate them', () => {
+    expect(
+      parseAuthMessage(
+        'sudo',
+        'alice : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/x ; USER=root ; COMMAND=/bin/ls',
+      ),
+    ).toMatchObject({ outcome: 'failure', attempts: 3 });
+    expect(
+      parseAuthMessage(
+        'sudo',
+        'alice : 1 incorrect password attempt ; TTY=pts/0 ; PWD=/x ; USER=root ; COMMAND=/bin/ls',
+      ),
+    ).not.toHaveProperty('attempts');
     expect(
       parseAuthMessage(
         'sudo',
         'pam_unix(sudo:auth): authentication failure; logname=alice uid=1000 euid=0 tty=/dev/pts/0 ruser=alice rhost=  user=alice',
       ),
-    ).toEqual({
+    ).toBeNull();
+    expect(
+      parseAuthMessage(
+        'sudo',
+        'PAM 2 more authentication failures; logname=alice uid=1000 euid=0 tty=/dev/pts/0 ruser=alice rhost=  user=alice',
+      ),
+    ).toBeNull();
+  });
+
+  it("rsyslog's `message repeated N times: [ M ]` is N times M, for every rule", () => {
+    const repeated = (process: string, inner: string, times = 4) =>
+      parseAuthMessage(process, `message repeated ${times} times: [ ${inner}]`);
+    expect(repeated('sshd', 'Failed password for root from 203.0.113.9 port 42393 ssh2')).toMatchObject({
       outcome: 'failure',
-      method: 'sudo',
-      user: 'alice',
-      sourceAddress: null,
-      sourcePort: null,
-      process: 'sudo',
-      detail: 'pam_unix(sudo:auth)',
+      user: 'root',
+      attempts: 4,
+    });
+    expect(
+      repeated('login', "FAILED LOGIN (1) on '/dev/tty1' FOR 'bob', Authentication failure"),
+    ).toMatchObject({ outcome: 'failure', method: 'console', attempts: 4 });
+    expect(repeated('su', 'FAILED SU (to root) alice on pts/0')).toMatchObject({ user: 'root', attempts: 4 });
+    // 2 lines of "3 incorrect password attempts" are 6 attempts.
+    expect(
+      repeated(
+        'sudo',
+        'alice : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/x ; USER=root ; COMMAND=/bin/ls',
+        2,
+      ),
+    ).toMatchObject({ attempts: 6 });
+    // A restating line stays none however often it repeats; so does noise.
+    expect(repeated('sshd', 'Invalid user x from 203.0.113.9 port 1')).toBeNull();
+    expect(
+      repeated(
+        'sudo',
+        'pam_unix(sudo:auth): authentication failure; logname=a uid=1 euid=0 tty=/dev/pts/0 ruser=a rhost=  user=a',
+      ),
+    ).toBeNull();
+    expect(repeated('sshd', 'Failed password for root from 203.0.113.9 port 1 ssh2', 1)).not.toHaveProperty(
+      'attempts',
+    );
+    // A forged count cannot flood the spool.
+    expect(
+      repeated('sshd', 'Failed password for root from 203.0.113.9 port 1 ssh2', 99_999_999),
+    ).toMatchObject({
+      attempts: MAX_ATTEMPTS_PER_LINE,
     });
   });
 
@@ -193,21 +215,22 @@ describe('parseAuthMessage: sudo, login, su, logind', () => {
         'pam_unix(login:session): session opened for user carol(uid=1001) by LOGIN(uid=0)',
       ),
     ).toMatchObject({ outcome: 'success', method: 'console', user: 'carol' });
+    // login writes its own FAILED LOGIN line for the same attempt.
     expect(
       parseAuthMessage(
         'login',
         'pam_unix(login:auth): authentication failure; logname=LOGIN uid=0 euid=0 tty=/dev/tty1 ruser= rhost=  user=bob',
       ),
-    ).toMatchObject({ outcome: 'failure', method: 'console', user: 'bob' });
+    ).toBeNull();
   });
 
-  it('su: pam failure and the (to root) success line, user = the target account', () => {
+  it('su: FAILED SU and the (to root) success line, user = the target account; pam_unix restates', () => {
     expect(
       parseAuthMessage(
         'su',
         'pam_unix(su:auth): authentication failure; logname=alice uid=1000 euid=0 tty=pts/0 ruser=alice rhost=  user=root',
       ),
-    ).toMatchObject({ outcome: 'failure', method: 'other', user: 'root', process: 'su' });
+    ).toBeNull();
     expect(parseAuthMessage('su', '(to root) alice on pts/0')).toMatchObject({
       outcome: 'success',
       method: 'other',
@@ -239,7 +262,9 @@ describe('parseAuthMessage: sudo, login, su, logind', () => {
   it('the process name may come with a path or a pid', () => {
     expect(normalizeProcessName('/usr/sbin/sshd')).toBe('sshd');
     expect(normalizeProcessName('sshd[123]')).toBe('sshd');
-    expect(parseAuthMessage('/usr/sbin/sshd', 'Invalid user x from 192.0.2.1')).toMatchObject({
+    expect(
+      parseAuthMessage('/usr/sbin/sshd', 'Failed password for x from 192.0.2.1 port 2 ssh2'),
+    ).toMatchObject({
       user: 'x',
       process: 'sshd',
     });
@@ -248,7 +273,11 @@ describe('parseAuthMessage: sudo, login, su, logind', () => {
 
 describe('loginEventFromMessage scrubs the user and the body', () => {
   it('a password typed as the user name is redacted in both places', () => {
-    const event = loginEventFromMessage(1000, 'sshd', 'Invalid user Hunter2!Summer from 192.0.2.1 port 22');
+    const event = loginEventFromMessage(
+      1000,
+      'sshd',
+      'Failed password for invalid user Hunter2!Summer from 192.0.2.1 port 22 ssh2',
+    );
     expect(event).toEqual({
       timeMs: 1000,
       outcome: 'failure',
@@ -257,8 +286,8 @@ describe('loginEventFromMessage scrubs the user and the body', () => {
       sourceAddress: '192.0.2.1',
       sourcePort: 22,
       process: 'sshd',
-      message: 'Invalid user [redacted] from 192.0.2.1 port 22',
-      detail: 'invalid user',
+      message: 'Failed password for invalid user [redacted] from 192.0.2.1 port 22 ssh2',
+      detail: 'password, invalid user',
     });
   });
 
@@ -285,6 +314,8 @@ describe('loginEventFromMessage scrubs the user and the body', () => {
   });
 
   it('a non-finite time is not an event', () => {
-    expect(loginEventFromMessage(Number.NaN, 'sshd', 'Invalid user x from 192.0.2.1')).toBeNull();
+    expect(
+      loginEventFromMessage(Number.NaN, 'sshd', 'Failed password for x from 192.0.2.1 port 2 ssh2'),
+    ).toBeNull();
   });
 });

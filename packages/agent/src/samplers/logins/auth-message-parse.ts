@@ -3,10 +3,19 @@
  * line-format parsers (syslog, journald, unified log) find the process, the time and the message,
  * and `loginEventFromMessage` here turns that into a scrubbed LoginEvent.
  *
- * Counting rules (each attempt once where the OS logs it once):
+ * Counting rules: each attempt counts once, on the one line its program writes for it
+ * (docs/login-counting.md has the reasons and the real logs that prove them):
+ * - sshd: one `Failed <method> for …` line per refused credential, and nothing else. `Failed none`
+ *   is the client asking which methods exist (RFC 4252 §5.2), no credential. `Invalid user X from
+ *   A`, `error: PAM: … for X`, `User X from A not allowed`, `maximum authentication attempts
+ *   exceeded` and `Connection closed by authenticating user` announce or sum up attempts whose own
+ *   `Failed` lines are counted: null, or an invalid user's password would count twice.
+ * - sudo: `N incorrect password attempts` stands for N; su: `FAILED SU`; login: `FAILED LOGIN`.
+ *   `pam_unix(S:auth): authentication failure` restates the first failure of that PAM handle for
+ *   all of them, and `PAM N more authentication failures` sums the others up: never an attempt.
+ * - rsyslog's `message repeated N times: [ M]` stands for N copies of M, whatever M's rule.
  * - systemd-logind `New session N of user U.` and `pam_unix(sshd:session)` / `pam_unix(sudo:session)`
  *   follow a login that sshd or sudo already reported: null, or every ssh login would count twice.
- * - `pam_unix(sshd:auth): authentication failure` precedes sshd's own `Failed password` line: null.
  * - Connection-level noise (`Did not receive identification string`, `Connection closed by A port
  *   P [preauth]`, `Disconnected from user …`, macOS `(libsystem_info.dylib) … send failed`) is not an
  *   attempt: null.
@@ -19,24 +28,22 @@ import { AuthMethods, AuthOutcomes } from '@perimeter/schema';
 import type { AuthMessageFields, LoginEvent } from './login-event.ts';
 import { scrubMessage, scrubUserName } from './scrub.ts';
 
-/** Address and port as sshd logs them; the address may be IPv6 or (UseDNS yes) a host name. */
-const FROM = String.raw`from (\S+) port (\d{1,5})(?: ssh2)?(?:: .*)?(?: \[preauth\])?`;
+/**
+ * Address and port as sshd logs them; the address may be IPv6 or (UseDNS yes) a host name, and old
+ * or SSH-1 servers leave out the port or write `ssh1` (fail2ban's sshd test log has both).
+ */
+const FROM = String.raw`from (\S+)(?: port (\d{1,5}))?(?: ssh[12])?(?:: .*)?(?: \[preauth\])?`;
 
 const SSH_ACCEPTED = new RegExp(String.raw`^Accepted (\S+) for (.+) ${FROM}$`, 's');
 const SSH_FAILED = new RegExp(String.raw`^Failed (\S+) for (invalid user )?(.*) ${FROM}$`, 's');
-const SSH_INVALID_USER = /^Invalid user (.*) from (\S+)(?: port (\d{1,5}))?$/s;
-const SSH_PAM_AUTH_ERROR = /^error: PAM: authentication error for (illegal user )?(.*) from (\S+)$/s;
-const SSH_PAM_UNKNOWN_USER = /^error: PAM: unknown user for (?:illegal user )?(.*) from (\S+)$/s;
-const SSH_MAX_ATTEMPTS = new RegExp(
-  `^(?:error: )?maximum authentication attempts exceeded for (invalid user )?(.*) ${FROM}$`,
-  's',
-);
-const SSH_CLOSED_AUTHENTICATING =
-  /^Connection (closed|reset) by authenticating user (.+) (\S+) port (\d{1,5})(?: \[preauth\])?$/s;
-const SSH_NOT_ALLOWED = /^User (.+) from (\S+) not allowed because (.+)$/s;
+
+/** rsyslog's RepeatedMsgReduction: `message repeated 5 times: [ Failed password for root …]`. */
+const REPEATED = /^message repeated (\d+) times?: \[ ?(.*)\]$/s;
+const SOLARIS_MESSAGE_ID = /^\[ID \d+ [\w.]+\] /;
+/** A forged or runaway repeat count must not flood the spool: one line stands for at most this many. */
+export const MAX_ATTEMPTS_PER_LINE = 1000;
 
 const SUDO_LINE = /^\s*(\S+) : (.*)$/s;
-const PAM_AUTH_FAILURE = /^pam_unix\(([\w-]+):auth\): authentication failure;(.*)$/s;
 const PAM_SESSION_OPENED = /^pam_unix\(([\w-]+):session\): session opened for user (.+?)(?:\(uid=\d+\))? by/s;
 const LOGIN_FAILED = /^FAILED LOGIN \(?(\d+)\)? (?:on '([^']*)' )?(?:from '([^']*)' )?FOR '(.*)', (.+)$/s;
 const LOGIN_ROOT = /^ROOT LOGIN {1,2}(?:on|ON) '?([^' ]+)'?(?: FROM '?([^' ]+)'?)?/s;
@@ -81,50 +88,11 @@ function parseSsh(process: string, message: string): Parsed | null {
   let m = SSH_ACCEPTED.exec(message);
   if (m) return fields(process, success, ssh, m[2]!, m[3]!, port(m[4]), m[1]);
   m = SSH_FAILED.exec(message);
-  if (m) {
+  if (m && m[1] !== 'none') {
     const detail = m[2] ? `${m[1]}, invalid user` : m[1]!;
     return fields(process, failure, ssh, m[3]!, m[4]!, port(m[5]), detail);
   }
-  m = SSH_INVALID_USER.exec(message);
-  if (m) return fields(process, failure, ssh, m[1]!, m[2]!, port(m[3]), 'invalid user');
-  m = SSH_PAM_UNKNOWN_USER.exec(message);
-  if (m) return fields(process, failure, ssh, m[1]!, m[2]!, null, 'unknown user');
-  m = SSH_PAM_AUTH_ERROR.exec(message);
-  if (m) return fields(process, failure, ssh, m[2]!, m[3]!, null, m[1] ? 'pam, illegal user' : 'pam');
-  m = SSH_MAX_ATTEMPTS.exec(message);
-  if (m) return fields(process, failure, ssh, m[2]!, m[3]!, port(m[4]), 'max attempts');
-  m = SSH_CLOSED_AUTHENTICATING.exec(message);
-  if (m)
-    return fields(process, failure, ssh, m[2]!, m[3]!, port(m[4]), `connection ${m[1]} while authenticating`);
-  m = SSH_NOT_ALLOWED.exec(message);
-  if (m) return fields(process, failure, ssh, m[1]!, m[2]!, null, `not allowed: ${m[3]}`);
   return null;
-}
-
-/** `key=value` pairs of a PAM message (`logname=U uid=0 … rhost=  user=U`); empty values are kept as ''. */
-function pamPairs(text: string): Map<string, string> {
-  const pairs = new Map<string, string>();
-  for (const m of text.matchAll(/(\w+)=(\S*)/g)) pairs.set(m[1]!, m[2]!);
-  return pairs;
-}
-
-function pamMethod(service: string): AuthMessageFields['method'] | null {
-  if (service === 'sudo' || service === 'sudo-i') return AuthMethods.sudo;
-  if (service === 'login') return AuthMethods.console;
-  if (service.startsWith('sshd')) return null; // sshd logs its own Failed line for the same attempt
-  return AuthMethods.other;
-}
-
-function parsePam(process: string, message: string): Parsed | null {
-  const m = PAM_AUTH_FAILURE.exec(message);
-  if (!m) return null;
-  const method = pamMethod(m[1]!);
-  if (method === null) return null;
-  const pairs = pamPairs(m[2]!);
-  // user= is the account whose password was tried (the invoker for sudo, the target for su).
-  const user = pairs.get('user') || pairs.get('ruser') || pairs.get('logname') || null;
-  const rhost = pairs.get('rhost') || null;
-  return fields(process, AuthOutcomes.failure, method, user, rhost, null, `pam_unix(${m[1]}:auth)`);
 }
 
 function parseSudo(process: string, message: string): Parsed | null {
@@ -138,7 +106,11 @@ function parseSudo(process: string, message: string): Parsed | null {
     return fields(process, AuthOutcomes.success, AuthMethods.sudo, user, null, null);
   }
   const attempts = /^(\d+) incorrect password attempts?$/.exec(first);
-  if (attempts) return fields(process, AuthOutcomes.failure, AuthMethods.sudo, user, null, null, first);
+  if (attempts) {
+    const parsed = fields(process, AuthOutcomes.failure, AuthMethods.sudo, user, null, null, first);
+    parsed.attempts = Number(attempts[1]);
+    return parsed;
+  }
   if (/NOT in sudoers|command not allowed|a password is required|not allowed to/.test(first)) {
     return fields(process, AuthOutcomes.failure, AuthMethods.sudo, user, null, null, first);
   }
@@ -215,14 +187,34 @@ const MACOS_PROCESSES = new Set(['authorizationhost', 'screensharingd', 'loginwi
 /** The login fields of one message from `process`, or null when it is not a login attempt. */
 export function parseAuthMessageRaw(process: string, message: string): Parsed | null {
   const proc = normalizeProcessName(process);
-  const text = message.replace(/\r?\n$/, '');
+  // Solaris syslog puts the message id and facility first: `[ID 800047 auth.info] Failed …`.
+  const text = message.replace(/\r?\n$/, '').replace(SOLARIS_MESSAGE_ID, '');
+  const repeated = REPEATED.exec(text);
+  if (repeated) {
+    const parsed = parseAuthMessageRaw(proc, repeated[2]!);
+    if (parsed === null) return null;
+    parsed.attempts = (parsed.attempts ?? 1) * Number(repeated[1]);
+    return parsed;
+  }
   if (SSH_PROCESSES.has(proc)) return parseSsh(proc, text);
   if (MACOS_PROCESSES.has(proc)) return parseMacos(proc, text);
-  if (proc === 'sudo') return parsePam(proc, text) ?? parseSudo(proc, text);
-  if (proc === 'login') return parsePam(proc, text) ?? parseLogin(proc, text);
-  if (proc === 'su') return parsePam(proc, text) ?? parseSu(proc, text);
+  if (proc === 'sudo') return parseSudo(proc, text);
+  if (proc === 'login') return parseLogin(proc, text);
+  if (proc === 'su') return parseSu(proc, text);
   // Everything else (systemd-logind, cron's pam_unix sessions, …) is not a login attempt.
   return null;
+}
+
+/** `attempts` only where a line stands for other than one, and never past MAX_ATTEMPTS_PER_LINE. */
+function withAttempts<T extends { attempts?: number }>(fields: T): T {
+  const attempts = fields.attempts;
+  if (attempts === undefined) return fields;
+  if (attempts === 1) {
+    const { attempts: _one, ...rest } = fields;
+    return rest as T;
+  }
+  fields.attempts = Math.min(Math.max(0, Math.trunc(attempts)), MAX_ATTEMPTS_PER_LINE);
+  return fields;
 }
 
 /** The scrubbed login fields of one message (user redacted when it looks like a password), or null. */
@@ -231,7 +223,7 @@ export function parseAuthMessage(process: string, message: string): AuthMessageF
     const parsed = parseAuthMessageRaw(process, message);
     if (parsed === null) return null;
     const { rawUser: _rawUser, ...rest } = parsed;
-    return rest;
+    return withAttempts(rest);
   } catch {
     return null; // a parser bug must not kill the tailer; the line is skipped
   }
@@ -244,7 +236,7 @@ export function loginEventFromMessage(timeMs: number, process: string, message: 
     const parsed = parseAuthMessageRaw(process, message);
     if (parsed === null) return null;
     const { rawUser, ...rest } = parsed;
-    return { timeMs, ...rest, message: scrubMessage(message.replace(/\r?\n$/, ''), rawUser) };
+    return withAttempts({ timeMs, ...rest, message: scrubMessage(message.replace(/\r?\n$/, ''), rawUser) });
   } catch {
     return null;
   }

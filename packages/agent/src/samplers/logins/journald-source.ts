@@ -1,7 +1,7 @@
 import type { EventReading, EventStream, EventStreamIo, Logger } from '../types.ts';
 import { journalctlLoginArgv, parseJournalJsonLine } from './journald-parse.ts';
 import { startLineProcess } from './line-process.ts';
-import { loginEventReading } from './to-event-reading.ts';
+import { loginEventReadings } from './to-event-reading.ts';
 
 /**
  * Follows the systemd journal (sshd, sudo, login, su) as JSON through a long-lived
@@ -59,7 +59,7 @@ export function createJournaldSource(options: JournaldSourceOptions): EventStrea
         onLine(line) {
           const { event, cursor } = parseJournalJsonLine(line);
           if (cursor !== null) pendingCursor = cursor;
-          if (event !== null) pending.push(loginEventReading(event));
+          if (event !== null) pending.push(...loginEventReadings(event));
           timer ??= setTimeout(flush, flushMs);
         },
         onEvent(event) {

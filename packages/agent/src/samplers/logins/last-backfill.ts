@@ -2,7 +2,7 @@ import type { Clock } from '../../host/clock.ts';
 import type { RunCommand } from '../../host/run-command.ts';
 import type { EventStream, Logger } from '../types.ts';
 import { LAST_LINUX_ARGV, parseLastLinux, parseLastMacos } from './last-parse.ts';
-import { loginEventReading } from './to-event-reading.ts';
+import { loginEventReadings } from './to-event-reading.ts';
 
 /**
  * The login history a node already has when the agent first starts (`last`, from wtmp / utmpx):
@@ -38,7 +38,7 @@ export function createLastBackfill(options: LastBackfillOptions): EventStream {
             ? parseLastMacos(result.stdout, { nowMs })
             : parseLastLinux(result.stdout);
         try {
-          if (logins.length > 0) io.deliver(logins.map(loginEventReading), 'done');
+          if (logins.length > 0) io.deliver(logins.flatMap(loginEventReadings), 'done');
           else io.advance('done');
           options.log.info({ logins: logins.length }, 'login history backfilled from last');
         } catch (error) {

@@ -23,6 +23,11 @@ export interface LoginEvent {
   process: string;
   /** The scrubbed original message text (the event body). */
   message: string;
+  /**
+   * How many attempts this one line stands for, where not one: rsyslog's `message repeated N times`
+   * and sudo's `N incorrect password attempts` (auth-message-parse.ts). Each is its own event.
+   */
+  attempts?: number;
   /** e.g. 'publickey', 'password', 'keyboard-interactive/pam', 'invalid user', 'max attempts'. */
   detail?: string;
 }

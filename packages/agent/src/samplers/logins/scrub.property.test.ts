@@ -46,16 +46,9 @@ it('a secret in a login message leaves neither the body nor the user field', () 
   fc.assert(
     fc.property(
       fc.oneof(awsKey, pmtToken),
-      fc.constantFrom('Invalid user ', 'Failed password for invalid user '),
+      fc.constantFrom('Failed password for invalid user ', 'Failed password for '),
       (secret, prefix) => {
-        const event = loginEventFromMessage(
-          0,
-          'sshd',
-          `${prefix}${secret} from 192.0.2.1 port 22 ssh2`.replace(
-            ' ssh2',
-            prefix.startsWith('Failed') ? ' ssh2' : '',
-          ),
-        );
+        const event = loginEventFromMessage(0, 'sshd', `${prefix}${secret} from 192.0.2.1 port 22 ssh2`);
         expect(event).not.toBeNull();
         expect(event!.message).not.toContain(secret);
         expect(event!.user).not.toContain(secret);

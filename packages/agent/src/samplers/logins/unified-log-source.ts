@@ -1,7 +1,7 @@
 import type { RunCommand } from '../../host/run-command.ts';
 import type { EventReading, EventStream, EventStreamIo, Logger } from '../types.ts';
 import { startLineProcess } from './line-process.ts';
-import { loginEventReading } from './to-event-reading.ts';
+import { loginEventReadings } from './to-event-reading.ts';
 import { MACOS_LOG_STREAM_ARGV, MACOS_LOGIN_PREDICATE, parseUnifiedLogRecord } from './unified-log-parse.ts';
 
 /**
@@ -51,9 +51,13 @@ export function createUnifiedLogSource(options: UnifiedLogSourceOptions): EventS
   const take = (line: string) => {
     const login = parseUnifiedLogRecord(line);
     if (login === null) return;
-    const key = `${login.timeMs}|${login.message}`;
-    if (!isNew(login.timeMs, key) || pending.some((p) => p.key === key)) return;
-    pending.push({ reading: loginEventReading(login), key });
+    // One key per attempt: a line that stands for N attempts (sudo's `3 incorrect password
+    // attempts`) is N events, and the merge must not fold them into one.
+    loginEventReadings(login).forEach((reading, i) => {
+      const key = `${login.timeMs}|${login.message}${i === 0 ? '' : `#${i}`}`;
+      if (!isNew(login.timeMs, key) || pending.some((p) => p.key === key)) return;
+      pending.push({ reading, key });
+    });
     timer ??= setTimeout(flush, flushMs);
   };
 
