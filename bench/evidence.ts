@@ -14,7 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '@perimeter/collector';
 import { buildEvidence } from '../packages/collector/src/evidence/build-report.ts';
-import { writeReport } from '../packages/collector/src/evidence/write-report.ts';
+import type { AccessRows } from '../packages/collector/src/evidence/sections/access.ts';
+import type { ChangesRows } from '../packages/collector/src/evidence/sections/changes.ts';
+import type { NodeIntegrity } from '../packages/collector/src/evidence/sections/integrity.ts';
+import type { InventoryRow } from '../packages/collector/src/evidence/sections/inventory.ts';
+import { reportJson, writeReport } from '../packages/collector/src/evidence/write-report.ts';
 import type { DecodedEvent } from '../packages/collector/src/ingest/types.ts';
 import {
   historyFlags,
@@ -115,7 +119,13 @@ for (let run = 0; run < history.runs; run++) {
   });
   const files = writeReport(out, report);
   times.push(performance.now() - started);
-  summary = `${files.length} files; ${report.access.total} logins; ${report.changes.drifts.length} drifts; coverage node-0 ${report.inventory[0]?.coveragePct}%; ${report.integrity[0]?.verdict.summary}`;
+  const json = reportJson(report) as {
+    access: AccessRows;
+    changes: ChangesRows;
+    inventory: InventoryRow[];
+    integrity: NodeIntegrity[];
+  };
+  summary = `${files.length} files; ${json.access.total} logins; ${json.changes.drifts.length} drifts; coverage node-0 ${json.inventory[0]?.coveragePct}%; ${json.integrity[0]?.verdict.summary}`;
   await reader.close();
   rmSync(out, { recursive: true, force: true });
 }

@@ -1,85 +1,53 @@
-import type { IntegrityVerdict } from '../replay/types.ts';
 import type { SqliteDatabase } from '../store/db.ts';
-import {
-  type ChangesSection,
-  type CredentialsSection,
-  type IncidentsSection,
-  readChanges,
-  readCredentials,
-  readIncidents,
-} from './control-sections.ts';
-import { type AccessSection, type InventoryRow, readAccess, readInventory } from './fleet-sections.ts';
+import { createEvidenceReads } from '../store/evidence-reads.ts';
 import { verifyNodeChain } from './integrity.ts';
-import type { RetentionPolicy } from './retention.ts';
+import type { ReadSection, RetentionSettings, SectionInput } from './section.ts';
+import { EVIDENCE_SECTIONS } from './section-list.ts';
 import type { Period } from './types.ts';
 
-/** Everything the evidence files say, gathered from one read-only store connection. */
+/** Everything the evidence files say: each section's rows, read from one read-only store connection. */
 export interface EvidenceReport {
   generatedAtMs: number;
   period: Period;
-  retention: RetentionPolicy & { forwardedRetentionMs: number; sinks: number };
-  prunedRanges: Array<{ nodeId: string; reason: string; batches: number; fromMs: number; toMs: number }>;
-  inventory: InventoryRow[];
-  access: AccessSection;
-  credentials: CredentialsSection;
-  changes: ChangesSection;
-  incidents: IncidentsSection;
-  integrity: Array<{ nodeId: string; verdict: IntegrityVerdict }>;
+  nodeCount: number;
+  /** In report order: section n is sections[n - 1]. */
+  sections: ReadSection[];
+  /** The opening lines of the sections that check something (integrity), in report order. */
+  verdicts: Array<{ holds: boolean; line: string }>;
+  /** Every verdict holds; false makes the command exit 3. */
   integrityOk: boolean;
 }
 
 export interface BuildOptions {
   period: Period;
   nowMs: () => number;
-  retention: EvidenceReport['retention'];
+  retention: RetentionSettings;
   progress: (line: string) => void;
 }
 
 export function buildEvidence(db: SqliteDatabase, options: BuildOptions): EvidenceReport {
-  const { period, progress } = options;
   const generatedAtMs = options.nowMs();
-  progress('inventory and coverage');
-  const inventory = readInventory(db, period);
-  progress('access (auth.login events)');
-  const access = readAccess(db, period);
-  progress('credentials (tokens, audit log)');
-  const credentials = readCredentials(db, period);
-  progress('changes (config.drift events)');
-  const changes = readChanges(db, period);
-  progress('incidents (alert history, notifications)');
-  const incidents = readIncidents(db, period);
-  const integrity = inventory.map((node, index) => {
-    progress(`integrity: verifying ${node.nodeId} (${index + 1}/${inventory.length})`);
-    const verdict = verifyNodeChain(db, node.nodeId, (n) =>
-      progress(`integrity: ${node.nodeId}: ${n} batches verified`),
-    );
-    return { nodeId: node.nodeId, verdict };
+  const reads = createEvidenceReads(db);
+  const input: SectionInput = {
+    reads,
+    period: options.period,
+    retention: options.retention,
+    progress: options.progress,
+    verifyChain: (nodeId, onProgress) => verifyNodeChain(db, nodeId, onProgress),
+  };
+  const sections = EVIDENCE_SECTIONS.map((section, index) => {
+    options.progress(`${index + 1}. ${section.title}`);
+    return section.read(input);
   });
-  const prunedRanges = (
-    db
-      .prepare(
-        `SELECT node_id, reason, sum(batch_count) AS batches, min(min_received_at_ms) AS from_ms, max(max_received_at_ms) AS to_ms
-         FROM pruned_ranges GROUP BY node_id, reason ORDER BY node_id, reason`,
-      )
-      .all() as Array<{ node_id: string; reason: string; batches: number; from_ms: number; to_ms: number }>
-  ).map((r) => ({
-    nodeId: r.node_id,
-    reason: r.reason,
-    batches: r.batches,
-    fromMs: r.from_ms,
-    toMs: r.to_ms,
-  }));
+  const verdicts = sections.flatMap((section, index) =>
+    section.verdict === null ? [] : [section.verdict(index + 1)],
+  );
   return {
     generatedAtMs,
-    period,
-    retention: options.retention,
-    prunedRanges,
-    inventory,
-    access,
-    credentials,
-    changes,
-    incidents,
-    integrity,
-    integrityOk: integrity.every((i) => i.verdict.ok),
+    period: options.period,
+    nodeCount: reads.nodes().length,
+    sections,
+    verdicts,
+    integrityOk: verdicts.every((v) => v.holds),
   };
 }

@@ -97,7 +97,7 @@ export function runEvidenceCommand(args: string[], io: CliIo): number {
   const files = writeReport(out, report);
   progress(`wrote ${files.length} files to ${out}`);
   io.stdout.write(
-    `${out}: ${report.inventory.length} nodes; integrity ${report.integrityOk ? 'holds' : 'BROKEN'}; ${files.join(', ')}\n`,
+    `${out}: ${report.nodeCount} nodes; integrity ${report.integrityOk ? 'holds' : 'BROKEN'}; ${files.join(', ')}\n`,
   );
   return report.integrityOk ? ExitCodes.ok : ExitCodes.integrityBroken;
 }

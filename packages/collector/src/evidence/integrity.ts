@@ -3,17 +3,12 @@ import type { IntegrityVerdict } from '../replay/types.ts';
 import type { SqliteDatabase } from '../store/db.ts';
 
 /**
- * The integrity section: every node's whole hash chain, genesis to head, checked by the same walk
- * replay makes (../replay/store-chain-walk.ts) over the same rows: the payload bytes, the sample
- * block or events beside each batch, the pruned ranges (forward quota and retention) and the
- * node's recorded head. Unlike replay it keeps nothing of the data, so a 90-day store is one
- * streaming pass per node. Read-only.
+ * One node's whole hash chain, genesis to head, checked by the same walk replay makes
+ * (../replay/store-chain-walk.ts) over the same rows: the payload bytes, the sample block or
+ * events beside each batch, the pruned ranges (forward quota and retention) and the node's
+ * recorded head. Unlike replay it keeps nothing of the data, so a 90-day store is one streaming
+ * pass per node. Read-only. The integrity section (sections/integrity.ts) calls it per node.
  */
-export interface NodeIntegrity {
-  nodeId: string;
-  verdict: IntegrityVerdict;
-}
-
 export function verifyNodeChain(
   db: SqliteDatabase,
   nodeId: string,

@@ -3,7 +3,6 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { UsageError } from '@perimeter/schema';
 import type { EvidenceReport } from './build-report.ts';
-import { renderCsvFiles } from './render-csv.ts';
 import { renderMarkdown } from './render-markdown.ts';
 
 /**
@@ -31,8 +30,8 @@ export function prepareOutDir(dir: string): void {
 export function writeReport(dir: string, report: EvidenceReport): string[] {
   const files: Record<string, string> = {
     'evidence.md': renderMarkdown(report),
-    'evidence.json': `${JSON.stringify(report, null, 2)}\n`,
-    ...renderCsvFiles(report),
+    'evidence.json': `${JSON.stringify(reportJson(report), null, 2)}\n`,
+    ...Object.assign({}, ...report.sections.map((section) => section.csv)),
   };
   const manifest: string[] = [];
   for (const [name, content] of Object.entries(files)) {
@@ -45,4 +44,14 @@ export function writeReport(dir: string, report: EvidenceReport): string[] {
   writeFileSync(manifestPath, `${manifest.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(manifestPath, 0o600);
   return [...Object.keys(files), MANIFEST_NAME];
+}
+
+/** evidence.json: the period, then each section's entries in report order, then the verdict. */
+export function reportJson(report: EvidenceReport): Record<string, unknown> {
+  return {
+    generatedAtMs: report.generatedAtMs,
+    period: report.period,
+    ...Object.assign({}, ...report.sections.map((section) => section.json)),
+    integrityOk: report.integrityOk,
+  };
 }
