@@ -35,6 +35,13 @@ export const MetricNames = {
   /** The AI workload (ARCHITECTURE.md "The AI workload"): 1 per model on disk, and its size. */
   modelInfo: 'perimeter.model.info',
   modelSize: 'perimeter.model.size',
+  /** Inference servers' own /metrics (llama-server, vLLM, TGI), scraped by the agent's `inference` sampler. */
+  inferenceServerUp: 'perimeter.inference.server.up',
+  inferenceServerTokens: 'perimeter.inference.server.tokens',
+  inferenceServerRequests: 'perimeter.inference.server.requests',
+  inferenceServerRequestsActive: 'perimeter.inference.server.requests.active',
+  /** Seconds spent on finished requests, summed (with `…requests` it gives the mean latency). */
+  inferenceServerRequestDuration: 'perimeter.inference.server.request.duration',
 } as const;
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
 
@@ -70,6 +77,11 @@ export const MetricUnits: Record<MetricName, string> = {
   // An annotation unit keeps the info-metric name `perimeter_model_info` (no `_ratio`).
   'perimeter.model.info': '{model}',
   'perimeter.model.size': 'By',
+  'perimeter.inference.server.up': '{up}',
+  'perimeter.inference.server.tokens': '{token}',
+  'perimeter.inference.server.requests': '{request}',
+  'perimeter.inference.server.requests.active': '{request}',
+  'perimeter.inference.server.request.duration': 's',
 };
 
 /** Monotonic totals are counters (`_total` in Prometheus); everything else is a gauge. */
@@ -78,6 +90,9 @@ export const CounterMetricNames: ReadonlySet<MetricName> = new Set<MetricName>([
   'perimeter.agent.spool.dropped',
   'perimeter.agent.ship.retries',
   'perimeter.agent.ship.dead_lettered',
+  'perimeter.inference.server.tokens',
+  'perimeter.inference.server.requests',
+  'perimeter.inference.server.request.duration',
 ]);
 
 export const AttributeNames = {
@@ -123,6 +138,10 @@ export const AttributeNames = {
   modelQuantization: 'model.quantization',
   modelParameters: 'model.parameters',
   modelPath: 'model.path',
+  /** Extras beside the contract's: the architecture family and the digests of Ollama adapter/projector layers (comma-separated). */
+  modelFamily: 'model.family',
+  modelAdapters: 'model.adapters',
+  modelProjectors: 'model.projectors',
   modelChange: 'model.change',
   modelPreviousDigest: 'model.previous_digest',
   /** model.integrity: the digest the file should have, the one it has, and the verdict. */
@@ -141,6 +160,13 @@ export const AttributeNames = {
   genAiRequestModel: 'gen_ai.request.model',
   genAiInputTokens: 'gen_ai.usage.input_tokens',
   genAiOutputTokens: 'gen_ai.usage.output_tokens',
+  /** The zone a log's zone-less local timestamps were read in (Ollama's [GIN] lines), e.g. `+01:00`. */
+  logTimeZoneAssumed: 'log.time_zone.assumed',
+  /** perimeter.inference.server.*: which server, where it answers, and the token direction/queue state. */
+  inferenceServerKind: 'inference.server.kind',
+  serverAddress: 'server.address',
+  genAiTokenType: 'gen_ai.token.type',
+  inferenceRequestState: 'inference.request.state',
 } as const;
 
 export const ResourceAttributeNames = {

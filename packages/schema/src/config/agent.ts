@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { byteSize, durationMs, flagBoolean, logLevel, nodeId } from './fields.ts';
+import { byteRate, byteSize, durationMs, flagBoolean, logLevel, nodeId } from './fields.ts';
 
 const samplerToggle = z.object({ enabled: flagBoolean.optional() }).loose();
 
@@ -66,6 +66,50 @@ export const agentConfigSchema = z
       })
       .strict()
       .default({ interval: 5 * 60_000 }),
+    /** The AI workload's models on disk (ARCHITECTURE.md "The AI workload"): where they live and how often they are checked. */
+    models: z
+      .object({
+        /** Ollama stores; unset: OLLAMA_MODELS, ~/.ollama/models and /usr/share/ollama/.ollama/models. */
+        ollamaDirs: z.array(z.string().min(1)).optional(),
+        /** Hugging Face hub caches; unset: HF_HUB_CACHE, HF_HOME/hub and ~/.cache/huggingface/hub. */
+        huggingfaceCaches: z.array(z.string().min(1)).optional(),
+        /** Folders searched for *.gguf files (llama.cpp, LM Studio, hand-placed weights). */
+        dirs: z.array(z.string().min(1)).default([]),
+        /** How often the inventory is taken and every weights file is stat'ed. */
+        interval: durationMs.default(60_000),
+        /** Background re-hash budget in bytes per second (`50MiB/s` or `50MiB`). */
+        hashRate: byteRate.default(50 * 1024 * 1024),
+      })
+      .strict()
+      .default({ dirs: [], interval: 60_000, hashRate: 50 * 1024 * 1024 }),
+    /** Inference access: proxy access logs followed live and servers' Prometheus endpoints scraped. */
+    inference: z
+      .object({
+        accessLogs: z
+          .array(
+            z
+              .object({
+                path: z.string().min(1),
+                format: z.enum(['nginx-json', 'caddy-json', 'traefik-json', 'ollama-gin']),
+                /** The JSON key holding the user (nginx-json default `remote_user`); never a token. */
+                userField: z.string().min(1).optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+        metrics: z
+          .array(
+            z
+              .object({
+                url: z.url({ message: 'expected a URL such as http://127.0.0.1:8080/metrics' }),
+                kind: z.enum(['llama-server', 'vllm', 'tgi']),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ accessLogs: [], metrics: [] }),
     /** Where the hardware samplers find optional readers (see README "Hardware sources"). */
     hardware: z
       .object({

@@ -14,18 +14,26 @@ export const durationMs = z.union([z.number().int().positive(), z.string()]).tra
   }
 });
 
+/** A size, or with `perSecond` a rate whose unit may end in `/s` (`50MiB/s`). */
+function sizeField(perSecond: boolean) {
+  return z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+    if (typeof value === 'number') {
+      return value;
+    }
+    try {
+      return parseByteSize(perSecond ? value.replace(/\/s\s*$/, '') : value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+}
+
 /** `64MiB`, or a number of bytes; parsed to bytes. */
-export const byteSize = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number') {
-    return value;
-  }
-  try {
-    return parseByteSize(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
+export const byteSize = sizeField(false);
+
+/** `50MiB/s`, `50MiB` or a number of bytes per second; parsed to bytes per second. */
+export const byteRate = sizeField(true);
 
 /** Booleans as YAML gives them, or as flags and env strings do. */
 export const flagBoolean = z.union([
