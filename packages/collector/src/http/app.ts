@@ -13,6 +13,7 @@ import { createReplayReader, type ReplayReader } from '../replay/replay-worker.t
 import type { Store } from '../store/store.ts';
 import type { VerifiedToken } from '../tokens/token-store.ts';
 import { bearerAuth } from './auth.ts';
+import { BODY_LIMIT_DEFAULTS, limitBodiesExceptIngest, limitBody } from './body-limit.ts';
 import { createErrorHandler, type ErrorLog, HttpError } from './errors.ts';
 import type { BodyLimits } from './read-body.ts';
 
@@ -21,7 +22,7 @@ export interface AppDeps {
   store: Store;
   metrics: SelfMetrics;
   verifyToken: (presented: string) => VerifiedToken | null;
-  limits: BodyLimits & { maxItemsPerRequest: number };
+  limits: BodyLimits & { maxItemsPerRequest: number; signInBodyBytes?: number; defaultBodyBytes?: number };
   nowMs: () => number;
   log: ErrorLog;
   isReady: () => boolean;
@@ -49,6 +50,10 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
   );
+
+  // Bodies are bounded before anything reads them: sign-in tightly, every other route by default.
+  app.use('*', limitBodiesExceptIngest(deps.limits.defaultBodyBytes ?? BODY_LIMIT_DEFAULTS.other));
+  app.use('/sign-in', limitBody(deps.limits.signInBodyBytes ?? BODY_LIMIT_DEFAULTS.signIn));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) =>

@@ -17,7 +17,7 @@ declare module 'hono' {
 export interface BearerAuthOptions {
   verifyToken: (presented: string) => VerifiedToken | null;
   roles: readonly TokenRole[];
-  /** Throttles addresses that keep presenting wrong tokens (default: 20 per minute). */
+  /** Throttles an (address, token id) that keeps failing (default: 20 per minute). */
   limiter?: FailedAuthLimiter;
   nowMs?: () => number;
 }
@@ -28,23 +28,15 @@ function clientAddress(c: Context): string {
   return incoming?.socket?.remoteAddress ?? 'local';
 }
 
+/** The public id of a presented `pmt_<id>_<secret>` token; every malformed token shares one key. */
+function presentedTokenId(presented: string | undefined): string {
+  return /^pmt_([0-9a-f]{16})_/.exec(presented ?? '')?.[1] ?? 'malformed';
+}
+
 export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
   const limiter = options.limiter ?? createFailedAuthLimiter();
   const nowMs = options.nowMs ?? Date.now;
   return async function bearerAuthMiddleware(c, next) {
-    const address = clientAddress(c);
-    const waitSeconds = limiter.blockedFor(address, nowMs());
-    if (waitSeconds > 0) {
-      c.header('Retry-After', String(waitSeconds));
-      throw new HttpError(
-        429,
-        `too many failed authentications from this address; retry in ${waitSeconds} s`,
-        {
-          code: 'too_many_auth_failures',
-          field: 'authorization',
-        },
-      );
-    }
     const header = c.req.header('authorization');
     if (header === undefined) {
       c.header('WWW-Authenticate', 'Bearer realm="perimeter"');
@@ -53,10 +45,25 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
         field: 'authorization',
       });
     }
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const token = match ? options.verifyToken(match[1] as string) : null;
+    const presented = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    const token = presented === undefined ? null : options.verifyToken(presented);
     if (!token) {
-      limiter.recordFailure(address, nowMs());
+      // Counted per (address, token id), never per address alone: behind one NAT, agents holding
+      // revoked tokens must not lock out a colleague whose token is good. A valid token is checked
+      // first and never refused here; the secrets are 256 random bits, so there is no guessing to
+      // slow down, only a misbehaving client to push back with Retry-After.
+      const key = `${clientAddress(c)} ${presentedTokenId(presented)}`;
+      const now = nowMs();
+      const waitSeconds = limiter.blockedFor(key, now);
+      limiter.recordFailure(key, now);
+      if (waitSeconds > 0) {
+        c.header('Retry-After', String(waitSeconds));
+        throw new HttpError(
+          429,
+          `too many failed authentications with this token from this address; retry in ${waitSeconds} s`,
+          { code: 'too_many_auth_failures', field: 'authorization' },
+        );
+      }
       c.header('WWW-Authenticate', 'Bearer realm="perimeter", error="invalid_token"');
       throw new HttpError(401, 'token is unknown, malformed or revoked', {
         code: 'invalid_token',

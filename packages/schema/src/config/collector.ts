@@ -215,11 +215,17 @@ export const collectorConfigSchema = z
         maxDecompressedBytes: byteSize.default(64 * 1024 * 1024),
         /** Largest number of data points plus log records in one request. */
         maxItemsPerRequest: z.number().int().positive().default(1_000_000),
+        /** Largest POST /sign-in body (one token and a `next` path), refused before it is buffered. */
+        signInBodyBytes: byteSize.default(4 * 1024),
+        /** Largest body on any other non-OTLP route that sets no bound of its own. */
+        defaultBodyBytes: byteSize.default(64 * 1024),
       })
       .default({
         maxBodyBytes: 8 * 1024 * 1024,
         maxDecompressedBytes: 64 * 1024 * 1024,
         maxItemsPerRequest: 1_000_000,
+        signInBodyBytes: 4 * 1024,
+        defaultBodyBytes: 64 * 1024,
       }),
     /** Sinks the store forwards to, each with its own cursor (ARCHITECTURE.md "Forward"). */
     forward: z
