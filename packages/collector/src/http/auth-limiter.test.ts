@@ -38,13 +38,13 @@ describe('failed-authentication throttle', () => {
     const collector = createTestCollector();
     const body = jsonGauge({ nodeId: 'node-a', points: [{ value: 1, timeMs: collector.clock.nowMs }] });
     const old = collector.tokenFor('node-a');
-    revokeTokens(collector.store.db, { nodeId: 'node-a', actor: 'test', nowMs: 0 });
+    revokeTokens(collector.store, { nodeId: 'node-a', actor: 'test', nowMs: 0 });
     const statuses = [];
     for (let i = 0; i < 21; i++)
       statuses.push((await collector.post('metrics', body, { token: old })).status);
     expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
     expect(statuses[20]).toBe(429);
-    const fresh = createToken(collector.store.db, {
+    const fresh = createToken(collector.store, {
       nodeId: 'node-a',
       role: 'node',
       actor: 'test',
