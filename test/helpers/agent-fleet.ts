@@ -16,7 +16,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createShipper, createTimerSleeper, openSpool, type Spool } from '@perimeter/agent';
+import {
+  createShipper,
+  createTimerSleeper,
+  defaultBackoffPolicy,
+  openSpool,
+  type Spool,
+} from '@perimeter/agent';
 import { OtlpTypes } from '@perimeter/collector';
 import { drainFleet } from './fleet-drain.ts';
 
@@ -146,7 +152,7 @@ async function main(specFile: string): Promise<number> {
       token,
       gzip: true,
       timeoutMs: 5_000,
-      backoff: { initialMs: 100, maxMs: 1_000, multiplier: 1.5, jitter: 'equal' },
+      backoff: { ...defaultBackoffPolicy, initialMs: 100, maxMs: 1_000 },
       clock: { nowMs: () => Date.now() },
       sleep,
       random: Math.random,

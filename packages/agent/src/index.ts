@@ -3,16 +3,9 @@ export type { AgentCommand, LoadAgentConfigOptions, ParsedArgs } from './config.
 export { defaultNodeId, loadAgentConfig, parseAgentArgs, requireToken } from './config.ts';
 export type { CliIo } from './main.ts';
 export { runCli } from './main.ts';
-export type { BackoffPolicy, Jitter, ResponseClass } from './ship/backoff.ts';
-export {
-  classifyResponse,
-  computeBackoffMs,
-  defaultBackoffPolicy,
-  parseRetryAfterMs,
-} from './ship/backoff.ts';
-export type { SendOutcome, SendTarget } from './ship/send-batch.ts';
+export type { SendTarget } from './ship/send-batch.ts';
 export type { Shipper, ShipperOptions, ShipperStats } from './ship/shipper.ts';
-export { createShipper } from './ship/shipper.ts';
+export { createShipper, defaultBackoffPolicy } from './ship/shipper.ts';
 export { createTimerSleeper } from './ship/sleep.ts';
 export type { SpoolErrorCode } from './spool/errors.ts';
 export { SpoolError } from './spool/errors.ts';

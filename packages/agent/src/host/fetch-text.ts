@@ -1,4 +1,4 @@
-import { createHttpClient, HttpTimeoutError } from './http-client.ts';
+import { createHttpClient, HttpTimeoutError } from '@perimeter/schema/otlp';
 
 /**
  * The only place the agent reads a local HTTP endpoint (a no-root reader such as `macmon serve`

@@ -1,10 +1,14 @@
+import {
+  type BackoffPolicy,
+  backoffDelayMs,
+  createHttpClient,
+  type ExportOutcome,
+  type TlsOptions,
+} from '@perimeter/schema/otlp';
 import type { Clock, Sleeper } from '../host/clock.ts';
-import { createHttpClient, type TlsOptions } from '../host/http-client.ts';
 import type { Logger } from '../samplers/types.ts';
 import type { Spool, SpooledBatch } from '../spool/types.ts';
-import { type BackoffPolicy, computeBackoffMs, parseRetryAfterMs } from './backoff.ts';
-import { readPartialSuccess } from './partial-success.ts';
-import { type SendOutcome, type SendTarget, sendBatch } from './send-batch.ts';
+import { type SendTarget, sendBatch } from './send-batch.ts';
 
 /**
  * Drains the spool to the collector, oldest first, one request in flight.
@@ -13,12 +17,25 @@ import { type SendOutcome, type SendTarget, sendBatch } from './send-batch.ts';
  *   every hop is durable before it is acknowledged (at-least-once; the collector dedups by seq).
  * - Strict order: the next batch is not sent before the current one is settled, so seqs arrive in
  *   order and a gap at the collector means a real drop.
- * - Transient failures (429/502/503/504, network, 401/403) keep the row and wait
- *   max(backoff, Retry-After) and never give up while data is on disk. A permanent rejection
+ * - Transient failures (429/502/503/504, network) keep the row and wait max(backoff, Retry-After)
+ *   (@perimeter/schema/otlp) and never give up while data is on disk; so do 401/403, because a
+ *   rotated token is an operator fix, not bad data. A permanent rejection
  *   moves the row to dead_letter with the collector's reason, so one bad batch cannot block the
  *   line and nothing is silently lost.
  */
-export interface ShipperOptions extends Omit<SendTarget, 'streamId' | 'http'> {
+/**
+ * The agent's backoff: 10 s cap like Prometheus remote-write's 5 s rather than OTel's 30 s (config
+ * `ship.maxBackoff` says why); a Retry-After over 5 minutes is clamped.
+ */
+export const defaultBackoffPolicy: BackoffPolicy = {
+  initialMs: 500,
+  maxMs: 10_000,
+  multiplier: 1.5,
+  randomizationFactor: 0.5,
+  maxRetryAfterMs: 300_000,
+};
+
+export interface ShipperOptions extends Omit<SendTarget, 'streamId' | 'http' | 'nowMs'> {
   spool: Spool;
   /** TLS to the collector: its CA, and this node's client certificate for mTLS. */
   tls?: TlsOptions | undefined;
@@ -29,8 +46,6 @@ export interface ShipperOptions extends Omit<SendTarget, 'streamId' | 'http'> {
   log: Logger;
   /** Fallback poll while the spool is empty (appends wake the loop at once). Default 1000 ms. */
   idlePollMs?: number;
-  /** A larger Retry-After is clamped to this, so a broken header cannot stall the node. Default 300 s. */
-  maxRetryAfterMs?: number;
 }
 
 export interface ShipperStats {
@@ -57,9 +72,8 @@ export interface Shipper {
 export function createShipper(options: ShipperOptions): Shipper {
   const { spool, clock, log } = options;
   const idlePollMs = options.idlePollMs ?? 1000;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;
-  const http = createHttpClient(options.tls);
-  const target: SendTarget = { ...options, http, streamId: spool.streamId };
+  const http = createHttpClient({ tls: options.tls });
+  const target: SendTarget = { ...options, http, streamId: spool.streamId, nowMs: () => clock.nowMs() };
   const stats: ShipperStats = {
     shippedBatches: 0,
     shippedBytes: 0,
@@ -90,14 +104,14 @@ export function createShipper(options: ShipperOptions): Shipper {
     wakeUp = undefined;
   };
 
-  const settle = (batch: SpooledBatch, outcome: SendOutcome): number => {
+  const settle = (batch: SpooledBatch, outcome: ExportOutcome): number => {
     if (outcome.kind === 'ok') {
       spool.remove(batch.seq);
       stats.shippedBatches += 1;
       stats.shippedBytes += batch.bytes;
       stats.consecutiveFailures = 0;
       stats.lastShippedAtMs = clock.nowMs();
-      const partial = readPartialSuccess(batch.signal, outcome.contentType, outcome.body);
+      const partial = outcome.partial;
       if (partial) {
         stats.partialRejected += partial.rejected;
         log.warn(
@@ -109,7 +123,7 @@ export function createShipper(options: ShipperOptions): Shipper {
     }
     stats.lastError = outcome.detail;
     if (outcome.kind === 'rejected') {
-      spool.deadLetter(batch.seq, typeof outcome.status === 'number' ? outcome.status : 0, outcome.detail);
+      spool.deadLetter(batch.seq, outcome.status, outcome.detail);
       stats.deadLettered += 1;
       stats.consecutiveFailures = 0;
       log.error(
@@ -120,9 +134,12 @@ export function createShipper(options: ShipperOptions): Shipper {
     }
     stats.retries += 1;
     stats.consecutiveFailures += 1;
-    const backoffMs = computeBackoffMs(options.backoff, stats.consecutiveFailures, options.random);
-    const retryAfterMs = parseRetryAfterMs(outcome.retryAfter, clock.nowMs());
-    const delayMs = Math.max(backoffMs, Math.min(retryAfterMs ?? 0, maxRetryAfterMs));
+    const delayMs = backoffDelayMs(
+      options.backoff,
+      stats.consecutiveFailures,
+      options.random,
+      outcome.retryAfterMs,
+    );
     const fields = { seq: batch.seq, status: outcome.status, attempt: stats.consecutiveFailures, delayMs };
     if (outcome.kind === 'auth') {
       stats.authFailures += 1;

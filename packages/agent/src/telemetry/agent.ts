@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { ExportResultCode } from '@opentelemetry/core';
 import { AttributeNames, EventNames, LifecycleActions } from '@perimeter/schema';
 import type { EventReading } from '../samplers/types.ts';
-import { defaultBackoffPolicy } from '../ship/backoff.ts';
-import { createShipper } from '../ship/shipper.ts';
+import { createShipper, defaultBackoffPolicy } from '../ship/shipper.ts';
 import { openSpool } from '../spool/spool.ts';
 import {
   type Agent,

@@ -1,5 +1,7 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { CollectorConfig } from '@perimeter/schema';
+import { type BackoffPolicy, backoffDelayMs } from '@perimeter/schema/otlp';
 import type { ForwardStore } from './forward-store.ts';
-import { backoffDelayMs, type RetryConfig } from './retry-policy.ts';
 import type { SendOutcome, Sink, StoredBatch } from './types.ts';
 
 /**
@@ -8,15 +10,27 @@ import type { SendOutcome, Sink, StoredBatch } from './types.ts';
  * resends at most the round that was in flight (a duplicate, recognisable by its seq), never
  * skips one. A round reads up to concurrency × maxBatchesPerRequest batches past the cursor and
  * splits them into lanes by node: a node's batches are always in one lane and sent in id order,
- * lanes run in parallel. Retryable failures are retried with capped, jittered backoff for as long
- * as it takes (the store, not a timer, bounds what waits); a permanent refusal of a multi-batch
+ * lanes run in parallel. Retryable failures are retried with the shared capped, jittered backoff
+ * (@perimeter/schema/otlp) for as long as it takes (the store, not a timer, bounds what waits); a
+ * permanent refusal of a multi-batch
  * request is retried batch by batch so only the batch at fault is dead-lettered.
  */
 export interface ForwarderConfig {
   maxBatchesPerRequest: number;
   maxBytesPerRequest: number;
   concurrency: number;
-  retry: RetryConfig;
+  /** The sink's `retry` settings, as the collector config spells them. */
+  retry: CollectorConfig['forward'][number]['retry'];
+}
+
+export function backoffPolicyOf(retry: ForwarderConfig['retry']): BackoffPolicy {
+  return {
+    initialMs: retry.initialInterval,
+    maxMs: retry.maxInterval,
+    multiplier: retry.multiplier,
+    randomizationFactor: retry.randomizationFactor,
+    maxRetryAfterMs: retry.maxRetryAfter,
+  };
 }
 
 export interface ForwardEvents {
@@ -34,6 +48,8 @@ export interface ForwarderDeps {
   log: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
   nowMs: () => number;
   random: () => number;
+  /** Waits between retries; ends early, without throwing, when `signal` aborts. Default: timers. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Idle poll when nothing wakes it. */
   pollIntervalMs?: number;
 }
@@ -53,20 +69,8 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
   let wakeUp: (() => void) | null = null;
   let running: Promise<void> | null = null;
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (abort.signal.aborted) {
-        resolve();
-        return;
-      }
-      const done = () => {
-        clearTimeout(timer);
-        abort.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      abort.signal.addEventListener('abort', done);
-    });
+  const backoff = backoffPolicyOf(config.retry);
+  const sleep = (ms: number) => (deps.sleep ?? timerSleep)(ms, abort.signal);
 
   const waitForWork = () =>
     new Promise<void>((resolve) => {
@@ -139,14 +143,14 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
       }
       events.retried(sink.name, outcome.status === undefined ? 'network' : String(outcome.status));
       counts.retried = (counts.retried ?? 0) + 1;
-      const delay = backoffDelayMs(attempt, config.retry, deps.random, outcome.retryAfterMs);
+      const delayMs = backoffDelayMs(backoff, attempt, deps.random, outcome.retryAfterMs);
       if (attempt === 1 || attempt % 10 === 0) {
         deps.log.warn(
-          { sink: sink.name, attempt, delayMs: delay, reason: outcome.reason },
+          { sink: sink.name, attempt, delayMs, reason: outcome.reason },
           'upstream unavailable; retrying',
         );
       }
-      await sleep(delay);
+      await sleep(delayMs);
     }
   };
 
@@ -264,6 +268,10 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
       await running;
     },
   };
+}
+
+async function timerSleep(ms: number, signal: AbortSignal): Promise<void> {
+  await delay(ms, undefined, { signal }).catch(() => {});
 }
 
 /** A stable lane per node (FNV-1a), so one node's batches never race each other. */

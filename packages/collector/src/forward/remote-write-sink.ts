@@ -1,11 +1,10 @@
 import { type CollectorConfig, prometheusMetricName, sanitizePrometheusLabel } from '@perimeter/schema';
+import { createHttpClient, postExport } from '@perimeter/schema/otlp';
 import type { SqliteDatabase } from '../store/db.ts';
 import { decodeSampleBlock } from '../store/sample-block.ts';
 import type { SeriesIndex, SeriesInfo } from '../store/series-index.ts';
-import { createHttpPoster } from './http-post.ts';
-import { describeBody, headerText } from './otlp-sink.ts';
+import { toSendOutcome } from './export-outcome.ts';
 import { encodeWriteRequest, type PromTimeSeries } from './prompb.ts';
-import { classifyStatus, parseRetryAfterMs } from './retry-policy.ts';
 import type { SendOutcome, Sink, StoredBatch } from './types.ts';
 
 /**
@@ -25,7 +24,7 @@ export function createRemoteWriteSink(
   config: RemoteWriteSinkConfig,
   deps: { db: SqliteDatabase; series: SeriesIndex; nowMs: () => number },
 ): Sink {
-  const poster = createHttpPoster({ timeoutMs: config.timeout, tls: config.tls });
+  const http = createHttpClient({ tls: config.tls, maxSockets: 64 });
   const readBlock = deps.db.prepare('SELECT samples FROM sample_blocks WHERE batch_id = ?').pluck();
   const labelCache = new Map<number, Array<{ name: string; value: string }> | null>();
   const labelsFor = (seriesId: number) => {
@@ -67,34 +66,22 @@ export function createRemoteWriteSink(
       for (const series of bySeries.values()) {
         series.samples.sort((a, b) => a.timestamp - b.timestamp);
       }
-      const result = await poster.post(
-        config.endpoint,
-        {
+      const outcome = await postExport(http, config.endpoint, {
+        headers: {
           ...config.headers,
           'content-type': 'application/x-protobuf',
           'content-encoding': 'snappy',
           'x-prometheus-remote-write-version': '0.1.0',
           'user-agent': 'perimeter-collector',
         },
-        encodeWriteRequest([...bySeries.values()]),
-      );
-      if (result.kind === 'network-error') {
-        return { kind: 'retryable', reason: `network: ${result.message}` };
-      }
-      const verdict = classifyStatus(result.status, 'remote-write');
-      if (verdict === 'ok') {
-        return { kind: 'ok', rejectedItems: 0 };
-      }
-      const reason = `HTTP ${result.status}: ${describeBody(result.body)}`;
-      if (verdict === 'permanent') {
-        return { kind: 'rejected', reason, status: result.status };
-      }
-      const retryAfterMs = parseRetryAfterMs(headerText(result.headers['retry-after']), deps.nowMs());
-      return retryAfterMs === undefined
-        ? { kind: 'retryable', reason, status: result.status }
-        : { kind: 'retryable', reason, status: result.status, retryAfterMs };
+        body: encodeWriteRequest([...bySeries.values()]),
+        timeoutMs: config.timeout,
+        protocol: 'remote-write',
+        nowMs: deps.nowMs,
+      });
+      return toSendOutcome(outcome);
     },
-    close: async () => poster.close(),
+    close: async () => http.close(),
   };
 }
 
