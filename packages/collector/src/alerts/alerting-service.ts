@@ -59,14 +59,33 @@ export function metricsReadBy(rules: readonly Rule[]): Set<string> {
 /** How far back the window must reach: the longest window, or the instant lookback. */
 export function retentionFor(rules: readonly Rule[]): number {
   let longest = LOOKBACK_DELTA_MS;
+  for (const ms of retentionByMetric(rules).values()) {
+    longest = Math.max(longest, ms);
+  }
+  return longest;
+}
+
+/**
+ * The same per metric: a rule comparing inference volume with its day-long baseline keeps a day
+ * of that counter, not a day of every temperature sensor.
+ */
+export function retentionByMetric(rules: readonly Rule[]): Map<string, number> {
+  const byMetric = new Map<string, number>();
+  const keep = (metric: string, window: number | undefined) => {
+    byMetric.set(metric, Math.max(byMetric.get(metric) ?? LOOKBACK_DELTA_MS, window ?? LOOKBACK_DELTA_MS));
+  };
   for (const rule of rules) {
-    for (const w of [rule.window, rule.and?.window, rule.unless?.window]) {
-      if (w !== undefined && w > longest) {
-        longest = w;
+    keep(rule.selector.metric, rule.window);
+    if (typeof rule.threshold !== 'number') {
+      keep(rule.threshold.metric, rule.threshold.window);
+    }
+    for (const condition of [rule.and, rule.unless]) {
+      if (condition) {
+        keep(condition.selector.metric, condition.window);
       }
     }
   }
-  return longest;
+  return byMetric;
 }
 
 export function buildTargets(
@@ -153,6 +172,9 @@ export function startAlerting(deps: AlertingDeps): AlertingService {
     registry: deps.registry,
     metrics: metricsReadBy(ruleSet.rules),
     retentionMs: retentionFor(ruleSet.rules) + intervalMs,
+    retentionByMetric: new Map(
+      [...retentionByMetric(ruleSet.rules)].map(([metric, ms]) => [metric, ms + intervalMs]),
+    ),
     nowMs: deps.nowMs(),
   });
   const engine = createAlertEngine({

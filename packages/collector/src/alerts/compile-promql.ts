@@ -1,6 +1,12 @@
 import { stringify } from 'yaml';
 import type { RuleSet } from './load-rules.ts';
-import { parseMatcher, type Rule, type RuleCondition, type RuleSelector } from './rule-model.ts';
+import {
+  parseMatcher,
+  type Rule,
+  type RuleCondition,
+  type RuleSelector,
+  type ThresholdSeries,
+} from './rule-model.ts';
 
 /**
  * Compiles the rule model to a Prometheus rule file. Each construct maps to exactly one PromQL
@@ -45,7 +51,15 @@ export function formatDuration(ms: number): string {
   return text;
 }
 
-function compileFunction(expr: Rule | RuleCondition): string {
+interface FunctionShape {
+  selector: Pick<RuleSelector, 'metric' | 'matchers'>;
+  function: Rule['function'];
+  window?: number | undefined;
+  aggregate?: Rule['aggregate'];
+  by?: string[] | undefined;
+}
+
+function compileFunction(expr: FunctionShape): string {
   const selector = compileSelector(expr.selector);
   let inner: string;
   if (expr.function === 'age') {
@@ -64,6 +78,15 @@ function compileFunction(expr: Rule | RuleCondition): string {
     : `${expr.aggregate} by (${by.join(', ')}) (${inner})`;
 }
 
+function compileThresholdSeries(threshold: ThresholdSeries): string {
+  if (threshold.function === undefined) {
+    return compileSelector(threshold);
+  }
+  const inner = compileFunction({ ...threshold, selector: threshold, function: threshold.function });
+  // No parentheses: after `group_left` a `(` would open a label list; `*` binds tighter than `>`.
+  return threshold.factor === 1 ? inner : `${threshold.factor} * ${inner}`;
+}
+
 function compileCondition(condition: RuleCondition): string {
   return `${compileFunction(condition)} ${condition.op} ${condition.threshold}`;
 }
@@ -74,7 +97,7 @@ export function compileExpr(rule: Rule): string {
     expr = `${expr} ${rule.op} ${rule.threshold}`;
   } else {
     // group_left keeps the left side's labels (a plain on() would keep only the on labels).
-    expr = `${expr} ${rule.op} on(${rule.threshold.on.join(', ')}) group_left ${compileSelector(rule.threshold)}`;
+    expr = `${expr} ${rule.op} on(${rule.threshold.on.join(', ')}) group_left ${compileThresholdSeries(rule.threshold)}`;
   }
   if (rule.and) {
     expr = `(${expr}) and on(${rule.and.on.join(', ')}) (${compileCondition(rule.and)})`;

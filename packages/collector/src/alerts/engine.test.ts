@@ -200,5 +200,30 @@ describe('alert engine', () => {
         'r.yaml',
       ),
     ).toThrow(/r\.yaml: rules\[0\] \(Bad\)\.annotations\.s: template/);
+    // A baseline threshold (factor × function over a window of a series) needs its function's window.
+    const baseline = (extra: string) =>
+      parseRuleText(
+        `rules:\n  - name: Bad\n    selector: { metric: x }\n    function: rate\n    window: 10m\n    op: ">"\n    threshold: { metric: x, on: [node], ${extra} }\n`,
+        'r.yaml',
+      );
+    expect(() => baseline('function: rate, factor: 3')).toThrow(
+      'r.yaml: rules[0] (Bad).threshold.window: rate needs a window such as 5m',
+    );
+    expect(() => baseline('window: 1d')).toThrow(
+      'r.yaml: rules[0] (Bad).threshold.window: window needs function (rate, increase, avg, …)',
+    );
+    expect(() => baseline('function: rate, window: 1d, factor: 0')).toThrow(/threshold\.factor/);
+    expect(
+      baseline('function: rate, window: 1d, aggregate: sum, by: [node], factor: 3').rules[0]?.threshold,
+    ).toEqual({
+      metric: 'x',
+      matchers: {},
+      on: ['node'],
+      function: 'rate',
+      window: 86_400_000,
+      aggregate: 'sum',
+      by: ['node'],
+      factor: 3,
+    });
   });
 });

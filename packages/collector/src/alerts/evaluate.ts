@@ -7,6 +7,7 @@ import {
   type Rule,
   type RuleCondition,
   type RuleSelector,
+  type ThresholdSeries,
 } from './rule-model.ts';
 import { type Labels, lowerBound, matchesAll, type SeriesSource, upperBound } from './series-source.ts';
 
@@ -33,12 +34,7 @@ export function evaluateRule(rule: Rule, source: SeriesSource, tMs: number): Vec
   if (typeof rule.threshold === 'number') {
     vector = compareScalar(vector, rule.op, rule.threshold);
   } else {
-    const right = instantVector(
-      { metric: rule.threshold.metric, matchers: rule.threshold.matchers },
-      source,
-      tMs,
-    );
-    vector = compareVector(vector, rule.op, right, rule.threshold.on);
+    vector = compareVector(vector, rule.op, thresholdVector(rule.threshold, source, tMs), rule.threshold.on);
   }
   if (rule.and) {
     vector = joinOn(vector, evaluateCondition(rule.and, source, tMs), rule.and.on, true);
@@ -136,6 +132,19 @@ function applyFunction(expr: ExprShape, source: SeriesSource, tMs: number): Vect
 
 function instantVector(selector: RuleSelector, source: SeriesSource, tMs: number): VectorElement[] {
   return applyFunction({ selector, function: 'last' }, source, tMs);
+}
+
+/** The threshold series: its newest value, or factor × (aggregated) function over its window. */
+function thresholdVector(threshold: ThresholdSeries, source: SeriesSource, tMs: number): VectorElement[] {
+  const selector = { metric: threshold.metric, matchers: threshold.matchers };
+  if (threshold.function === undefined) {
+    return instantVector(selector, source, tMs);
+  }
+  const shape = { ...threshold, selector, function: threshold.function };
+  return aggregate(shape, applyFunction(shape, source, tMs)).map((element) => ({
+    labels: element.labels,
+    value: threshold.factor * element.value,
+  }));
 }
 
 function aggregate(expr: ExprShape, vector: VectorElement[]): VectorElement[] {

@@ -53,14 +53,46 @@ const selectorSchema = z
     }
   });
 
+/**
+ * A threshold read from another series: its newest value, or (with `function`) a function over a
+ * window of it, optionally aggregated, times `factor`. The latter compares a series with its own
+ * baseline: `rate(x[10m]) > on(node) group_left (3 * rate(x[1d]))`.
+ */
 const thresholdSeriesSchema = z
   .object({
     metric: metricName,
     matchers,
     /** Labels that pair a left element with its threshold series (PromQL `on(...)`). */
     on: z.array(labelName).min(1),
+    function: z.enum(['rate', 'increase', 'avg', 'max', 'min', 'last']).optional(),
+    window: positiveDuration.optional(),
+    aggregate: z.enum(AGGREGATIONS).optional(),
+    by: z.array(labelName).optional(),
+    factor: z.number().positive().default(1),
   })
-  .strict();
+  .strict()
+  .superRefine((threshold, ctx) => {
+    if (threshold.function === undefined) {
+      for (const key of ['window', 'aggregate', 'by'] as const) {
+        if (threshold[key] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `${key} needs function (rate, increase, avg, …)`,
+          });
+        }
+      }
+    } else {
+      checkWindow({ function: threshold.function, window: threshold.window }, ctx, []);
+    }
+    if (threshold.by !== undefined && threshold.aggregate === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['by'],
+        message: 'by needs aggregate (sum, avg, max, min or count)',
+      });
+    }
+  });
 
 const conditionSchema = z
   .object({

@@ -25,7 +25,10 @@ export interface SampleWindowOptions {
   registry?: Registry | undefined;
   /** Prometheus names the rules read; everything else is skipped. */
   metrics: ReadonlySet<string>;
+  /** The longest any metric is kept (what is read back from the store at start-up). */
   retentionMs: number;
+  /** How long each metric is kept in memory, where shorter than `retentionMs`. */
+  retentionByMetric?: ReadonlyMap<string, number>;
   nowMs: number;
 }
 
@@ -162,9 +165,9 @@ export function createSampleWindow(options: SampleWindowOptions): SampleWindow {
     async advance(tMs) {
       readNewBlocks();
       await sampleRegistry(tMs);
-      const cutoff = tMs - options.retentionMs;
       // Empty series stay in the maps: they are bounded by the series the rules name.
       for (const series of byKey.values()) {
+        const cutoff = tMs - (options.retentionByMetric?.get(series.metric) ?? options.retentionMs);
         let drop = 0;
         while (drop < series.times.length && (series.times[drop] as number) < cutoff) {
           drop++;
