@@ -13,15 +13,26 @@ let collector: CollectorProcess;
 let reader: string;
 let nodeToken: string;
 
+// A request is retried once on a socket the server had already closed (so it never saw it): the
+// tokens CLI runs synchronously, and on a busy machine it outlasts the server's 5 s keep-alive
+// before fetch's own idle timer could drop the socket.
+const fetchPastClosedSocket = (url: string, init: RequestInit): Promise<Response> =>
+  fetch(url, init).catch((error: Error & { cause?: { code?: string } }) => {
+    if (error.cause?.code === 'UND_ERR_SOCKET') {
+      return fetch(url, init);
+    }
+    throw error;
+  });
 const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
-  fetch(`${collector.url}${path}`, {
+  fetchPastClosedSocket(`${collector.url}${path}`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(form).toString(),
   });
 const get = (path: string, cookie?: string) =>
-  fetch(`${collector.url}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+  fetchPastClosedSocket(`${collector.url}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+
 const cookieOf = (response: Response) => (response.headers.get('set-cookie') ?? '').split(';')[0] as string;
 const auditRows = () =>
   collector

@@ -38,15 +38,14 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const reservedNames = new Set<string>();
 
-  app.onError(
-    createErrorHandler(deps.log, (error, c) => {
-      deps.metrics.rejects.inc({ reason: error.code });
-      const signal = /^\/v1\/(metrics|logs)$/.exec(c.req.path)?.[1];
-      if (signal) {
-        deps.metrics.batches.inc({ signal, result: 'rejected' });
-      }
-    }),
-  );
+  const onError = createErrorHandler(deps.log, (error, c) => {
+    deps.metrics.rejects.inc({ reason: error.code });
+    const signal = /^\/v1\/(metrics|logs)$/.exec(c.req.path)?.[1];
+    if (signal) {
+      deps.metrics.batches.inc({ signal, result: 'rejected' });
+    }
+  });
+  app.onError(onError);
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
   );
@@ -54,6 +53,14 @@ export function createApp(deps: AppDeps): Hono {
   // Bodies are bounded before anything reads them: sign-in tightly, every other route by default.
   app.use('*', limitBodiesExceptIngest(deps.limits.defaultBodyBytes ?? BODY_LIMIT_DEFAULTS.other));
   app.use('/sign-in', limitBody(deps.limits.signInBodyBytes ?? BODY_LIMIT_DEFAULTS.signIn));
+  // Then the console (src/console/) answers every path the machine API below does not own, as an app
+  // of its own, so its security headers and its 404 cover all of it.
+  app.use('*', async function consolePaths(c, next) {
+    if (isMachinePath(c.req.path)) {
+      return next();
+    }
+    return consoleApp.fetch(c.req.raw, c.env);
+  });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) =>
@@ -86,17 +93,15 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', alertsRoutes(deps));
 
   // The console: read-only pages at `/`, signed in with a reader or admin token (src/console/).
-  app.route(
-    '/',
-    consoleRoutes({
-      store: deps.store,
-      verifyToken: deps.verifyToken,
-      nowMs: deps.nowMs,
-      log: deps.log,
-      rules: deps.consoleRules,
-      replay,
-    }),
-  );
+  const consoleApp = consoleRoutes({
+    store: deps.store,
+    verifyToken: deps.verifyToken,
+    nowMs: deps.nowMs,
+    log: deps.log,
+    onError,
+    rules: deps.consoleRules,
+    replay,
+  });
 
   app.use('/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['node'] }));
   app.route('/', ingestRoutes(deps));
@@ -110,4 +115,17 @@ export function createApp(deps: AppDeps): Hono {
     );
   });
   return app;
+}
+
+/** The paths machines call: health, Prometheus scrape, the read API and OTLP ingest. */
+export function isMachinePath(path: string): boolean {
+  return (
+    path === '/healthz' ||
+    path === '/readyz' ||
+    path === '/metrics' ||
+    path === '/api' ||
+    path.startsWith('/api/') ||
+    path === '/v1' ||
+    path.startsWith('/v1/')
+  );
 }

@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from './db.ts';
+import { parseResourceJson } from './node-resource.ts';
 import { createTokenRows, type TokenRecord } from './token-rows.ts';
 
 /**
@@ -256,17 +257,4 @@ export function createEvidenceReads(db: SqliteDatabase): EvidenceReads {
         toMs: row.to_ms,
       })),
   };
-}
-
-/** A node's stored resource attributes (nodes.resource_json); {} when absent or not an object. */
-export function parseResourceJson(json: string | null): Record<string, unknown> {
-  if (json === null) {
-    return {};
-  }
-  try {
-    const value = JSON.parse(json) as unknown;
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }

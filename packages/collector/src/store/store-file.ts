@@ -1,5 +1,7 @@
 import { type AuditLog, createAuditLog } from './audit-log.ts';
+import { type ConsoleReads, createConsoleReads } from './console-reads.ts';
 import { type OpenStoreOptions, openStoreDatabase, type SqliteDatabase } from './db.ts';
+import { createEvidenceReads, type EvidenceReads } from './evidence-reads.ts';
 import { createTokenRows, type TokenRows } from './token-rows.ts';
 
 /**
@@ -11,6 +13,10 @@ import { createTokenRows, type TokenRows } from './token-rows.ts';
 export interface StoreTables {
   readonly tokens: TokenRows;
   readonly audit: AuditLog;
+  /** What the console's pages ask (store/console-reads.ts). */
+  readonly console: ConsoleReads;
+  /** What the evidence report's sections ask (store/evidence-reads.ts). */
+  readonly evidence: EvidenceReads;
 }
 
 export interface StoreFile extends StoreTables {
@@ -22,6 +28,8 @@ export function withStoreTables<T extends object>(target: T, db: SqliteDatabase)
   return defineLazily<T, StoreTables>(target, {
     tokens: () => createTokenRows(db),
     audit: () => createAuditLog(db),
+    console: () => createConsoleReads(db),
+    evidence: () => createEvidenceReads(db),
   });
 }
 

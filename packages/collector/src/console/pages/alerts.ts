@@ -1,8 +1,10 @@
+import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { HistoryRow, NotificationRecord } from '../../alerts/alert-store.ts';
 import type { AlertInstance } from '../../alerts/state.ts';
 import { formatDuration } from '../../replay/render.ts';
 import type { ConsoleAssets } from '../assets.ts';
+import type { ConsoleContext } from '../console-context.ts';
 import { type Html, isoOf, renderPage } from '../layout.ts';
 
 /**
@@ -15,6 +17,21 @@ export interface AlertsPageModel {
   active: AlertInstance[];
   history: HistoryRow[];
   notifications: Array<NotificationRecord & { id: number }>;
+}
+
+export function alertsPage(ctx: ConsoleContext): Hono {
+  const app = new Hono();
+  app.get('/alerts', ctx.requirePage, (c) =>
+    c.html(
+      renderAlerts(ctx.assets, c.get('consoleSession').subject, {
+        nowMs: ctx.nowMs(),
+        active: ctx.alerts.loadStates(),
+        history: ctx.alerts.history(200),
+        notifications: ctx.alerts.notifications(200),
+      }),
+    ),
+  );
+  return app;
 }
 
 export function renderAlerts(assets: ConsoleAssets, subject: string, model: AlertsPageModel): Html {

@@ -1,6 +1,8 @@
+import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { ConsoleAssets } from '../assets.ts';
-import type { FleetRow } from '../fleet-data.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import { type FleetRow, readFleet } from '../fleet-data.ts';
 import { type Html, isoOf, jsonBlock, renderPage } from '../layout.ts';
 
 /**
@@ -8,6 +10,21 @@ import { type Html, isoOf, jsonBlock, renderPage } from '../layout.ts';
  * it by any column and refreshes it from /console/api/fleet every 15 s. Each cell carries its
  * sort key in data-sort.
  */
+export function fleetPage(ctx: ConsoleContext): Hono {
+  const app = new Hono();
+  app.get('/', ctx.requirePage, (c) => {
+    const now = ctx.nowMs();
+    const rows = readFleet(ctx.fleet, { nowMs: now, silentAfterMs: ctx.silentAfterMs });
+    return c.html(renderFleet(ctx.assets, c.get('consoleSession').subject, rows, now));
+  });
+  app.get('/console/api/fleet', ctx.requireJson, (c) => {
+    const now = ctx.nowMs();
+    const rows = readFleet(ctx.fleet, { nowMs: now, silentAfterMs: ctx.silentAfterMs });
+    return c.json({ now: new Date(now).toISOString(), rows: rows.map(fleetRowView) });
+  });
+  return app;
+}
+
 export function renderFleet(
   assets: ConsoleAssets,
   subject: string,

@@ -1,11 +1,17 @@
+import { parseTimeArg } from '@perimeter/schema';
+import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { HistoryRow } from '../../alerts/alert-store.ts';
+import { buildTimeline } from '../../replay/build-timeline.ts';
 import { formatDuration } from '../../replay/render.ts';
+import { MAX_WINDOW_MS, NODE_ID_PATTERN } from '../../replay/replay.ts';
 import type { Timeline, TimelineRow } from '../../replay/types.ts';
 import type { ConsoleAssets } from '../assets.ts';
-import type { FleetRow } from '../fleet-data.ts';
+import type { ConsoleContext } from '../console-context.ts';
+import { type FleetRow, readFleetNode } from '../fleet-data.ts';
 import { type Html, isoOf, jsonBlock, renderPage } from '../layout.ts';
-import type { NodeCharts } from '../node-charts.ts';
+import { buildNodeCharts, type NodeCharts } from '../node-charts.ts';
+import { problemPage } from '../problem-page.ts';
 import { statusText } from './fleet.ts';
 
 /**
@@ -28,6 +34,86 @@ const PRESETS = [
   ['24 h', '-24h'],
   ['7 d', '-7d'],
 ] as const;
+
+/** The node's transitions drawn in its timeline: at most this many, newest first. */
+const ALERT_HISTORY_LIMIT = 5000;
+
+export function nodePage(ctx: ConsoleContext): Hono {
+  const app = new Hono();
+
+  app.get('/nodes/:id/timeline.jsonl', ctx.requirePage, async (c) => {
+    const nodeId = c.req.param('id');
+    const query = new URLSearchParams(new URL(c.req.url).search);
+    query.set('format', 'jsonl');
+    // The timeline API itself answers: same checks, same JSONL as `replay --format jsonl`.
+    const answer = await ctx.api.request(`/api/v1/nodes/${encodeURIComponent(nodeId)}/timeline?${query}`);
+    if (!answer.ok) {
+      return answer;
+    }
+    const out = new Response(answer.body, answer);
+    out.headers.set('Content-Disposition', `attachment; filename="${nodeId}-timeline.jsonl"`);
+    return out;
+  });
+
+  app.get('/nodes/:id', ctx.requirePage, async (c) => {
+    const subject = c.get('consoleSession').subject;
+    const nodeId = c.req.param('id');
+    const now = ctx.nowMs();
+    const node = NODE_ID_PATTERN.test(nodeId)
+      ? readFleetNode(ctx.fleet, nodeId, { nowMs: now, silentAfterMs: ctx.silentAfterMs })
+      : undefined;
+    if (node === undefined) {
+      return c.html(
+        problemPage(ctx.assets, subject, 'Unknown node', `No node "${nodeId}" is known to this collector.`),
+        404,
+      );
+    }
+    const fromArg = c.req.query('from') ?? '-1h';
+    const toArg = c.req.query('to') ?? 'now';
+    let fromMs: number;
+    let toMs: number;
+    try {
+      fromMs = parseTimeArg(fromArg, now);
+      toMs = parseTimeArg(toArg, now);
+    } catch (error) {
+      return c.html(problemPage(ctx.assets, subject, 'Bad window', (error as Error).message), 400);
+    }
+    if (!(fromMs < toMs) || toMs - fromMs > MAX_WINDOW_MS) {
+      return c.html(
+        problemPage(
+          ctx.assets,
+          subject,
+          'Bad window',
+          '"from" must be before "to", and the window at most 400 days.',
+        ),
+        400,
+      );
+    }
+    const read = await ctx.replay.read({ nodeId, window: { fromMs, toMs }, nowMs: ctx.nowMs });
+    if (read.kind === 'unknown-node') {
+      return c.html(
+        problemPage(
+          ctx.assets,
+          subject,
+          nodeId,
+          `"${nodeId}" has a token but has never sent a batch to this collector.`,
+        ),
+      );
+    }
+    const timeline = buildTimeline(read.input, { eventsOnly: false, events: [], metrics: [] });
+    return c.html(
+      renderNode(ctx.assets, subject, {
+        node,
+        window: { fromMs, toMs, fromArg, toArg },
+        timeline,
+        charts: buildNodeCharts(read.input, timeline, ctx.rules()),
+        alertHistory: ctx.fleet.reads.nodeAlertHistory(nodeId, { fromMs, toMs }, ALERT_HISTORY_LIMIT),
+      }),
+    );
+  });
+
+  return app;
+}
 
 export function renderNode(assets: ConsoleAssets, subject: string, model: NodePageModel): Html {
   const { node, timeline, window } = model;

@@ -1,0 +1,62 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { HttpError } from '../http/errors.ts';
+import type { TokenRows } from '../store/token-rows.ts';
+import type { ConsoleSession, SessionStore } from './session-store.ts';
+
+/**
+ * Which session a request carries, and the gates pages and JSON calls stand behind. A session
+ * lives only while its token does: every request re-reads the token, so revoking it (or deleting
+ * it) ends its sessions at once.
+ */
+export const SESSION_COOKIE = 'perimeter_session';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    consoleSession: ConsoleSession;
+  }
+}
+
+export interface SessionGates {
+  /** The live session the request's cookie names, or undefined. */
+  sessionOf(c: Context): ConsoleSession | undefined;
+  /** No live session: redirect to /sign-in, coming back here afterwards. */
+  requirePage: MiddlewareHandler;
+  /** No live session: 401. */
+  requireJson: MiddlewareHandler;
+}
+
+export function createSessionGates(sessions: SessionStore, tokens: Pick<TokenRows, 'find'>): SessionGates {
+  const sessionOf = (c: Context): ConsoleSession | undefined => {
+    const id = getCookie(c, SESSION_COOKIE);
+    const session = id === undefined ? undefined : sessions.get(id);
+    if (session !== undefined && tokens.find(session.tokenId)?.revokedAtMs !== null) {
+      sessions.delete(session.id); // the token was revoked (or deleted): its sessions end with it
+      return undefined;
+    }
+    return session;
+  };
+  return {
+    sessionOf,
+    requirePage: async function requirePage(c, next) {
+      const session = sessionOf(c);
+      if (session === undefined) {
+        const target = `${c.req.path}${new URL(c.req.url).search}`;
+        return c.redirect(`/sign-in${target === '/' ? '' : `?next=${encodeURIComponent(target)}`}`, 303);
+      }
+      c.set('consoleSession', session);
+      await next();
+    },
+    requireJson: async function requireJson(c, next) {
+      const session = sessionOf(c);
+      if (session === undefined) {
+        throw new HttpError(401, 'sign in to the console first (POST /sign-in)', {
+          code: 'unauthenticated',
+          field: 'cookie',
+        });
+      }
+      c.set('consoleSession', session);
+      await next();
+    },
+  };
+}
