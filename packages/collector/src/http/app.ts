@@ -74,11 +74,16 @@ export function createApp(deps: AppDeps): Hono {
         reservedNames.add(metric.name);
       }
     }
-    const nodes = renderNodeSeries(deps.store, {
-      nowMs: deps.nowMs(),
-      staleAfterMs: deps.staleAfterMs ?? 5 * 60_000,
-      reservedNames,
-    });
+    // `?nodes=false`: the collector's own series only. A shared TSDB that already receives every
+    // node sample by remote write scrapes this way, so node series are not stored twice.
+    const nodes =
+      c.req.query('nodes') === 'false'
+        ? ''
+        : renderNodeSeries(deps.store, {
+            nowMs: deps.nowMs(),
+            staleAfterMs: deps.staleAfterMs ?? 5 * 60_000,
+            reservedNames,
+          });
     return c.body(`${nodes}${own}`, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
   });
 

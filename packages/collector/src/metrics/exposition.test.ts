@@ -29,6 +29,19 @@ describe('/metrics exposition of node series', () => {
     expect(text).toContain('# TYPE hw_power_watts gauge');
   });
 
+  it('leaves node series out with ?nodes=false (a shared TSDB gets them by remote write)', async () => {
+    await collector.post(
+      'metrics',
+      jsonGauge({ name: 'hw.power', unit: 'W', points: [{ value: 7.5, timeMs: collector.clock.nowMs }] }),
+    );
+    const own = await (await collector.app.request('/metrics?nodes=false')).text();
+    expect(own).not.toContain('hw_power_watts');
+    expect(own).toMatch(/^perimeter_node_last_seen_timestamp_seconds\{node="node-a"\} \d+/m);
+    expect(await (await collector.app.request('/metrics')).text()).toContain(
+      'hw_power_watts{node="node-a"} 7.5',
+    );
+  });
+
   it('escapes hostile label values instead of breaking the format', async () => {
     await collector.post(
       'metrics',
