@@ -8,6 +8,7 @@ for (const [script, args] of [
   ['ingest.ts', []],
   ['ingest-vs-prometheus.ts', []],
   ['latency.ts', []],
+  ['fleet-1000.ts', []],
   ['forward.ts', []],
   ['replay.ts', []],
   ['console.ts', []],

@@ -208,8 +208,17 @@ describe.skipIf(!ready)('two collectors, one VictoriaMetrics, vmalert and a real
   }, 120_000);
 
   it('holds every node of both collectors: scraped last-seen and remote-written samples', async () => {
-    const lastSeen = await vm.labelValues('node', [Prom.nodeLastSeen]);
     const expected = SHARDS.flatMap((shard) => [...Object.values(feedNodes(shard)), ...fleetNodes(shard)]);
+    let lastSeen: string[] = [];
+    // The fleet's nodes start spread over their interval: wait for the last one's first batch.
+    await waitUntil(
+      async () => {
+        lastSeen = await vm.labelValues('node', [Prom.nodeLastSeen]);
+        return lastSeen.length >= expected.length;
+      },
+      () => `every node's last-seen gauge scraped; have ${lastSeen.length} of ${expected.length}`,
+      30_000,
+    );
     expect(lastSeen.sort()).toEqual(expected.sort());
     await waitUntil(
       async () => {
@@ -257,13 +266,10 @@ describe.skipIf(!ready)('two collectors, one VictoriaMetrics, vmalert and a real
       // The collector evaluated the same rule over its own nodes, and notified nobody.
       const run = shards.get(shard) as ShardRun;
       const reader = run.collector.createToken(`reader-${shard}`, 'reader');
-      const response = await fetch(`${run.collector.url}/api/v1/alerts?alertname=AuthFailureSpike`, {
-        headers: { authorization: `Bearer ${reader}` },
-      });
-      const api = (await response.json()) as {
+      const api = await readerGet<{
         active: Array<{ state: string; labels: Record<string, string> }>;
         notifications: unknown[];
-      };
+      }>(`${run.collector.url}/api/v1/alerts?alertname=AuthFailureSpike`, reader);
       expect(api.active.find((alert) => alert.labels['node'] === spiked(shard))?.state).toMatch(
         /^(pending|firing)$/,
       );
@@ -274,3 +280,16 @@ describe.skipIf(!ready)('two collectors, one VictoriaMetrics, vmalert and a real
     expect(all.sort()).toEqual(SHARDS.map(spiked).sort());
   }, 120_000);
 });
+
+/** GET with a reader token; a kept-alive socket the loaded server closed is retried (3 tries). */
+async function readerGet<T>(url: string, token: string): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      return (await response.json()) as T;
+    } catch (error) {
+      if (attempt === 3 || !(error instanceof TypeError)) throw error;
+    }
+  }
+}
