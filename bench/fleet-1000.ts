@@ -15,7 +15,7 @@
  * nearest its budget, and what raises it.
  *
  *   node bench/fleet-1000.ts [--nodes 1000] [--procs 4] [--points 40] [--interval 10000]
- *                            [--seconds 60] [--warmup 15] [--every 5] [--eval 15]
+ *                            [--seconds 60] [--warmup 15] [--every 5] [--eval 15] [--startup 60]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '15' },
     every: { type: 'string', default: '5' },
     eval: { type: 'string', default: '15' },
+    startup: { type: 'string', default: '60' },
   },
 });
 const NODES = Number(values.nodes);
@@ -48,6 +49,7 @@ const SECONDS = Number(values.seconds);
 const WARMUP = Number(values.warmup);
 const EVERY_MS = Number(values.every) * 1000;
 const EVAL_S = Number(values.eval);
+const STARTUP_S = Number(values.startup);
 const FLEET = join(REPO_ROOT, 'test', 'helpers', 'latency-fleet.ts');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -60,10 +62,10 @@ const nodes = Array.from({ length: NODES }, (_, i) => {
   const nodeId = `node-${String(i).padStart(4, '0')}`;
   return {
     nodeId,
-    token: createToken(store.db, { nodeId, role: 'node', actor: 'bench', nowMs: Date.now() }).token,
+    token: createToken(store, { nodeId, role: 'node', actor: 'bench', nowMs: Date.now() }).token,
   };
 });
-const reader = createToken(store.db, {
+const reader = createToken(store, {
   nodeId: 'bench-reader',
   role: 'reader',
   actor: 'bench',
@@ -91,7 +93,8 @@ for (let p = 0; p < PROCS; p++) {
     nodes: nodes.filter((_, i) => i % PROCS === p),
     intervalMs: INTERVAL_MS,
     points: POINTS,
-    durationMs: (WARMUP + SECONDS) * 1000,
+    // Up to --startup seconds for every node's first batch, then warm-up and the measured span.
+    durationMs: (STARTUP_S + WARMUP + SECONDS) * 1000,
     backlogBatches: 0,
     drainTimeoutMs: 60_000,
     resultFile,
@@ -117,6 +120,16 @@ async function timed(path: string, headers: Record<string, string> = {}) {
   return { ms: performance.now() - started, body };
 }
 
+// Measure only once every node is sending (1,000 spools take a while to open on a busy box).
+const startupUntil = Date.now() + STARTUP_S * 1000;
+let reporting = 0;
+while (Date.now() < startupUntil) {
+  const text = await (await fetch(`${collector.url}/metrics?nodes=false`)).text();
+  reporting = text.match(new RegExp(`^${CollectorMetricNames.nodeLastSeen}\\{`, 'gm'))?.length ?? 0;
+  if (reporting >= NODES) break;
+  await sleep(1000);
+}
+if (reporting < NODES) console.log(`warning: only ${reporting} of ${NODES} nodes sent within ${STARTUP_S} s`);
 await sleep(WARMUP * 1000);
 const cpu: number[] = [];
 const scrapeMs: number[] = [];
