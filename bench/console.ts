@@ -14,6 +14,7 @@ import { rmSync } from 'node:fs';
 import { chromiumMissing, launchChromium } from '../test/helpers/browser.ts';
 import { startCollectorProcess } from '../test/helpers/collector-process.ts';
 import { median } from '../test/helpers/processes.ts';
+import { consoleSessionCookie } from './lib/console-session.ts';
 import { numberFlags, openBenchStore, sshLogin, writeSyntheticHistory } from './lib/synthetic-store.ts';
 
 const flags = numberFlags({ hours: 24, interval: 10, runs: 5 });
@@ -89,13 +90,7 @@ const collector = await startCollectorProcess({ dataDir, logLevel: 'warn' });
 const reader = collector.createToken('bench', 'reader');
 const pagePath = `/nodes/${NODE}?from=-${HOURS}h&to=now`;
 try {
-  const signIn = await fetch(`${collector.url}/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: reader }).toString(),
-  });
-  const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+  const cookie = await consoleSessionCookie(collector.url, reader);
   const serverMs: number[] = [];
   let htmlBytes = 0;
   for (let run = 0; run < RUNS; run++) {

@@ -27,6 +27,7 @@ import { CollectorMetricNames } from '@perimeter/schema';
 import { startCollectorProcess } from '../test/helpers/collector-process.ts';
 import type { LatencyFleetNodeResult, LatencyFleetSpec } from '../test/helpers/latency-fleet.ts';
 import { cpuSeconds, freePort, median, REPO_ROOT } from '../test/helpers/processes.ts';
+import { consoleSessionCookie } from './lib/console-session.ts';
 
 const { values } = parseArgs({
   options: {
@@ -104,13 +105,7 @@ for (let p = 0; p < PROCS; p++) {
   fleets.push({ child, resultFile, exited: new Promise((resolve) => child.once('exit', resolve)) });
 }
 
-const signIn = await fetch(`${collector.url}/sign-in`, {
-  method: 'POST',
-  redirect: 'manual',
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  body: new URLSearchParams({ token: reader }).toString(),
-});
-const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+const cookie = await consoleSessionCookie(collector.url, reader);
 
 async function timed(path: string, headers: Record<string, string> = {}) {
   const started = performance.now();

@@ -4,7 +4,7 @@ import {
   panelQueries,
   substituteVariables,
 } from '../../dashboards/src/index.ts';
-import { type PromAnswer, resultSize } from './prometheus-process.ts';
+import { type PromQueryApi, resultSize } from './prometheus-process.ts';
 
 /** Every panel query of every dashboard in dashboards/ (as built from the TypeScript sources). */
 export function allPanelQueries(): PanelQuery[] {
@@ -13,17 +13,6 @@ export function allPanelQueries(): PanelQuery[] {
 
 /** Grafana's interval variables, sized for a test that has scraped for ~15 s at 1 s. */
 export const TEST_VARIABLES = { __rate_interval: '30s', __interval: '2s', __range: '1m', __range_s: '60' };
-
-/** The Prometheus HTTP API a proof runs against: Prometheus itself or VictoriaMetrics. */
-export interface PromQuerier {
-  query(expr: string, timeSeconds?: number): Promise<PromAnswer>;
-  queryRange(
-    expr: string,
-    startSeconds: number,
-    endSeconds: number,
-    stepSeconds: number,
-  ): Promise<PromAnswer>;
-}
 
 export interface QueryProof {
   /** `dashboard / panel (ref) → the nodes (or "(fleet)") that answered`. */
@@ -38,7 +27,7 @@ export interface QueryProof {
  * (default: at least one); a query that does not run is always a failure.
  */
 export async function proveQueries(
-  api: PromQuerier,
+  api: PromQueryApi,
   queries: readonly PanelQuery[],
   nodes: readonly string[],
   mustAnswer: (query: PanelQuery, answered: string[]) => string | null = (_query, answered) =>

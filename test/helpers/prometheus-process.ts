@@ -10,7 +10,10 @@ import { type PromStyleServer, startPromStyleServer } from './prom-style-server.
  * `PROMETHEUS` in the environment names another binary. Absent binary: `prometheusBinary()` is
  * null and the suite skips, saying why.
  */
-export interface PrometheusProcess extends PromStyleServer {
+export interface PrometheusProcess extends PromStyleServer, PromQueryApi {}
+
+/** The Prometheus HTTP query API, as Prometheus and VictoriaMetrics both serve it. */
+export interface PromQueryApi {
   /** GET /api/v1/query; resolves to the API's JSON answer, whatever its status. */
   query(expr: string, timeSeconds?: number): Promise<PromAnswer>;
   /** GET /api/v1/query_range. */
@@ -68,16 +71,19 @@ export async function startPrometheus(options: {
     readyTimeoutMs: 20_000,
     notReady: (reason, log) => `prometheus did not become ready: ${reason}\n${log}`,
   });
+  return { ...server, ...promQueryApi(server.url) };
+}
+
+export function promQueryApi(baseUrl: string): PromQueryApi {
   const get = async (path: string, params: Record<string, string | string[]>): Promise<PromAnswer> => {
     const search = new URLSearchParams();
     for (const [key, value] of Object.entries(params)) {
       for (const one of Array.isArray(value) ? value : [value]) search.append(key, one);
     }
-    const response = await fetch(`${server.url}${path}?${search}`);
+    const response = await fetch(`${baseUrl}${path}?${search}`);
     return (await response.json()) as PromAnswer;
   };
   return {
-    ...server,
     query: (expr, timeSeconds) =>
       get(
         '/api/v1/query',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { freePort, stopProcess, waitForHttp } from './processes.ts';
-import type { PromAnswer } from './prometheus-process.ts';
+import { type PromQueryApi, promQueryApi } from './prometheus-process.ts';
 
 /**
  * VictoriaMetrics on loopback (Debian's `victoria-metrics` package, which `.ci/run` installs): the
@@ -19,16 +19,7 @@ export interface VmStyleServer {
   stop(): Promise<void>;
 }
 
-export interface VictoriaMetricsProcess extends VmStyleServer {
-  query(expr: string, timeSeconds?: number): Promise<PromAnswer>;
-  queryRange(
-    expr: string,
-    startSeconds: number,
-    endSeconds: number,
-    stepSeconds: number,
-  ): Promise<PromAnswer>;
-  labelValues(name: string, match?: string[]): Promise<string[]>;
-}
+export interface VictoriaMetricsProcess extends VmStyleServer, PromQueryApi {}
 
 const BINARIES = { server: 'victoria-metrics', ruler: 'vmalert' } as const;
 
@@ -91,27 +82,7 @@ export async function startVictoriaMetrics(options: {
     '-search.latencyOffset=1s',
     '-search.disableCache',
   ]);
-  const get = async (path: string, params: Record<string, string | string[]>): Promise<PromAnswer> => {
-    const search = new URLSearchParams();
-    for (const [key, value] of Object.entries(params)) {
-      for (const one of Array.isArray(value) ? value : [value]) search.append(key, one);
-    }
-    return (await (await fetch(`${server.url}${path}?${search}`)).json()) as PromAnswer;
-  };
-  return {
-    ...server,
-    query: (expr, timeSeconds) =>
-      get(
-        '/api/v1/query',
-        timeSeconds === undefined ? { query: expr } : { query: expr, time: String(timeSeconds) },
-      ),
-    queryRange: (expr, start, end, step) =>
-      get('/api/v1/query_range', { query: expr, start: String(start), end: String(end), step: String(step) }),
-    async labelValues(name, match = []) {
-      const answer = await get(`/api/v1/label/${encodeURIComponent(name)}/values`, { 'match[]': match });
-      return Array.isArray(answer.data) ? (answer.data as string[]) : [];
-    },
-  };
+  return { ...server, ...promQueryApi(server.url) };
 }
 
 /**
