@@ -9,7 +9,7 @@ const lines = (name: string) =>
 const nowMs = Date.UTC(2026, 11, 4, 18);
 
 describe('nginx-json (real nginx 1.22 escape=json output)', () => {
-  const [accepted, refused, mapped, stolen, escaped] = lines('nginx-access.json');
+  const [accepted, refused, mapped, stolen, escaped] = lines('nginx-access.log');
 
   it('reads a Basic-auth request with its user, sizes and duration', () => {
     expect(parseJsonAccessLine(accepted ?? '', 'nginx-json', { nowMs })).toEqual({
@@ -74,7 +74,7 @@ describe('nginx-json (real nginx 1.22 escape=json output)', () => {
 
 describe('caddy-json and traefik-json', () => {
   it('reads a real Caddy access line', () => {
-    const [line] = lines('caddy-access.json');
+    const [line] = lines('caddy-access.log');
     expect(parseJsonAccessLine(line ?? '', 'caddy-json', { nowMs })).toEqual({
       timeMs: 1726651920369,
       user: null,

@@ -12,7 +12,7 @@ import { accessLogStreamName, createAccessLogStreams } from './access-log-stream
  * with the cursor kept as the spool keeps it; lines are the real nginx output.
  */
 const [alice, refused, bob] = readFileSync(
-  new URL('testdata/nginx-access.json', import.meta.url),
+  new URL('testdata/nginx-access.log', import.meta.url),
   'utf8',
 ).split('\n');
 
@@ -48,7 +48,7 @@ function stream(path: string) {
     accessLogs: [{ path, format: 'nginx-json', userField: 'remote_user' }],
     clock: { nowMs: () => Date.UTC(2026, 11, 4, 18) },
     log: createRecordingLogger(),
-    sleep: (ms, signal) =>
+    sleep: (_ms, signal) =>
       new Promise((resolve) => {
         const timer = setTimeout(resolve, 5);
         signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });

