@@ -51,7 +51,11 @@ function stream(path: string) {
     sleep: (_ms, signal) =>
       new Promise((resolve) => {
         const timer = setTimeout(resolve, 5);
-        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        const abort = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        signal.addEventListener('abort', abort, { once: true });
       }),
     pollMs: 5,
   });
