@@ -19,7 +19,7 @@ import type { ChangesRows } from '../packages/collector/src/evidence/sections/ch
 import type { NodeIntegrity } from '../packages/collector/src/evidence/sections/integrity.ts';
 import type { InventoryRow } from '../packages/collector/src/evidence/sections/inventory.ts';
 import { reportJson, writeReport } from '../packages/collector/src/evidence/write-report.ts';
-import type { DecodedEvent } from '../packages/collector/src/ingest/types.ts';
+import type { DecodedEvent } from '../packages/collector/src/otlp/types.ts';
 import {
   historyFlags,
   metricsPayload,

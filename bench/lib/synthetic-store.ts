@@ -4,11 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { openStore, type Store } from '@perimeter/collector';
-import type {
-  AttributeValue,
-  DecodedEvent,
-  DecodedPoint,
-} from '../../packages/collector/src/ingest/types.ts';
+import type { AttributeValue, DecodedEvent, DecodedPoint } from '../../packages/collector/src/otlp/types.ts';
 
 /**
  * What the store benchmarks (replay, evidence, console) share: numeric flags, a fresh store in a

@@ -1,8 +1,8 @@
 export type { AppDeps } from './http/app.ts';
 export { createApp } from './http/app.ts';
-export { OtlpTypes } from './ingest/otlp-proto.ts';
 export type { StoredBatchEvent } from './ingest/routes.ts';
 export { createSelfMetrics } from './metrics/self-metrics.ts';
+export { OtlpTypes } from './otlp/otlp-proto.ts';
 export type { RunningCollector } from './serve.ts';
 export { startCollector } from './serve.ts';
 export { StoreOpenError, storePath } from './store/db.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DecodedEvent } from './ingest/types.ts';
+import type { DecodedEvent } from './otlp/types.ts';
 import { formatStoredBatch } from './reading-printer.ts';
 
 const event = (eventName: string, attributes: DecodedEvent['attributes']): DecodedEvent => ({

@@ -1,5 +1,5 @@
 import { AttributeNames, EventNames, MetricNames } from '@perimeter/schema';
-import type { AttributeValue } from '../ingest/types.ts';
+import type { AttributeValue } from '../otlp/types.ts';
 import { readEventsByName, readModelSeries } from '../store/model-reads.ts';
 import type { Store } from '../store/store.ts';
 import type { DriftObservation } from './fleet-drift.ts';

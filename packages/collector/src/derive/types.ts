@@ -1,4 +1,4 @@
-import type { DecodedEvent } from '../ingest/types.ts';
+import type { DecodedEvent } from '../otlp/types.ts';
 
 /** The seam between the batch writer and the derivations (see event-derivation.ts). */
 export interface StoredEvent {

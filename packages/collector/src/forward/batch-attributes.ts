@@ -1,5 +1,5 @@
 import { ResourceAttributeNames } from '@perimeter/schema';
-import type { ResourceAttribute } from './otlp-wire.ts';
+import type { ResourceAttribute } from '../otlp/otlp-wire.ts';
 import type { StoredBatch } from './types.ts';
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OtlpTypes } from '../ingest/otlp-proto.ts';
+import { OtlpTypes } from '../otlp/otlp-proto.ts';
 import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
 import { CURRENT_FILE, createFileSink, type FileSinkConfig } from './file-sink.ts';
 import { createForwardStore } from './forward-store.ts';

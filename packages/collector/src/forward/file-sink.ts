@@ -1,8 +1,8 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CollectorConfig } from '@perimeter/schema';
+import { toJsonText } from '../otlp/otlp-transcode.ts';
 import { batchAttributes } from './batch-attributes.ts';
-import { toJsonText } from './otlp-transcode.ts';
 import type { SendOutcome, Sink, StoredBatch } from './types.ts';
 
 /**

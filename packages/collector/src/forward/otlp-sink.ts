@@ -1,9 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import type { CollectorConfig } from '@perimeter/schema';
 import { createHttpClient, postExport } from '@perimeter/schema/otlp';
+import { mergeJsonRequests, toJsonObject, toProtobuf } from '../otlp/otlp-transcode.ts';
 import { batchAttributes } from './batch-attributes.ts';
 import { toSendOutcome } from './export-outcome.ts';
-import { mergeJsonRequests, toJsonObject, toProtobuf } from './otlp-transcode.ts';
 import type { SendOutcome, Sink, StoredBatch } from './types.ts';
 
 /**

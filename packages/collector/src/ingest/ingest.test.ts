@@ -3,8 +3,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { computeChainHash, digestPayload, GENESIS_HASH } from '@perimeter/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OtlpTypes } from '../otlp/otlp-proto.ts';
 import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
-import { OtlpTypes } from './otlp-proto.ts';
 
 class CollectOnDemandReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}

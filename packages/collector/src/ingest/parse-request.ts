@@ -1,9 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { HttpError } from '../http/errors.ts';
-import { decodeLogsRequest, decodeMetricsRequest } from './decode-otlp.ts';
-import { OtlpTypes } from './otlp-proto.ts';
-import { InvalidField } from './otlp-values.ts';
-import type { DecodedRequest, Signal } from './types.ts';
+import { decodeLogsRequest, decodeMetricsRequest } from '../otlp/decode-otlp.ts';
+import { OtlpTypes } from '../otlp/otlp-proto.ts';
+import { InvalidField } from '../otlp/otlp-values.ts';
+import type { DecodedRequest, Signal } from '../otlp/types.ts';
 
 /** Content types OTLP/HTTP allows; anything else is a 415 naming what was sent. */
 export type OtlpEncoding = 'protobuf' | 'json';

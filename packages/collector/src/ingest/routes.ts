@@ -3,9 +3,9 @@ import { Hono } from 'hono';
 import { HttpError } from '../http/errors.ts';
 import { type BodyLimits, readBody } from '../http/read-body.ts';
 import type { SelfMetrics } from '../metrics/self-metrics.ts';
+import type { DecodedRequest, Signal } from '../otlp/types.ts';
 import type { Store, WriteOutcome } from '../store/store.ts';
 import { encodeOtlpResponse, parseContentType, parseOtlpRequest } from './parse-request.ts';
-import type { DecodedRequest, Signal } from './types.ts';
 
 /**
  * POST /v1/metrics and /v1/logs. Invariant: the 2xx is sent only after `store.writeBatch` has

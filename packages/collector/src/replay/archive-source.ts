@@ -2,9 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MetricNames, ResourceAttributeNames } from '@perimeter/schema';
-import { decodeLogsRequest, decodeMetricsRequest } from '../ingest/decode-otlp.ts';
-import { InvalidField } from '../ingest/otlp-values.ts';
-import type { DecodedRequest } from '../ingest/types.ts';
+import { decodeLogsRequest, decodeMetricsRequest } from '../otlp/decode-otlp.ts';
+import { InvalidField } from '../otlp/otlp-values.ts';
+import type { DecodedRequest } from '../otlp/types.ts';
 import { findSeqGaps, type SeqArrival } from './seq-gaps.ts';
 import { limitKeyOf } from './thresholds.ts';
 import type {

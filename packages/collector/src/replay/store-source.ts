@@ -1,5 +1,5 @@
 import { MetricNames } from '@perimeter/schema';
-import type { AttributeValue } from '../ingest/types.ts';
+import type { AttributeValue } from '../otlp/types.ts';
 import type { SqliteDatabase } from '../store/db.ts';
 import { decodeSampleBlock } from '../store/sample-block.ts';
 import { findSeqGaps, type SeqArrival } from './seq-gaps.ts';

@@ -1,4 +1,4 @@
-import type { AttributeValue } from '../ingest/types.ts';
+import type { AttributeValue } from '../otlp/types.ts';
 
 /**
  * The replay's data model, shared by both sources (the store, an OTLP JSON archive) and every

@@ -1,6 +1,6 @@
 import { computeChainHash, digestEventRows, digestPayload, GENESIS_HASH } from '@perimeter/schema';
 import type { DeriveFromEvent } from '../derive/types.ts';
-import type { DecodedEvent } from '../ingest/types.ts';
+import type { DecodedEvent } from '../otlp/types.ts';
 import type { SqliteDatabase } from './db.ts';
 import { encodeSampleBlock, type SampleTriple } from './sample-block.ts';
 import type { SeriesIndex } from './series-index.ts';

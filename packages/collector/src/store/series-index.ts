@@ -1,4 +1,4 @@
-import type { DecodedPoint } from '../ingest/types.ts';
+import type { DecodedPoint } from '../otlp/types.ts';
 import type { SqliteDatabase } from './db.ts';
 
 /**

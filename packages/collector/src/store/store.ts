@@ -1,5 +1,5 @@
 import { createEventDerivation } from '../derive/event-derivation.ts';
-import type { DecodedResource, Signal } from '../ingest/types.ts';
+import type { DecodedResource, Signal } from '../otlp/types.ts';
 import { createBatchWriter, type WriteResult } from './batch-writer.ts';
 import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import { type OpenStoreOptions, openStoreDatabase, type SqliteDatabase } from './db.ts';

@@ -1,4 +1,11 @@
-/** What ingest hands the store: OTLP flattened to rows, with the resource it came from. */
+/**
+ * The collector's OTLP codec lives in this folder (descriptor, protobuf types, JSON values, decode,
+ * transcode for forwarding); ingest, store, derive, forward and replay import it from here, so no
+ * stage reaches into another for the wire format. The client side of the contract (retry,
+ * Retry-After, backoff, partial success, HTTP) is @perimeter/schema/otlp, shared with the agent.
+ *
+ * What ingest hands the store: OTLP flattened to rows, with the resource it came from.
+ */
 
 export type AttributeValue = string | number | boolean;
 

@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import { otlpDescriptor } from '../ingest/otlp-descriptor.ts';
+import { otlpDescriptor } from './otlp-descriptor.ts';
 
 /**
  * OTLP metrics and logs with every field an archive needs (the shared descriptor,

@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
-import type { Signal } from '../ingest/types.ts';
 import { ExactReader, ExactWriter, OtlpFullTypes } from './otlp-full-proto.ts';
 import { addResourceAttributesProtobuf, type ResourceAttribute } from './otlp-wire.ts';
+import type { Signal } from './types.ts';
 
 /**
  * A stored batch's payload → the request a sink sends, in the encoding it wants, with the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OtlpTypes } from '../ingest/otlp-proto.ts';
 import { ExactReader, ExactWriter, OtlpFullTypes } from './otlp-full-proto.ts';
+import { OtlpTypes } from './otlp-proto.ts';
 import { toJsonObject } from './otlp-transcode.ts';
 import { addResourceAttributesProtobuf, type ResourceAttribute } from './otlp-wire.ts';
 
