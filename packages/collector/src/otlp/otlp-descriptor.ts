@@ -9,7 +9,7 @@ import { ANY_VALUE_MEMBERS } from './otlp-values.ts';
  *
  * - `ingest` (otlp-proto.ts) has only the fields ingest reads: protobufjs skips the others on the
  *   wire without decoding them (exemplars, bucket counts, …), which keeps the hot path lean.
- * - `archive` (../forward/otlp-full-proto.ts) has every field, since a transcoded batch must keep
+ * - `archive` (otlp-full-proto.ts) has every field, since a transcoded batch must keep
  *   all of them. Field order is declaration order for both: it is the order of the keys of a
  *   decoded message and so of the OTLP/JSON the forward writes.
  *

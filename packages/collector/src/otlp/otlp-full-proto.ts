@@ -3,7 +3,7 @@ import { otlpDescriptor } from './otlp-descriptor.ts';
 
 /**
  * OTLP metrics and logs with every field an archive needs (the shared descriptor,
- * ../ingest/otlp-descriptor.ts, in its `archive` field set), for transcoding between protobuf and
+ * otlp-descriptor.ts, in its `archive` field set), for transcoding between protobuf and
  * OTLP/JSON. 64-bit integers go through `ExactReader`/`ExactWriter` as decimal strings, so
  * nanosecond timestamps and counts survive the trip exactly (protobufjs is configured without Long,
  * which would otherwise round them to doubles).
