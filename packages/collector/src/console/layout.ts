@@ -11,8 +11,8 @@ export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 export interface PageShell {
   title: string;
-  /** The nav entry to mark current. */
-  current?: 'fleet' | 'alerts' | 'node';
+  /** The nav entry to mark current (a NAV key; a node page marks none). */
+  current?: string;
   /** Who is signed in; absent on the sign-in page (no nav, no sign-out). */
   subject?: string;
   scripts?: readonly string[];
@@ -20,6 +20,12 @@ export interface PageShell {
   styles?: readonly string[];
   body: Html;
 }
+
+/** The top navigation: one entry per page reached from every page (a page with no entry is linked from another). */
+export const NAV: ReadonlyArray<{ key: string; href: string; label: string }> = [
+  { key: 'fleet', href: '/', label: 'Fleet' },
+  { key: 'alerts', href: '/alerts', label: 'Alerts' },
+];
 
 export function renderPage(assets: ConsoleAssets, page: PageShell): Html {
   const styles = ['/console/assets/console.css', ...(page.styles ?? [])];
@@ -29,8 +35,7 @@ export function renderPage(assets: ConsoleAssets, page: PageShell): Html {
       ? ''
       : html`<nav class="top">
           <span class="brand">Perimeter</span>
-          <a href="/" class="${page.current === 'fleet' ? 'current' : ''}">Fleet</a>
-          <a href="/alerts" class="${page.current === 'alerts' ? 'current' : ''}">Alerts</a>
+          ${NAV.map((entry) => html`<a href="${entry.href}" class="${page.current === entry.key ? 'current' : ''}">${entry.label}</a>`)}
           <span class="spacer"></span>
           <span class="who">signed in as ${page.subject}</span>
           <form method="post" action="/sign-out" class="inline"><button type="submit">Sign out</button></form>

@@ -1,7 +1,7 @@
 import type { SqliteDatabase } from '../store/db.ts';
 import { createEvidenceReads } from '../store/evidence-reads.ts';
 import { verifyNodeChain } from './integrity.ts';
-import type { ReadSection, RetentionSettings, SectionInput } from './section.ts';
+import type { ReadSection, RetentionSettings, SectionDefinition, SectionInput } from './section.ts';
 import { EVIDENCE_SECTIONS } from './section-list.ts';
 import type { Period } from './types.ts';
 
@@ -23,6 +23,8 @@ export interface BuildOptions {
   nowMs: () => number;
   retention: RetentionSettings;
   progress: (line: string) => void;
+  /** The sections, in report order (default: section-list.ts). */
+  sections?: readonly SectionDefinition[];
 }
 
 export function buildEvidence(db: SqliteDatabase, options: BuildOptions): EvidenceReport {
@@ -35,7 +37,7 @@ export function buildEvidence(db: SqliteDatabase, options: BuildOptions): Eviden
     progress: options.progress,
     verifyChain: (nodeId, onProgress) => verifyNodeChain(db, nodeId, onProgress),
   };
-  const sections = EVIDENCE_SECTIONS.map((section, index) => {
+  const sections = (options.sections ?? EVIDENCE_SECTIONS).map((section, index) => {
     options.progress(`${index + 1}. ${section.title}`);
     return section.read(input);
   });
