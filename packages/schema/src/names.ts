@@ -32,6 +32,11 @@ export const MetricNames = {
   agentSpoolDropped: 'perimeter.agent.spool.dropped',
   agentShipRetries: 'perimeter.agent.ship.retries',
   agentShipDeadLettered: 'perimeter.agent.ship.dead_lettered',
+  /**
+   * 1 while a followed source (the login log) is read, 0 while it is blind, with `source.name` and
+   * `reason` (LoginSourceBlind fires on 0): a refused or missing source is never silently empty.
+   */
+  sourceUp: 'perimeter.source.up',
   /** The AI workload (ARCHITECTURE.md "The AI workload"): 1 per model on disk, and its size. */
   modelInfo: 'perimeter.model.info',
   modelSize: 'perimeter.model.size',
@@ -74,6 +79,8 @@ export const MetricUnits: Record<MetricName, string> = {
   'perimeter.agent.spool.dropped': '{batch}',
   'perimeter.agent.ship.retries': '{attempt}',
   'perimeter.agent.ship.dead_lettered': '{batch}',
+  // An annotation unit keeps `perimeter_source_up` (no `_ratio`).
+  'perimeter.source.up': '{up}',
   // An annotation unit keeps the info-metric name `perimeter_model_info` (no `_ratio`).
   'perimeter.model.info': '{model}',
   'perimeter.model.size': 'By',
@@ -128,6 +135,9 @@ export const AttributeNames = {
   thermalPressureLevel: 'perimeter.thermal.pressure.level',
   thermalPressurePrevious: 'perimeter.thermal.pressure.previous',
   samplerName: 'perimeter.sampler',
+  /** perimeter.source.up: the followed source (`logins:unified-log`…) and why it is down ('' when up). */
+  sourceName: 'source.name',
+  sourceReason: 'reason',
   /** perimeter.model.info / model.change / model.integrity (ARCHITECTURE.md "The AI workload"). */
   modelName: 'model.name',
   modelSource: 'model.source',
@@ -199,6 +209,11 @@ export const LifecycleActions = {
   start: 'start',
   stop: 'stop',
   spoolOverflow: 'spool_overflow',
+  /** A followed source became unreadable (refused, permission denied, not found), or readable again. */
+  sourceDown: 'source_down',
+  sourceUp: 'source_up',
+  /** Events between two times may be missing from a source (recorded, since they cannot be refetched). */
+  sourceGap: 'source_gap',
 } as const;
 
 /** Headers the agent adds to every OTLP request (ARCHITECTURE.md "Agent → collector"). */

@@ -1,5 +1,6 @@
 import type { Clock } from '../host/clock.ts';
 import { readNewLines, type TailState } from './logins/tail-file.ts';
+import { reasonOfErrno, type SourceDownReason } from './source-health.ts';
 import type { EventReading, EventStream, EventStreamIo, Logger } from './types.ts';
 
 /**
@@ -20,6 +21,11 @@ export interface FileFollowerOptions {
   pollMs?: number;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   toEvents(lines: readonly string[], nowMs: number): EventReading[];
+  /**
+   * When given, a missing or unreadable file is reported as blindness with these fixes
+   * (io.reportHealth: an agent.lifecycle event and perimeter.source.up), and reading again as up.
+   */
+  fixes?: { permissionDenied: string; notFound: string };
 }
 
 export function createFileFollower(options: FileFollowerOptions): EventStream {
@@ -31,6 +37,20 @@ export function createFileFollower(options: FileFollowerOptions): EventStream {
   async function follow(io: EventStreamIo): Promise<void> {
     let state = parseState(io.readCursor());
     let failing = false;
+    /** The health said last: false = up, a reason = blind, undefined = not said yet. */
+    let blind: false | SourceDownReason | undefined;
+    const say = (next: false | SourceDownReason, detail: string) => {
+      if (options.fixes === undefined || blind === next) return;
+      blind = next;
+      if (next === false) io.reportHealth?.({ up: true, detail });
+      else
+        io.reportHealth?.({
+          up: false,
+          reason: next,
+          detail,
+          fix: next === 'permission-denied' ? options.fixes.permissionDenied : options.fixes.notFound,
+        });
+    };
     // Only a file that already exists at the first start has history to skip; one created later
     // (or after a first start that found none) is read from its first line.
     let startAt: 'end' | 'start' = state === null ? 'end' : 'start';
@@ -57,12 +77,16 @@ export function createFileFollower(options: FileFollowerOptions): EventStream {
         if (read.rotated) options.log.info({ path }, `${label} rotated; following the new file`);
         if (read.truncated) options.log.warn({ path }, `${label} truncated; reading it from the start`);
         if (failing) options.log.info({ path }, `${label} readable again`);
+        if (read.missing) say('not-found', `${path} does not exist`);
+        else say(false, `following ${path}`);
         failing = false;
       } catch (error) {
         // Unreadable (EACCES: the agent user is not in the file's group) or the spool refused:
         // keep the old position and say so once, not every poll.
         if (!failing) options.log.warn({ path, err: (error as Error).message }, `${label} not followed`);
         failing = true;
+        const reason = reasonOfErrno((error as NodeJS.ErrnoException).code);
+        if (reason !== null) say(reason, `${path}: ${(error as Error).message}`);
       }
       await options.sleep(pollMs, stop.signal);
     }

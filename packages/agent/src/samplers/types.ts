@@ -4,6 +4,7 @@ import type { Clock } from '../host/clock.ts';
 import type { FetchText } from '../host/fetch-text.ts';
 import type { FsRoot } from '../host/fs-root.ts';
 import type { RunCommand } from '../host/run-command.ts';
+import type { SourceHealth } from './source-health.ts';
 import type { SamplerStateStore } from './state-store.ts';
 import type { SystemSource } from './system/index.ts';
 
@@ -88,6 +89,13 @@ export interface EventStreamIo {
   advance(cursor: string): void;
   /** The committed cursor, or null on the very first start. */
   readCursor(): string | null;
+  /**
+   * Whether the source can read what it follows (source-health.ts); called on every change. Each
+   * change becomes an `agent.lifecycle` event and the `perimeter.source.up` metric.
+   */
+  reportHealth?(health: SourceHealth): void;
+  /** Events between fromMs and toMs may be missing and cannot be fetched again: recorded as a gap. */
+  reportGap?(gap: { fromMs: number; toMs: number; detail: string }): void;
 }
 
 export interface EventStream {

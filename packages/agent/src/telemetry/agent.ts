@@ -19,6 +19,7 @@ import { createOverflowReporter, describeOverflow } from './overflow.ts';
 import { createAgentResource } from './resource.ts';
 import { createSampleRunner } from './sample-round.ts';
 import { agentSelfReadings } from './self-readings.ts';
+import { createSourceHealthTracker, type SourceHealthEvent } from './source-health-tracker.ts';
 import { createSpoolMetricExporter, exportMetrics } from './spool-exporters.ts';
 import { createTickSchedule } from './tick-schedule.ts';
 
@@ -60,12 +61,16 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       log,
       timeoutMs: deps.samplerTimeoutMs ?? DEFAULT_SAMPLER_TIMEOUT_MS,
     });
+    const health = createSourceHealthTracker();
     const meter = createAgentMeter({
       resource,
       serviceVersion: deps.serviceVersion,
       runRound: runner.run,
       // Read at collection time, after the shipper below exists.
-      selfReadings: (round) => agentSelfReadings(round, spool.stats(), shipper.stats()),
+      selfReadings: (round) => [
+        ...agentSelfReadings(round, spool.stats(), shipper.stats()),
+        ...health.readings(),
+      ],
     });
     const events = createAgentEvents({ resource, spool, clock, log, serviceVersion: deps.serviceVersion });
     overflow.attach((report) =>
@@ -172,6 +177,16 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       }
     };
 
+    const emitHealth = (event: SourceHealthEvent | null) => {
+      if (event === null) return;
+      try {
+        events.emitEvent(EventNames.agentLifecycle, event.attributes, event.body, {
+          severity: event.severity,
+        });
+      } catch (error) {
+        log.error({ err: (error as Error).message }, 'could not spool a source health event');
+      }
+    };
     const streams = deps.eventStreams ?? [];
     const startStreams = () => {
       for (const stream of streams) {
@@ -181,6 +196,15 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
           },
           advance: (cursor) => spool.writeCursor(stream.name, cursor),
           readCursor: () => spool.readCursor(stream.name),
+          reportHealth: (state) => {
+            if (state.up) log.info({ source: stream.name, detail: state.detail }, 'source readable');
+            else log.warn({ source: stream.name, ...state }, 'source blind');
+            emitHealth(health.report(stream.name, state));
+          },
+          reportGap: (gap) => {
+            log.warn({ source: stream.name, ...gap }, 'source gap recorded');
+            emitHealth(health.gap(stream.name, gap));
+          },
         });
       }
     };

@@ -51,6 +51,12 @@ export const agentConfigSchema = z
         source: z.enum(['auto', 'journald', 'file', 'unified-log', 'off']).default('auto'),
         /** The Linux auth log to follow (implies source file under auto). */
         authLog: z.string().min(1).optional(),
+        /**
+         * macOS: the file the root login-reader job writes (`log show --style ndjson` with the login
+         * predicate, deploy/macos/install.sh; default /var/log/perimeter/logins.ndjson). Followed when
+         * it exists or when `log` refuses the agent's non-admin user.
+         */
+        unifiedLogFile: z.string().min(1).optional(),
         /** Send the `last` history once, at the first start. */
         backfill: flagBoolean.default(true),
       })

@@ -19,11 +19,20 @@ export interface AuthLogSourceOptions {
 
 export const AUTH_LOG_SOURCE = 'logins:auth-log';
 
+/** What to do when the auth log cannot be read (said in probe and in the source_down event). */
+export const AUTH_LOG_FIXES = {
+  permissionDenied:
+    'add the agent user to the group that owns the file (adm on Debian and Ubuntu; deploy/systemd does it)',
+  notFound:
+    'set logins.authLog to the auth log this host writes (/var/log/auth.log or /var/log/secure), or install rsyslog',
+};
+
 export function createAuthLogSource(options: AuthLogSourceOptions): EventStream {
   return createFileFollower({
     ...options,
     name: AUTH_LOG_SOURCE,
     label: 'auth log',
+    fixes: AUTH_LOG_FIXES,
     toEvents: (lines, nowMs) =>
       lines.flatMap((line) => {
         const login = parseSyslogLoginLine(line, { nowMs });

@@ -69,7 +69,16 @@ export function createLoginStreams(options: LoginStreamsOptions): EventStream[] 
       );
       break;
     case 'unified-log':
-      streams.push(createUnifiedLogSource({ runCommand: options.runCommand, log: options.log }));
+      streams.push(
+        createUnifiedLogSource({
+          runCommand: options.runCommand,
+          log: options.log,
+          ...(options.config.unifiedLogFile === undefined
+            ? {}
+            : { readerFile: options.config.unifiedLogFile }),
+          sleep: options.sleep,
+        }),
+      );
       break;
     case 'none':
       options.log.info({ reason: choice.reason }, 'login events are not followed on this host');

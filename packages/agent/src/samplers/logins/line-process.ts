@@ -12,7 +12,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 export type LineProcessEvent =
   | { type: 'started'; pid: number | undefined }
-  | { type: 'exited'; code: number | null; signal: string | null; retryInMs: number }
+  | {
+      type: 'exited';
+      code: number | null;
+      signal: string | null;
+      retryInMs: number;
+      /** The end of what the child wrote to stderr (a refusal says why here: `log: Must be admin …`). */
+      stderr: string;
+    }
   | { type: 'not-found'; command: string; retryInMs: number }
   | { type: 'error'; error: Error; retryInMs: number };
 
@@ -21,6 +28,8 @@ export interface LineProcessOptions {
   /** Called before each start, so a restart can resume after the last saved cursor. */
   args: readonly string[] | (() => readonly string[]);
   onLine: (line: string) => void;
+  /** Each stderr line as it comes (journalctl warns there and keeps running). */
+  onStderrLine?: (line: string) => void;
   onEvent?: (event: LineProcessEvent) => void;
   spawn?: (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
   /** Resolves after ms, or early (without throwing) when `signal` aborts. */
@@ -47,22 +56,42 @@ async function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** One run of the child: resolves with how it ended. */
+const STDERR_KEPT_CHARS = 2048;
+
 function runOnce(
   child: ChildProcess,
   onLine: (line: string) => void,
-): Promise<{ code: number | null; signal: string | null; error: NodeJS.ErrnoException | null }> {
+  onStderrLine: ((line: string) => void) | undefined,
+): Promise<{
+  code: number | null;
+  signal: string | null;
+  error: NodeJS.ErrnoException | null;
+  stderr: string;
+}> {
   return new Promise((resolve) => {
     let error: NodeJS.ErrnoException | null = null;
+    let stderr = '';
     if (child.stdout) {
       const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
       lines.on('line', (line) => onLine(line));
     }
+    const stderrDone = new Promise<void>((done) => {
+      if (!child.stderr) return done();
+      const lines = createInterface({ input: child.stderr, crlfDelay: Number.POSITIVE_INFINITY });
+      lines.on('line', (line) => {
+        stderr = `${stderr}${line}\n`.slice(-STDERR_KEPT_CHARS);
+        onStderrLine?.(line);
+      });
+      lines.on('close', () => done());
+    });
     child.on('error', (e: NodeJS.ErrnoException) => {
       error = e;
       // A child that never started emits no 'close' on some platforms; resolve here too.
-      if (child.pid === undefined) resolve({ code: null, signal: null, error });
+      if (child.pid === undefined) resolve({ code: null, signal: null, error, stderr });
     });
-    child.on('close', (code, signal) => resolve({ code, signal, error }));
+    child.on('close', (code, signal) => {
+      void stderrDone.then(() => resolve({ code, signal, error, stderr }));
+    });
   });
 }
 
@@ -85,11 +114,11 @@ export function startLineProcess(options: LineProcessOptions): LineProcess {
       const startedAt = now();
       let result: Awaited<ReturnType<typeof runOnce>>;
       try {
-        child = spawn(options.command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+        child = spawn(options.command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
         if (child.pid !== undefined) options.onEvent?.({ type: 'started', pid: child.pid });
-        result = await runOnce(child, options.onLine);
+        result = await runOnce(child, options.onLine, options.onStderrLine);
       } catch (error) {
-        result = { code: null, signal: null, error: error as NodeJS.ErrnoException };
+        result = { code: null, signal: null, error: error as NodeJS.ErrnoException, stderr: '' };
       }
       child = null;
       if (abort.signal.aborted) break;
@@ -105,7 +134,14 @@ export function startLineProcess(options: LineProcessOptions): LineProcess {
         wait = backoff;
         backoff = Math.min(backoff * 2, maxBackoff);
         if (result.error) options.onEvent?.({ type: 'error', error: result.error, retryInMs: wait });
-        else options.onEvent?.({ type: 'exited', code: result.code, signal: result.signal, retryInMs: wait });
+        else
+          options.onEvent?.({
+            type: 'exited',
+            code: result.code,
+            signal: result.signal,
+            retryInMs: wait,
+            stderr: result.stderr,
+          });
       }
       await sleep(wait, abort.signal);
     }

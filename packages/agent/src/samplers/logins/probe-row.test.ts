@@ -13,16 +13,41 @@ const options = (platform: NodeJS.Platform, logins: object, paths: string[]) => 
 });
 
 describe('the logins probe row', () => {
-  it('names the followed source, and says why an unreadable auth log needs a group', () => {
-    expect(loginsProbeRow(options('darwin', {}, []))).toMatchObject({
+  const admin = { canRead: () => false, isRootOrInGroup: () => true };
+  const nonAdmin = { canRead: () => false, isRootOrInGroup: () => false };
+
+  it('macOS: the login-reader file when readable, log stream for an admin, else needs root with the fix', () => {
+    expect(loginsProbeRow(options('darwin', {}, []), { ...nonAdmin, canRead: () => true })).toMatchObject({
+      status: 'available',
+      source: '/var/log/perimeter/logins.ndjson',
+    });
+    expect(loginsProbeRow(options('darwin', {}, []), admin)).toMatchObject({
       status: 'available',
       source: 'log stream',
     });
-    expect(loginsProbeRow(options('linux', {}, ['/var/log/auth.log']), () => true)).toMatchObject({
+    expect(loginsProbeRow(options('darwin', {}, []), nonAdmin)).toMatchObject({
+      status: 'needs root',
+      reason: expect.stringContaining('deploy/macos/install.sh'),
+    });
+  });
+
+  it('Linux: the journal needs group systemd-journal; an unreadable auth log needs its group', () => {
+    expect(loginsProbeRow(options('linux', {}, ['/run/systemd/journal']), nonAdmin)).toMatchObject({
+      status: 'needs root',
+      reason: expect.stringContaining('systemd-journal'),
+    });
+    expect(loginsProbeRow(options('linux', {}, ['/run/systemd/journal']), admin)).toMatchObject({
+      status: 'available',
+    });
+    expect(
+      loginsProbeRow(options('linux', {}, ['/var/log/auth.log']), { canRead: () => true }),
+    ).toMatchObject({
       status: 'available',
       source: '/var/log/auth.log',
     });
-    expect(loginsProbeRow(options('linux', {}, ['/var/log/auth.log']), () => false)).toMatchObject({
+    expect(
+      loginsProbeRow(options('linux', {}, ['/var/log/auth.log']), { canRead: () => false }),
+    ).toMatchObject({
       status: 'needs root',
       reason: expect.stringContaining('group'),
     });

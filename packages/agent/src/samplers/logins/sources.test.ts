@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandResult, RunCommand } from '../../host/run-command.ts';
 import { createRecordingLogger } from '../../test-support/context.ts';
 import { describeWithFixtures, sharedFixturePath } from '../../test-support/fixtures.ts';
+import type { SourceHealth } from '../source-health.ts';
 import type { EventReading, EventStream, EventStreamIo } from '../types.ts';
 import { chooseLoginSource } from './index.ts';
 import { createJournaldSource } from './journald-source.ts';
@@ -120,7 +121,13 @@ describeWithFixtures('unified log follower (macOS)', () => {
       return { status: 'ok', stdout: record, stderr: '' };
     };
     const first = memoryIo();
-    const source = createUnifiedLogSource({ runCommand, log: createRecordingLogger(), flushMs: 20 });
+    const readerFile = join(bin, 'no-reader.ndjson');
+    const source = createUnifiedLogSource({
+      runCommand,
+      log: createRecordingLogger(),
+      flushMs: 20,
+      readerFile,
+    });
     source.start(first.io);
     await until(() => first.events().length === 1, 'the streamed failure');
     await stopAll(source);
@@ -131,7 +138,12 @@ describeWithFixtures('unified log follower (macOS)', () => {
     });
 
     // Restart: log show returns the same record the stream prints again: sent once, not twice.
-    const again = createUnifiedLogSource({ runCommand, log: createRecordingLogger(), flushMs: 20 });
+    const again = createUnifiedLogSource({
+      runCommand,
+      log: createRecordingLogger(),
+      flushMs: 20,
+      readerFile,
+    });
     const resumed = memoryIo(first.store.cursor);
     again.start(resumed.io);
     await until(() => shows.length === 1, 'log show filled the gap');
@@ -140,6 +152,56 @@ describeWithFixtures('unified log follower (macOS)', () => {
     expect(resumed.events()).toEqual([]);
     const since = (JSON.parse(first.store.cursor ?? '{}') as { timeMs: number }).timeMs;
     expect(shows[0]).toEqual(logShowArgv(since));
+  });
+});
+
+describeWithFixtures('unified log follower refused by macOS (the agent runs as non-admin _perimeter)', () => {
+  const record = readFileSync(
+    sharedFixturePath('macos', 'log-ndjson-authorizationhost-failed.ndjson'),
+    'utf8',
+  );
+
+  it('log exits 64 with the admin refusal: blind with the fix, then reads the root login-reader file once it exists', async () => {
+    // The stand-in refuses exactly as /usr/bin/log does for a user outside the admin group.
+    writeFileSync(
+      join(bin, 'log'),
+      `#!/bin/sh\necho "log: Must be admin to run 'stream' command" >&2\nexit 64\n`,
+    );
+    chmodSync(join(bin, 'log'), 0o755);
+    const readerFile = join(bin, 'logins.ndjson');
+    const runCommand: RunCommand = async () => ({ status: 'not-found', command: 'log' });
+    const health: SourceHealth[] = [];
+    const io = memoryIo();
+    const source = createUnifiedLogSource({
+      runCommand,
+      log: createRecordingLogger(),
+      flushMs: 20,
+      pollMs: 20,
+      readerFile,
+    });
+    source.start({ ...io.io, reportHealth: (h) => health.push(h) });
+    await until(() => health.length === 1, 'the refusal reported');
+    expect(health[0]).toMatchObject({
+      up: false,
+      reason: 'refused',
+      detail: "log exited 64: log: Must be admin to run 'stream' command",
+      fix: expect.stringContaining('deploy/macos/install.sh'),
+    });
+    expect(io.events()).toEqual([]);
+
+    // install.sh ran: the root job writes `log show --style ndjson` output the agent may read.
+    writeFileSync(readerFile, record);
+    await until(() => io.events().length === 1, 'the failure read from the login-reader file');
+    await until(() => health.length === 2, 'the source up again');
+    expect(health[1]).toMatchObject({ up: true });
+    expect(io.events()[0]?.attributes).toMatchObject({ 'process.executable.name': 'authorizationhost' });
+
+    // The job's next run repeats the last 5 minutes: nothing is sent twice.
+    writeFileSync(readerFile, `${record}${record}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await stopAll(source);
+    expect(io.events()).toHaveLength(1);
+    expect(JSON.parse(io.store.cursor ?? '{}')).toHaveProperty('tail');
   });
 });
 

@@ -118,6 +118,7 @@ describe('readNewLines with real files', () => {
       state,
       rotated: false,
       truncated: false,
+      missing: true,
     });
   });
 });

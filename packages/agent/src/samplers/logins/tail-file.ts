@@ -33,6 +33,8 @@ export interface ReadNewLinesResult {
   /** What happened since the last call, for the sampler's own logging. */
   rotated: boolean;
   truncated: boolean;
+  /** The file does not exist (yet): no lines, and the state kept. */
+  missing?: true;
 }
 
 export interface ReadNewLinesOptions {
@@ -124,7 +126,7 @@ export async function readNewLines(
     handle = await open(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      return { lines: [], state, rotated: false, truncated: false };
+      return { lines: [], state, rotated: false, truncated: false, missing: true };
     throw error;
   }
   try {
