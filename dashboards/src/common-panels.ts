@@ -66,6 +66,7 @@ export const DashboardUids = {
   node: 'perimeter-node',
   security: 'perimeter-security',
   collector: 'perimeter-collector',
+  inference: 'perimeter-inference',
 } as const;
 
 /** A dashboard with the settings all four share; `build(panels)` appends rows and panels in order. */

@@ -1,12 +1,13 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { buildCollectorHealth } from './collector-health.ts';
 import { buildFleetOverview } from './fleet-overview.ts';
+import { buildInference } from './inference.ts';
 import { buildNodeDetail } from './node-detail.ts';
 import { dashboardProviderYaml, datasourceYaml } from './provisioning.ts';
 import { buildSecurityCompliance } from './security-compliance.ts';
 
 /**
- * Every generated artifact, by path relative to dashboards/: the four dashboards as Grafana JSON
+ * Every generated artifact, by path relative to dashboards/: the dashboards as Grafana JSON
  * (the bare model file provisioning loads) and the two provisioning files. `pnpm dashboards:build`
  * writes them; the e2e test compares them with what is checked in.
  */
@@ -41,6 +42,12 @@ export function buildDashboards(): GeneratedDashboard[] {
       answers:
         'Is the pipe intact: ingest and rejects, sequence gaps, forward lag, queues, dead letters and drops?',
       model: buildCollectorHealth(),
+    },
+    {
+      file: 'json/inference.json',
+      answers:
+        'Who is the AI serving and refusing, how many tokens and how fast, and which models (which weights) sit on which node?',
+      model: buildInference(),
     },
   ];
 }

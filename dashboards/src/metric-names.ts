@@ -41,6 +41,11 @@ export const Prom = {
   spoolOldestAge: nodeMetric(MetricNames.agentSpoolOldestAge),
   spoolDropped: nodeMetric(MetricNames.agentSpoolDropped),
   shipRetries: nodeMetric(MetricNames.agentShipRetries),
+  modelInfo: nodeMetric(MetricNames.modelInfo),
+  modelSize: nodeMetric(MetricNames.modelSize),
+  inferenceServerUp: nodeMetric(MetricNames.inferenceServerUp),
+  inferenceServerRequests: nodeMetric(MetricNames.inferenceServerRequests),
+  inferenceServerRequestDuration: nodeMetric(MetricNames.inferenceServerRequestDuration),
   ...CollectorMetricNames,
   // Derived by the collector from events (packages/collector/src/derive/metric-names.ts); not yet
   // in @perimeter/schema, so spelt here. The e2e test proves the collector exposes them.
@@ -71,4 +76,6 @@ export const Label = {
   mountpoint: 'system_filesystem_mountpoint',
   memoryState: 'system_memory_state',
   sampler: 'perimeter_sampler',
+  modelName: 'model_name',
+  serverAddress: 'server_address',
 } as const;
