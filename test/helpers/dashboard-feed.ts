@@ -10,6 +10,7 @@ import { PMSET_THERM_ARGV } from '../../packages/agent/src/samplers/thermal/darw
 import { sharedFixturePath } from '../../packages/agent/src/test-support/fixtures.ts';
 import { type UnpackedTtar, unpackTtarFiles } from '../../packages/agent/src/test-support/ttar.ts';
 import { type AgentProcess, startAgentProcess, waitUntil } from './agent-process.ts';
+import { inferenceArrived, inferenceNodeMetrics, postInferenceRequests } from './inference-stand-in.ts';
 import { AGENT_CLI, freePort } from './processes.ts';
 
 /**
@@ -23,7 +24,8 @@ import { AGENT_CLI, freePort } from './processes.ts';
  *    a capture made of the real macOS fixtures (macmon serve, pmset, ioreg) gives the readings,
  *    POSTed as OTLP/JSON every second: thermal pressure, Apple GPU load, power rails, SoC
  *    temperatures and the fan. One sequence number is skipped (a gap), and bad requests are sent
- *    (an unknown token, no token, bad JSON) for the rejects;
+ *    (an unknown token, no token, bad JSON) for the rejects. The Mac also serves inference
+ *    (inference-stand-in.ts): a llama-server's metrics, proxy requests and a GGUF inventory;
  * and `forward` sinks for the collector config: a file sink (healthy), an OTLP sink on a closed
  * port (lag, queue, failures), one that answers 400 (dead letters) and one that answers
  * partial_success (partial rejects). Used by the dashboards PromQL proof (one collector,
@@ -158,7 +160,8 @@ export async function prepareDashboardFeed(dir: string, nodes: DashboardNodes): 
       new RegExp(
         `^perimeter_drift_check\\{node="${nodes.host}",[^}]*check_id="workspace.clean"\\} 0$`,
         'm',
-      ).test(text),
+      ).test(text) &&
+      inferenceArrived(text, nodes.mac),
     async stop() {
       if (macTimer) clearInterval(macTimer);
       await Promise.all(agents.map((agent) => agent.stop()));
@@ -240,19 +243,22 @@ async function startMacStandIn(
           scopeMetrics: [
             {
               scope: { name: 'perimeter-agent (capture replay)' },
-              metrics: readings.map((reading) => ({
-                name: reading.metric,
-                unit: reading.unit,
-                gauge: {
-                  dataPoints: [
-                    {
-                      timeUnixNano: nowNs,
-                      asDouble: reading.value,
-                      attributes: attributes(reading.attributes),
-                    },
-                  ],
-                },
-              })),
+              metrics: [
+                ...readings.map((reading) => ({
+                  name: reading.metric,
+                  unit: reading.unit,
+                  gauge: {
+                    dataPoints: [
+                      {
+                        timeUnixNano: nowNs,
+                        asDouble: reading.value,
+                        attributes: attributes(reading.attributes),
+                      },
+                    ],
+                  },
+                })),
+                ...inferenceNodeMetrics(nowNs, seq),
+              ],
             },
           ],
         },
@@ -270,7 +276,10 @@ async function startMacStandIn(
     }).catch(() => undefined);
   };
   await post();
-  return setInterval(() => void post(), 1_000);
+  return setInterval(() => {
+    void post();
+    void postInferenceRequests(url, token, nodeId);
+  }, 1_000);
 }
 
 /** What the rejects panels count: an unknown (or revoked) token, no token, a body that is not JSON. */
