@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAlertStore } from '../alerts/alert-store.ts';
 import type { AlertInstance } from '../alerts/state.ts';
-import type { DecodedEvent } from '../ingest/types.ts';
+import type { DecodedEvent } from '../otlp/types.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { createToken, revokeTokens } from '../tokens/token-store.ts';
 import { buildEvidence, type EvidenceReport } from './build-report.ts';
