@@ -15,7 +15,6 @@
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MetricNames, MetricUnits } from '@perimeter/schema';
-import { createAlertStore } from '../packages/collector/src/alerts/alert-store.ts';
 import { metricsReadBy, retentionFor } from '../packages/collector/src/alerts/alerting-service.ts';
 import { createAlertEngine } from '../packages/collector/src/alerts/engine.ts';
 import { DEFAULT_RULES_FILE, loadRuleFiles } from '../packages/collector/src/alerts/load-rules.ts';
@@ -200,7 +199,7 @@ const loadSeconds = (performance.now() - loadStarted) / 1000;
 const ruleSet = loadRuleFiles([DEFAULT_RULES_FILE]);
 const windowStarted = performance.now();
 const window = createSampleWindow({
-  db: collector.store.db,
+  store: collector.store,
   series: collector.store.series,
   registry: collector.metrics.registry,
   metrics: metricsReadBy(ruleSet.rules),
@@ -211,7 +210,7 @@ const windowMs = performance.now() - windowStarted;
 const engine = createAlertEngine({
   rules: ruleSet.rules,
   source: window,
-  store: createAlertStore(collector.store.db),
+  store: collector.store.alerts,
   intervalMs: EVALUATION_INTERVAL_MS,
   resendMs: 60_000,
   externalUrl: 'http://127.0.0.1:4318',

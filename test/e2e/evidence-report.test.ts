@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { openStore } from '@perimeter/collector';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAlertStore } from '../../packages/collector/src/alerts/alert-store.ts';
 import type { AlertInstance } from '../../packages/collector/src/alerts/state.ts';
+import { openStoreFile } from '../../packages/collector/src/store/store-file.ts';
 import { type CollectorProcess, startCollectorProcess } from '../helpers/collector-process.ts';
 import { runCollectorCli } from '../helpers/replay-scenario.ts';
 
@@ -129,8 +129,8 @@ const drift = (minute: number, check: string, expected: string, observed: string
 });
 
 function insertAlertHistory(dataDir: string): void {
-  const db = new Database(join(dataDir, 'collector.db'));
-  const alerts = createAlertStore(db);
+  const store = openStoreFile({ dataDir });
+  const alerts = store.alerts;
   const alert: AlertInstance = {
     ruleKey: 'perimeter/NodeDown',
     name: 'NodeDown',
@@ -178,7 +178,7 @@ function insertAlertHistory(dataDir: string): void {
     error: null,
     fingerprints: ['fp-node-a'],
   });
-  db.close();
+  store.close();
 }
 
 /** RFC 4180 reader: enough to prove the files parse (quotes, commas, CRLF). */

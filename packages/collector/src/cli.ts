@@ -12,7 +12,6 @@ import {
 import { pino } from 'pino';
 import { runRulesCommand } from './alerts/rules-command.ts';
 import { runEvidenceCommand } from './evidence/evidence-command.ts';
-import { startRetentionJob } from './evidence/retention-job.ts';
 import { runForwardCommand } from './forward/forward-command.ts';
 import { runReplayCommand } from './replay/replay-command.ts';
 import { startCollector } from './serve.ts';
@@ -123,8 +122,6 @@ async function runServe(args: string[]): Promise<number> {
   process.umask(0o077);
   const log = pino({ level: config.logLevel, base: { service: 'perimeter-collector' } }, pino.destination(2));
   const collector = await startCollector(config, log);
-  // The retention policy (config `retention`) runs beside the collector on its own connection.
-  const retention = startRetentionJob({ config, log, nowMs: Date.now });
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       log.info({ signal }, 'shutting down');
@@ -133,7 +130,6 @@ async function runServe(args: string[]): Promise<number> {
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
   });
-  retention.stop();
   await collector.stop();
   return ExitCodes.ok;
 }

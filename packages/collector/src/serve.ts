@@ -5,6 +5,7 @@ import { type CollectorConfig, ConfigError } from '@perimeter/schema';
 import type { Logger } from 'pino';
 import { type AlertingService, registerClockSkewGauge, startAlerting } from './alerts/alerting-service.ts';
 import { DEFAULT_RULES_FILE, loadRuleFiles } from './alerts/load-rules.ts';
+import { startRetentionJob } from './evidence/retention-job.ts';
 import { sinkNames, startForwardService } from './forward/forward-service.ts';
 import { createApp } from './http/app.ts';
 import { createSelfMetrics } from './metrics/self-metrics.ts';
@@ -15,7 +16,8 @@ import { openStore } from './store/store.ts';
 import { createTokenVerifier } from './tokens/token-store.ts';
 
 /**
- * `perimeter-collector serve`: one process, one store, one port. Shutdown order keeps the
+ * `perimeter-collector serve`: one process, one store, one port, and the stages on it (forward
+ * with its quota, retention, alerting). Shutdown order keeps the
  * durability promise: stop accepting, let in-flight requests finish (each commits before it
  * answers), checkpoint the latest values, close the database.
  */
@@ -41,7 +43,10 @@ export async function startCollector(
     throw error;
   }
   const metrics = createSelfMetrics(store, { sinks: sinkNames(config), nowMs });
+  // The two pruning policies: the forward quota (storage.*) and retention (retention.*); both
+  // hand their plans to store.prune.
   const forward = startForwardService({ config, store, metrics: metrics.forward, log, nowMs });
+  const retention = startRetentionJob({ config, store, log, nowMs });
   const observeClock = registerClockSkewGauge(metrics.registry, nowMs);
   let ready = false;
   const app = createApp({
@@ -84,6 +89,7 @@ export async function startCollector(
       alerting = startAlerting({ config, store, registry: metrics.registry, url, nowMs, log });
     } catch (error) {
       server.close();
+      retention.stop();
       await forward.stop();
       await store.close();
       lock.release();
@@ -109,6 +115,7 @@ export async function startCollector(
       await closed;
       clearTimeout(force);
       await alerting?.stop();
+      retention.stop();
       await forward.stop();
       await store.close();
       lock.release();

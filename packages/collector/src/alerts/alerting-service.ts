@@ -3,7 +3,7 @@ import { type CollectorConfig, CollectorMetricNames, ConfigError } from '@perime
 import { Gauge, type Registry } from 'prom-client';
 import type { StoredBatchEvent } from '../ingest/routes.ts';
 import type { Store } from '../store/store.ts';
-import { type AlertStore, createAlertStore } from './alert-store.ts';
+import type { AlertStore } from './alert-store.ts';
 import { createDispatcher, type Dispatcher } from './dispatcher.ts';
 import { type AlertEngine, createAlertEngine, startEvaluationLoop } from './engine.ts';
 import { DEFAULT_RULES_FILE, loadRuleFiles } from './load-rules.ts';
@@ -160,14 +160,14 @@ export function startAlerting(deps: AlertingDeps): AlertingService {
   const ruleSet = loadRuleFiles(ruleFilesOf(deps.config));
   const intervalMs = alerting?.evaluationInterval ?? 15_000;
   const resendMs = alerting?.resendInterval ?? 60_000;
-  const store = createAlertStore(deps.store.db);
+  const store = deps.store.alerts;
   const dispatcher = createDispatcher({
     targets: buildTargets(deps.config, process.env, deps.nowMs),
     store,
     nowMs: deps.nowMs,
   });
   const window = createSampleWindow({
-    db: deps.store.db,
+    store: deps.store,
     series: deps.store.series,
     registry: deps.registry,
     metrics: metricsReadBy(ruleSet.rules),

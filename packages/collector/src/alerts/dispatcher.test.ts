@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestCollector } from '../test-support/test-collector.ts';
-import { createAlertStore } from './alert-store.ts';
 import { createDispatcher } from './dispatcher.ts';
 import { createAlertmanagerTarget, type OutgoingAlert } from './notify-alertmanager.ts';
 
@@ -38,7 +37,7 @@ describe('dispatcher shutdown', () => {
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const collector = createTestCollector();
-    const store = createAlertStore(collector.store.db);
+    const store = collector.store.alerts;
     const dispatcher = createDispatcher({
       targets: [createAlertmanagerTarget(url, 2_000)],
       store,

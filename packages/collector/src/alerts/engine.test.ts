@@ -2,7 +2,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createTestCollector } from '../test-support/test-collector.ts';
-import { createAlertStore } from './alert-store.ts';
 import { createDispatcher } from './dispatcher.ts';
 import { createAlertEngine } from './engine.ts';
 import { parseRuleText } from './load-rules.ts';
@@ -60,13 +59,13 @@ describe('alert engine', () => {
     const collector = createTestCollector();
     const source = hotSource(20 * 60_000);
     const options = { rules: RULES, source, intervalMs: 60_000, resendMs: 60_000, externalUrl: 'http://c' };
-    const first = createAlertEngine({ ...options, store: createAlertStore(collector.store.db) });
+    const first = createAlertEngine({ ...options, store: collector.store.alerts });
     await first.evaluate(0);
     expect((await first.evaluate(60_000)).transitions).toEqual([]);
     expect(first.alerts()[0]?.state).toBe('pending');
 
     // "Restart": a new engine over the same store continues the timer started at t = 0.
-    const second = createAlertEngine({ ...options, store: createAlertStore(collector.store.db) });
+    const second = createAlertEngine({ ...options, store: collector.store.alerts });
     const fired = await second.evaluate(120_000);
     expect(fired.transitions.map((t) => `${t.from}->${t.to}`)).toEqual(['pending->firing']);
     expect(fired.sent.map((a) => [a.status, a.labels['alertname'], a.annotations['summary']])).toEqual([
@@ -74,7 +73,7 @@ describe('alert engine', () => {
     ]);
     expect(fired.sent[0]?.startsAt).toBe(new Date(120_000).toISOString());
 
-    const third = createAlertEngine({ ...options, store: createAlertStore(collector.store.db) });
+    const third = createAlertEngine({ ...options, store: collector.store.alerts });
     expect((await third.evaluate(150_000)).sent).toEqual([]);
     expect((await third.evaluate(190_000)).sent).toHaveLength(1);
     collector.close();
@@ -82,7 +81,7 @@ describe('alert engine', () => {
 
   it('sends endsAt = resolve time once the condition clears, and records the history', async () => {
     const collector = createTestCollector();
-    const store = createAlertStore(collector.store.db);
+    const store = collector.store.alerts;
     const engine = createAlertEngine({
       rules: RULES,
       source: hotSource(3 * 60_000),
@@ -110,7 +109,7 @@ describe('alert engine', () => {
 
   it('retries Alertmanager on 503, signs the webhook, and logs every attempt', async () => {
     const collector = createTestCollector();
-    const store = createAlertStore(collector.store.db);
+    const store = collector.store.alerts;
     const am = await receiver([503, 200]);
     const hook = await receiver([]);
     const secret = 'a-webhook-secret-of-some-length';

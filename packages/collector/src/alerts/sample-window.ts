@@ -1,9 +1,10 @@
 import { prometheusMetricName } from '@perimeter/schema';
 import type { Registry } from 'prom-client';
 import { nodeSeriesLabels } from '../metrics/exposition.ts';
-import type { SqliteDatabase } from '../store/db.ts';
+import type { OwnSample } from '../store/alert-samples.ts';
 import { decodeSampleBlock } from '../store/sample-block.ts';
 import type { SeriesIndex } from '../store/series-index.ts';
+import type { StoreTables } from '../store/store-file.ts';
 import type { Labels, SeriesData, SeriesSource } from './series-source.ts';
 
 /**
@@ -20,7 +21,7 @@ export interface SampleWindow extends SeriesSource {
 }
 
 export interface SampleWindowOptions {
-  db: SqliteDatabase;
+  store: Pick<StoreTables, 'batches' | 'samples' | 'alertSamples'>;
   series: SeriesIndex;
   registry?: Registry | undefined;
   /** Prometheus names the rules read; everything else is skipped. */
@@ -37,7 +38,7 @@ interface WindowSeries extends SeriesData {
 }
 
 export function createSampleWindow(options: SampleWindowOptions): SampleWindow {
-  const { db } = options;
+  const { store } = options;
   const byKey = new Map<string, WindowSeries>();
   const byMetric = new Map<string, Set<WindowSeries>>();
   const nodeSeries = new Map<number, WindowSeries | null>();
@@ -76,47 +77,28 @@ export function createSampleWindow(options: SampleWindowOptions): SampleWindow {
     return series;
   };
 
-  const blocksAfter = db.prepare(
-    'SELECT batch_id, samples FROM sample_blocks WHERE batch_id > ? ORDER BY batch_id',
-  );
-  let lastBatchId =
-    (db
-      .prepare('SELECT id FROM batches WHERE received_at_ms < ? ORDER BY id DESC LIMIT 1')
-      .pluck()
-      .get(options.nowMs - options.retentionMs - 60_000) as number | undefined) ?? 0;
+  let lastBatchId = store.batches.lastIdBefore(options.nowMs - options.retentionMs - 60_000) ?? 0;
 
   const ownSeriesIds = new Map<string, number>();
   const ownSeriesById = new Map<number, WindowSeries>();
-  for (const row of db.prepare('SELECT id, metric, labels_json FROM alert_sample_series').all() as Array<{
-    id: number;
-    metric: string;
-    labels_json: string;
-  }>) {
-    const series = seriesFor(row.metric, JSON.parse(row.labels_json) as Labels);
-    ownSeriesIds.set(`${row.metric}\u0000${row.labels_json}`, row.id);
+  for (const row of store.alertSamples.series()) {
+    const series = seriesFor(row.metric, JSON.parse(row.labelsJson) as Labels);
+    ownSeriesIds.set(`${row.metric}\u0000${row.labelsJson}`, row.id);
     ownSeriesById.set(row.id, series);
   }
-  const insertOwnSeries = db.prepare('INSERT INTO alert_sample_series (metric, labels_json) VALUES (?, ?)');
-  const insertOwnSamples = db.prepare('INSERT OR REPLACE INTO alert_samples (at_ms, samples) VALUES (?, ?)');
-  const pruneOwnSamples = db.prepare('DELETE FROM alert_samples WHERE at_ms < ?');
-  for (const row of db
-    .prepare('SELECT at_ms, samples FROM alert_samples WHERE at_ms >= ? ORDER BY at_ms')
-    .all(options.nowMs - options.retentionMs) as Array<{ at_ms: number; samples: Uint8Array }>) {
-    const pairs = toFloats(row.samples);
+  for (const cycle of store.alertSamples.cyclesSince(options.nowMs - options.retentionMs)) {
+    const { pairs } = cycle;
     for (let i = 0; i < pairs.length; i += 2) {
       const series = ownSeriesById.get(pairs[i] as number);
       if (series) {
-        insertSample(series, row.at_ms, pairs[i + 1] as number);
+        insertSample(series, cycle.atMs, pairs[i + 1] as number);
       }
     }
   }
 
   const readNewBlocks = () => {
-    for (const row of blocksAfter.iterate(lastBatchId) as IterableIterator<{
-      batch_id: number;
-      samples: Uint8Array;
-    }>) {
-      lastBatchId = row.batch_id;
+    for (const row of store.samples.blocksAfter(lastBatchId)) {
+      lastBatchId = row.batchId;
       for (const [seriesId, tsMs, value] of decodeSampleBlock(row.samples)) {
         const series = resolveNodeSeries(seriesId);
         if (series) {
@@ -131,34 +113,31 @@ export function createSampleWindow(options: SampleWindowOptions): SampleWindow {
     if (!options.registry) {
       return;
     }
-    const pairs: number[] = [];
     const families = await options.registry.getMetricsAsJSON();
-    const saveSamples = db.transaction(() => {
-      for (const family of families) {
-        if (!options.metrics.has(family.name)) {
-          continue;
-        }
-        for (const point of family.values) {
-          const labels: Record<string, string> = {};
-          for (const [k, v] of Object.entries(point.labels).sort(([a], [b]) => (a < b ? -1 : 1))) {
-            labels[k] = String(v);
-          }
-          const labelsJson = JSON.stringify(labels);
-          const key = `${family.name}\u0000${labelsJson}`;
-          let id = ownSeriesIds.get(key);
-          if (id === undefined) {
-            id = Number(insertOwnSeries.run(family.name, labelsJson).lastInsertRowid);
-            ownSeriesIds.set(key, id);
-            ownSeriesById.set(id, seriesFor(family.name, labels));
-          }
-          insertSample(ownSeriesById.get(id) as WindowSeries, tMs, point.value);
-          pairs.push(id, point.value);
-        }
+    const sampled: Array<OwnSample & { labels: Labels }> = [];
+    for (const family of families) {
+      if (!options.metrics.has(family.name)) {
+        continue;
       }
-      insertOwnSamples.run(tMs, Buffer.from(new Float64Array(pairs).buffer));
-      pruneOwnSamples.run(tMs - options.retentionMs);
+      for (const point of family.values) {
+        const labels: Record<string, string> = {};
+        for (const [k, v] of Object.entries(point.labels).sort(([a], [b]) => (a < b ? -1 : 1))) {
+          labels[k] = String(v);
+        }
+        const labelsJson = JSON.stringify(labels);
+        const seriesId = ownSeriesIds.get(`${family.name}\u0000${labelsJson}`);
+        sampled.push({ seriesId, metric: family.name, labelsJson, labels, value: point.value });
+      }
+    }
+    const ids = store.alertSamples.saveCycle(tMs, sampled, tMs - options.retentionMs);
+    sampled.forEach((sample, i) => {
+      const id = ids[i] as number;
+      if (sample.seriesId === undefined) {
+        ownSeriesIds.set(`${sample.metric}\u0000${sample.labelsJson}`, id);
+        ownSeriesById.set(id, seriesFor(sample.metric, sample.labels));
+      }
+      insertSample(ownSeriesById.get(id) as WindowSeries, tMs, sample.value);
     });
-    saveSamples.immediate();
   };
 
   return {
@@ -202,10 +181,4 @@ function insertSample(series: SeriesData, tMs: number, value: number): void {
   }
   times.splice(i + 1, 0, tMs);
   values.splice(i + 1, 0, value);
-}
-
-function toFloats(data: Uint8Array): Float64Array {
-  const aligned = new Float64Array(data.byteLength / 8);
-  new Uint8Array(aligned.buffer).set(data);
-  return aligned;
 }

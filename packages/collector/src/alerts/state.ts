@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AlertInstance, Transition } from '../store/alert-rows.ts';
 import type { VectorElement } from './evaluate.ts';
 import { type Rule, ruleKey } from './rule-model.ts';
 import type { Labels } from './series-source.ts';
@@ -10,29 +11,7 @@ import { renderTemplate } from './template.ts';
  * a firing one that clears stays firing for `keep_firing_for`, then becomes `inactive` (resolved)
  * and is kept for RESOLVED_RETENTION_MS so its resolution is re-sent. Pure: the caller persists.
  */
-export type AlertState = 'pending' | 'firing' | 'inactive';
-
-export interface AlertInstance {
-  ruleKey: string;
-  name: string;
-  fingerprint: string;
-  labels: Labels;
-  annotations: Record<string, string>;
-  value: number;
-  state: AlertState;
-  activeAtMs: number;
-  firedAtMs: number | null;
-  resolvedAtMs: number | null;
-  keepFiringSinceMs: number | null;
-  lastSentAtMs: number | null;
-}
-
-export interface Transition {
-  alert: AlertInstance;
-  from: AlertState | 'new';
-  to: AlertState | 'forgotten';
-  atMs: number;
-}
+export type { AlertInstance, AlertState, Transition } from '../store/alert-rows.ts';
 
 export const RESOLVED_RETENTION_MS = 15 * 60_000;
 

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { createAlertStore } from '../alerts/alert-store.ts';
 import type { Store } from '../store/store.ts';
 import { readQueryParams } from './query-params.ts';
 
@@ -10,7 +9,7 @@ import { readQueryParams } from './query-params.ts';
  */
 export function alertsRoutes(deps: { store: Store }): Hono {
   const app = new Hono();
-  const alerts = createAlertStore(deps.store.db);
+  const alerts = deps.store.alerts;
   app.get('/api/v1/alerts', (c) => {
     const query = readQueryParams(c.req.queries(), {
       alertname: (v) => (v.length > 0 ? null : 'must not be empty'),

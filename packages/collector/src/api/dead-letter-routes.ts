@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { listDeadLetters, requestDeadLetterRetry } from '../forward/forward-store.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Store } from '../store/store.ts';
 
@@ -11,11 +10,13 @@ export function deadLetterRoutes(deps: { store: Store; nowMs: () => number; onRe
   const app = new Hono();
   app.get('/api/v1/forward/dead-letters', (c) =>
     c.json({
-      deadLetters: listDeadLetters(deps.store.db, { includeResolved: c.req.query('resolved') === 'true' }),
+      deadLetters: deps.store.forward.listDeadLetters({
+        includeResolved: c.req.query('resolved') === 'true',
+      }),
     }),
   );
   const retry = (target: { id: number } | 'all', actor: string) => {
-    const count = requestDeadLetterRetry(deps.store.db, target, deps.nowMs());
+    const count = deps.store.forward.requestRetry(target, deps.nowMs());
     deps.store.audit.record({
       atMs: deps.nowMs(),
       actor,

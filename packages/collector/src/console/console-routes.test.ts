@@ -132,7 +132,7 @@ describe('console routes (app.request, real store)', () => {
     expect((await temperature('node-a', 61)).status).toBe(200);
     expect((await temperature('node-b', 90)).status).toBe(200);
     t.tokenFor('never-sent');
-    const alerts = createAlertStore(t.store.db);
+    const alerts = createAlertStore(t.store);
     const alert = (node: string): AlertInstance => ({
       ruleKey: 'perimeter/Hot',
       name: `Hot-${node}`,

@@ -64,7 +64,7 @@ export function consoleRoutes(deps: ConsoleDeps): Hono {
 
   const ctx: ConsoleContext = {
     fleet: { store: deps.store, reads: deps.store.console },
-    alerts: createAlertStore(deps.store.db),
+    alerts: createAlertStore(deps.store),
     assets,
     nowMs: deps.nowMs,
     silentAfterMs: deps.silentAfterMs,

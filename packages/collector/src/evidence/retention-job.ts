@@ -1,11 +1,11 @@
 import type { CollectorConfig } from '@perimeter/schema';
-import { openStoreDatabase } from '../store/db.ts';
+import type { StoreTables } from '../store/store-file.ts';
 import { createRetention } from './retention.ts';
 
 /**
- * The retention policy on a timer, beside `serve`: its own connection to the store (WAL; each
- * prune chunk is one short write transaction, so ingest waits at most one chunk), a first run
- * shortly after start, then every `retention.checkInterval`. A failed run logs and tries again.
+ * The retention policy on a timer, inside the collector: a first run shortly after start, then
+ * every `retention.checkInterval`. Each prune chunk is one short write transaction on the
+ * collector's connection, so ingest waits at most one chunk. A failed run logs and tries again.
  */
 export interface RetentionJob {
   runOnce(): void;
@@ -14,13 +14,13 @@ export interface RetentionJob {
 
 export function startRetentionJob(deps: {
   config: CollectorConfig;
+  store: Pick<StoreTables, 'batches' | 'prune' | 'summaries'>;
   log: { info(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
   nowMs: () => number;
   firstRunDelayMs?: number;
 }): RetentionJob {
   const { config, log, nowMs } = deps;
-  const db = openStoreDatabase({ dataDir: config.dataDir });
-  const retention = createRetention(db, config.retention);
+  const retention = createRetention(deps.store, config.retention);
   let running = false;
   const runOnce = () => {
     if (running) {
@@ -47,7 +47,6 @@ export function startRetentionJob(deps: {
     stop() {
       clearTimeout(first);
       clearInterval(timer);
-      db.close();
     },
   };
 }

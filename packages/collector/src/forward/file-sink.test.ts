@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OtlpTypes } from '../otlp/otlp-proto.ts';
 import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
 import { CURRENT_FILE, createFileSink, type FileSinkConfig } from './file-sink.ts';
-import { createForwardStore } from './forward-store.ts';
 import { createForwarder, type ForwardEvents } from './forwarder.ts';
 import type { SendOutcome, Sink, StoredBatch } from './types.ts';
 
@@ -105,7 +104,7 @@ describe('file sink', () => {
     );
     expect(response.status).toBe(200);
   };
-  const batches = () => createForwardStore(collector.store.db).readAfter(0, 10_000, Number.MAX_SAFE_INTEGER);
+  const batches = () => collector.store.forward.readAfter(0, 10_000, Number.MAX_SAFE_INTEGER);
 
   it('writes one OTLP JSON Export*ServiceRequest per line, one line per batch, files 0600 in a 0700 directory', async () => {
     await post(1);
@@ -209,7 +208,7 @@ describe('file sink', () => {
     for (let seq = 1; seq <= 6; seq++) {
       await post(seq);
     }
-    const store = createForwardStore(collector.store.db);
+    const store = collector.store.forward;
     const inner = createFileSink('archive', sinkConfig(dir), () => T0);
     const observed: Array<{ cursorDuringSend: number; linesAfterSend: number; lastId: number }> = [];
     // A pass-through sink (not a stand-in: every call goes to the real file sink) that looks at the
@@ -277,7 +276,7 @@ describe('file sink', () => {
   });
 
   it('resumes after a restart from the cursor: no line written twice, none missing', async () => {
-    const store = createForwardStore(collector.store.db);
+    const store = collector.store.forward;
     const run = async () => {
       const { events } = counters();
       const forwarder = createForwarder({

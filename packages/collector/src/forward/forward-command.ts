@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ExitCodes, UsageError } from '@perimeter/schema';
-import { createAuditLog } from '../store/audit-log.ts';
-import { openStoreDatabase } from '../store/db.ts';
-import { listDeadLetters, requestDeadLetterRetry } from './forward-store.ts';
+import { openStoreFile } from '../store/store-file.ts';
 
 /** `perimeter-collector forward dead-letters [--json] [--all]` and `forward retry <ID|--all>`. */
 const FORWARD_USAGE = `perimeter-collector forward <dead-letters|retry> [options]
@@ -35,10 +33,10 @@ export function runForwardCommand(
   }
   const dataDir = values['data-dir'] ?? io.env.PERIMETER_DATA_DIR ?? './.perimeter/collector';
   process.umask(0o077);
-  const db = openStoreDatabase({ dataDir });
+  const store = openStoreFile({ dataDir });
   try {
     if (action === 'dead-letters') {
-      const letters = listDeadLetters(db, { includeResolved: values.resolved ?? false });
+      const letters = store.forward.listDeadLetters({ includeResolved: values.resolved ?? false });
       if (values.json) {
         io.stdout.write(`${JSON.stringify(letters)}\n`);
         return ExitCodes.ok;
@@ -70,9 +68,9 @@ export function runForwardCommand(
         throw new UsageError(`dead-letter id must be a number, not "${id}"`);
       }
       const target = values.all ? ('all' as const) : { id: Number(id) };
-      const count = requestDeadLetterRetry(db, target, io.nowMs());
+      const count = store.forward.requestRetry(target, io.nowMs());
       const actor = `cli:${io.env.USER ?? io.env.LOGNAME ?? 'unknown'}`;
-      createAuditLog(db).record({
+      store.audit.record({
         atMs: io.nowMs(),
         actor,
         action: 'forward.retry',
@@ -86,6 +84,6 @@ export function runForwardCommand(
     }
     throw new UsageError(`unknown forward action "${action}" (dead-letters or retry)`);
   } finally {
-    db.close();
+    store.close();
   }
 }

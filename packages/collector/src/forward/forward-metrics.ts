@@ -1,7 +1,6 @@
 import { CollectorMetricNames } from '@perimeter/schema';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { SqliteDatabase } from '../store/db.ts';
-import { createForwardStore } from './forward-store.ts';
+import type { StoreTables } from '../store/store-file.ts';
 import type { ForwardEvents } from './forwarder.ts';
 
 /**
@@ -17,11 +16,11 @@ export interface ForwardMetrics extends ForwardEvents {
 
 export function registerForwardMetrics(
   registry: Registry,
-  db: SqliteDatabase,
+  tables: Pick<StoreTables, 'forward'>,
   sinks: readonly string[],
   nowMs: () => number,
 ): ForwardMetrics {
-  const store = createForwardStore(db);
+  const store = tables.forward;
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     new Counter<L>({ name, help, labelNames, registers: [registry] });
   const sent = counter(CollectorMetricNames.forwardSentBatches, 'Stored batches the upstream acknowledged.', [
@@ -76,11 +75,7 @@ export function registerForwardMetrics(
     sent.inc({ sink }, persisted.get(`${sink}/sent`) ?? 0);
     deadLettered.inc({ sink }, persisted.get(`${sink}/deadLettered`) ?? 0);
     partial.inc({ sink }, persisted.get(`${sink}/partialRejected`) ?? 0);
-    const drops = db
-      .prepare('SELECT coalesce(sum(batches), 0) FROM forward_drops WHERE sink = ?')
-      .pluck()
-      .get(sink);
-    dropped.inc({ sink }, drops as number);
+    dropped.inc({ sink }, store.droppedBatches(sink));
   }
   new Gauge({
     name: CollectorMetricNames.forwardLag,
@@ -119,9 +114,6 @@ export function registerForwardMetrics(
       }
     },
   });
-  const openLetters = db.prepare(
-    'SELECT sink, count(*) AS n FROM forward_dead_letters WHERE resolved_at_ms IS NULL GROUP BY sink',
-  );
   new Gauge({
     name: CollectorMetricNames.forwardDeadLetters,
     help: 'Dead letters waiting for a fix and a retry.',
@@ -132,8 +124,8 @@ export function registerForwardMetrics(
       for (const sink of sinks) {
         this.set({ sink }, 0);
       }
-      for (const row of openLetters.all() as Array<{ sink: string; n: number }>) {
-        this.set({ sink: row.sink }, row.n);
+      for (const row of store.openDeadLettersBySink()) {
+        this.set({ sink: row.sink }, row.count);
       }
     },
   });

@@ -2,7 +2,6 @@ import type { CollectorConfig } from '@perimeter/schema';
 import type { Store } from '../store/store.ts';
 import { createFileSink } from './file-sink.ts';
 import type { ForwardMetrics } from './forward-metrics.ts';
-import { createForwardStore } from './forward-store.ts';
 import { createForwarder, type Forwarder } from './forwarder.ts';
 import { createOtlpSink } from './otlp-sink.ts';
 import { createQuota } from './quota.ts';
@@ -48,18 +47,17 @@ export function createSink(
     case 'file':
       return createFileSink(name, sink, nowMs);
     case 'prometheus-remote-write':
-      return createRemoteWriteSink(name, sink, { db: store.db, series: store.series, nowMs });
+      return createRemoteWriteSink(name, sink, { samples: store.samples, series: store.series, nowMs });
   }
 }
 
 export function startForwardService(deps: ForwardServiceDeps): ForwardService {
   const { config, store, metrics, log, nowMs } = deps;
   const names = sinkNames(config);
-  const forwardStore = createForwardStore(store.db);
   const forwarders: Forwarder[] = config.forward.map((sinkConfig, index) => {
     const name = names[index] as string;
     return createForwarder({
-      store: forwardStore,
+      store: store.forward,
       sink: createSink(name, sinkConfig, store, nowMs),
       config: sinkConfig,
       events: metrics,
@@ -75,7 +73,7 @@ export function startForwardService(deps: ForwardServiceDeps): ForwardService {
     log.info({ sinks: names }, 'forwarding');
   }
   const quota = createQuota(
-    store.db,
+    store,
     config.dataDir,
     {
       retentionMs: config.storage.retention,

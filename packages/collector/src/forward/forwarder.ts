@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CollectorConfig } from '@perimeter/schema';
 import { type BackoffPolicy, backoffDelayMs } from '@perimeter/schema/otlp';
-import type { ForwardStore } from './forward-store.ts';
+import type { ForwardStore } from '../store/forward-rows.ts';
 import type { SendOutcome, Sink, StoredBatch } from './types.ts';
 
 /**

@@ -3,7 +3,6 @@ import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
 import { registerForwardMetrics } from './forward-metrics.ts';
-import { createForwardStore } from './forward-store.ts';
 import { createQuota } from './quota.ts';
 
 /**
@@ -88,10 +87,10 @@ describe('quota and pruning', () => {
 
   it('prunes by retention only what every sink has forwarded past and what is older than the retention', async () => {
     await ingestDays(10); // ids 1..20, node-a odd, node-b even, batch 2d+1/2d+2 on day d
-    const store = createForwardStore(collector.store.db);
+    const store = collector.store.forward;
     const now = T0 + 10 * DAY;
     const quota = createQuota(
-      collector.store.db,
+      collector.store,
       collector.dataDir,
       { retentionMs: 3 * DAY, minFreeBytes: 0 },
       () => {
@@ -116,14 +115,14 @@ describe('quota and pruning', () => {
 
   it('keeps an open dead letter (and everything after it) out of retention pruning', async () => {
     await ingestDays(6);
-    const store = createForwardStore(collector.store.db);
+    const store = collector.store.forward;
     const now = T0 + 30 * DAY;
     for (const sink of SINKS) {
       store.commit(sink, 12, {}, now);
     }
     store.deadLetter('upstream', store.readBatch(5) as never, 400, 'bad data', now);
     const quota = createQuota(
-      collector.store.db,
+      collector.store,
       collector.dataDir,
       { retentionMs: DAY, minFreeBytes: 0 },
       () => {},
@@ -140,22 +139,22 @@ describe('quota and pruning', () => {
 
   it('at the hard quota drops the oldest unforwarded batches, counts them per sink, moves the cursors past them, and ingest goes on', async () => {
     await ingestDays(40, ['node-a', 'node-b'], 200);
-    const store = createForwardStore(collector.store.db);
+    const store = collector.store.forward;
     const now = T0 + 40 * DAY;
     // The archive forwarded the first 30 batches, the upstream none (it has been down all along).
     store.commit('archive', 30, {}, now);
     const registry = new Registry();
-    const metrics = registerForwardMetrics(registry, collector.store.db, SINKS, () => now);
+    const metrics = registerForwardMetrics(registry, collector.store, SINKS, () => now);
     const drops: Array<[string, number]> = [];
     const used = createQuota(
-      collector.store.db,
+      collector.store,
       collector.dataDir,
       { retentionMs: 0, minFreeBytes: 0 },
       () => {},
     ).usedBytes();
     const maxBytes = Math.floor(used * 0.6);
     const quota = createQuota(
-      collector.store.db,
+      collector.store,
       collector.dataDir,
       { retentionMs: 0, maxBytes, minFreeBytes: 0 },
       (sink, batches) => {
@@ -212,7 +211,7 @@ describe('quota and pruning', () => {
     expect(store.readAfter(store.cursor('upstream'), 1000, Number.MAX_SAFE_INTEGER).at(-1)?.seq).toBe(41);
     // Restarted metrics are seeded from the store: the count survives.
     const again = new Registry();
-    registerForwardMetrics(again, collector.store.db, SINKS, () => now);
+    registerForwardMetrics(again, collector.store, SINKS, () => now);
     expect(await again.metrics()).toContain(
       `perimeter_forward_dropped_total{sink="upstream"} ${droppedForUpstream}`,
     );

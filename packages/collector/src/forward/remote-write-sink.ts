@@ -1,7 +1,7 @@
 import { type CollectorConfig, prometheusMetricName, sanitizePrometheusLabel } from '@perimeter/schema';
 import { createHttpClient, postExport } from '@perimeter/schema/otlp';
-import type { SqliteDatabase } from '../store/db.ts';
 import { decodeSampleBlock } from '../store/sample-block.ts';
+import type { SampleReads } from '../store/sample-reads.ts';
 import type { SeriesIndex, SeriesInfo } from '../store/series-index.ts';
 import { toSendOutcome } from './export-outcome.ts';
 import { encodeWriteRequest, type PromTimeSeries } from './prompb.ts';
@@ -22,10 +22,9 @@ export type RemoteWriteSinkConfig = Extract<
 export function createRemoteWriteSink(
   name: string,
   config: RemoteWriteSinkConfig,
-  deps: { db: SqliteDatabase; series: SeriesIndex; nowMs: () => number },
+  deps: { samples: SampleReads; series: SeriesIndex; nowMs: () => number },
 ): Sink {
   const http = createHttpClient({ tls: config.tls, maxSockets: 64 });
-  const readBlock = deps.db.prepare('SELECT samples FROM sample_blocks WHERE batch_id = ?').pluck();
   const labelCache = new Map<number, Array<{ name: string; value: string }> | null>();
   const labelsFor = (seriesId: number) => {
     let labels = labelCache.get(seriesId);
@@ -43,7 +42,7 @@ export function createRemoteWriteSink(
     async send(batches: readonly StoredBatch[]): Promise<SendOutcome> {
       const bySeries = new Map<number, PromTimeSeries>();
       for (const batch of batches) {
-        const block = readBlock.get(batch.id) as Uint8Array | undefined;
+        const block = deps.samples.blockOfBatch(batch.id);
         if (!block) {
           continue;
         }

@@ -1,11 +1,6 @@
-import type { ArrivedBatch } from '../store/store.ts';
+import type { StoredBatch } from '../store/batch-reads.ts';
 
-/** A stored batch as the forward reads it back (the wire payload exactly as it arrived). */
-export interface StoredBatch extends ArrivedBatch {
-  id: number;
-  pointCount: number;
-  eventCount: number;
-}
+export type { StoredBatch } from '../store/batch-reads.ts';
 
 /** What one request to a sink came to: expected outcomes are data, not exceptions. */
 export type SendOutcome =

@@ -79,6 +79,6 @@ export function createSelfMetrics(
     },
   });
   registerDerivedMetrics(registry, store);
-  const forwardMetrics = registerForwardMetrics(registry, store.db, forward.sinks, forward.nowMs);
+  const forwardMetrics = registerForwardMetrics(registry, store, forward.sinks, forward.nowMs);
   return { registry, batches, points, events, gaps, rejects, forward: forwardMetrics };
 }

@@ -384,6 +384,11 @@ const MIGRATIONS: readonly string[] = [
     FROM events WHERE event_name = 'model.change'
   ) WHERE kind IN ('added', 'removed', 'replaced') GROUP BY node_id, kind;
   `,
+  // 7: every pruned range also names the setting that made it due (store/prune.ts), beside its
+  // policy in reason: 'storage.retention' and 'retention.events' were both just 'retention'.
+  `
+  ALTER TABLE pruned_ranges ADD COLUMN setting TEXT;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -1,7 +1,15 @@
+import { type AlertStore, createAlertRows } from './alert-rows.ts';
+import { type AlertSamples, createAlertSamples } from './alert-samples.ts';
 import { type AuditLog, createAuditLog } from './audit-log.ts';
 import { type ConsoleReads, createConsoleReads } from './console-reads.ts';
 import { type OpenStoreOptions, openStoreDatabase, type SqliteDatabase } from './db.ts';
 import { createEvidenceReads, type EvidenceReads } from './evidence-reads.ts';
+import { type BatchReads, createBatchReads } from './batch-reads.ts';
+import { createForwardRows, type ForwardRows } from './forward-rows.ts';
+import { createHourlySummaries, type HourlySummaries } from './hourly-summaries.ts';
+import { createPrune, type Prune } from './prune.ts';
+import { createSampleReads, type SampleReads } from './sample-reads.ts';
+import { createStoreSpace, type StoreSpace } from './space.ts';
 import { createTokenRows, type TokenRows } from './token-rows.ts';
 
 /**
@@ -17,6 +25,15 @@ export interface StoreTables {
   readonly console: ConsoleReads;
   /** What the evidence report's sections ask (store/evidence-reads.ts). */
   readonly evidence: EvidenceReads;
+  readonly batches: BatchReads;
+  readonly forward: ForwardRows;
+  readonly samples: SampleReads;
+  readonly alerts: AlertStore;
+  readonly alertSamples: AlertSamples;
+  readonly summaries: HourlySummaries;
+  readonly space: StoreSpace;
+  /** The only deleter of batches, blocks and events (store/prune.ts). */
+  readonly prune: Prune;
 }
 
 export interface StoreFile extends StoreTables {
@@ -30,6 +47,18 @@ export function withStoreTables<T extends object>(target: T, db: SqliteDatabase)
     audit: () => createAuditLog(db),
     console: () => createConsoleReads(db),
     evidence: () => createEvidenceReads(db),
+    batches: () => createBatchReads(db),
+    forward(this: StoreTables) {
+      return createForwardRows(db, this.batches);
+    },
+    samples: () => createSampleReads(db),
+    alerts: () => createAlertRows(db),
+    alertSamples: () => createAlertSamples(db),
+    summaries: () => createHourlySummaries(db),
+    space: () => createStoreSpace(db),
+    prune(this: StoreTables) {
+      return createPrune(db, { batches: this.batches, forward: this.forward, summaries: this.summaries });
+    },
   });
 }
 
@@ -41,14 +70,14 @@ export function openStoreFile(options: OpenStoreOptions): StoreFile {
 
 function defineLazily<T extends object, P extends object>(
   target: T,
-  factories: { [K in keyof P]: () => P[K] },
+  factories: { [K in keyof P]: (this: P) => P[K] },
 ): T & P {
   for (const key of Object.keys(factories) as Array<keyof P & string>) {
     let value: P[typeof key] | undefined;
     Object.defineProperty(target, key, {
       enumerable: true,
       get() {
-        value ??= factories[key]();
+        value ??= factories[key].call(this as P);
         return value;
       },
     });

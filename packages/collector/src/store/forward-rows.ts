@@ -1,10 +1,10 @@
-import type { SqliteDatabase } from '../store/db.ts';
-import type { StoredBatch } from './types.ts';
+import type { BatchReads, StoredBatch } from './batch-reads.ts';
+import type { SqliteDatabase } from './db.ts';
 
 /**
- * The forward's rows in the store: cursors, dead letters, persistent counts. A cursor is the id of
- * the last batch the sink's upstream acknowledged (or that went to the dead-letter table); it is
- * written only after the 2xx, so after a crash the batches past it are sent again.
+ * The forward's rows in the store: cursors, dead letters, drops and persistent counts. A cursor is
+ * the id of the last batch the sink's upstream acknowledged (or that went to the dead-letter
+ * table); it is written only after the 2xx, so after a crash the batches past it are sent again.
  */
 export interface DeadLetter {
   id: number;
@@ -21,6 +21,7 @@ export interface DeadLetter {
   resolvedAtMs: number | null;
 }
 
+/** What one forwarder reads and writes: its cursor, the batches past it, its dead letters. */
 export interface ForwardStore {
   cursor(sink: string): number;
   readAfter(afterId: number, limit: number, maxBytes: number): StoredBatch[];
@@ -36,14 +37,24 @@ export interface ForwardStore {
   queue(sink: string): { batches: number; bytes: number; oldestReceivedAtMs: number | null };
 }
 
-const BATCH_COLUMNS = `id, node_id, stream_id, seq, signal, received_at_ms, content_type, content_encoding, payload,
-  point_count, event_count`;
+/** The forward's rows as the metrics, the API, the CLI and the quota policy see them. */
+export interface ForwardRows extends ForwardStore {
+  /** Dead letters for the CLI and the API: open ones by default, oldest first. */
+  listDeadLetters(options?: { includeResolved?: boolean }): DeadLetter[];
+  /** Marks dead letters for another try; the running forwarder picks them up. Returns how many. */
+  requestRetry(target: { id: number } | 'all', nowMs: number): number;
+  /** The lowest batch id waiting as an open dead letter (it must not be pruned). */
+  firstOpenDeadLetterBatch(): number | null;
+  openDeadLettersBySink(): Array<{ sink: string; count: number }>;
+  /** Moves the sink's cursor to at least `batchId` (never back). */
+  moveCursorPast(sink: string, batchId: number, nowMs: number): void;
+  /** Batches dropped unforwarded for the sink by the hard quota, all time. */
+  droppedBatches(sink: string): number;
+}
 
-export function createForwardStore(db: SqliteDatabase): ForwardStore {
+export function createForwardRows(db: SqliteDatabase, batches: BatchReads): ForwardRows {
   const statements = {
     cursor: db.prepare('SELECT batch_id FROM forward_cursors WHERE sink = ?').pluck(),
-    readAfter: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id > ? ORDER BY id LIMIT ?`),
-    readBatch: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`),
     setCursor: db.prepare(
       `INSERT INTO forward_cursors (sink, batch_id, updated_at_ms) VALUES (?, ?, ?)
        ON CONFLICT(sink) DO UPDATE SET batch_id = max(batch_id, excluded.batch_id), updated_at_ms = excluded.updated_at_ms`,
@@ -71,23 +82,23 @@ export function createForwardStore(db: SqliteDatabase): ForwardStore {
          retry_requested_at_ms = NULL WHERE id = ?`,
     ),
     counts: db.prepare('SELECT sink, name, count FROM forward_counts'),
-    queue: db.prepare(
-      'SELECT count(*) AS batches, coalesce(sum(length(payload)), 0) AS bytes, min(received_at_ms) AS oldest FROM batches WHERE id > ?',
+    openLetters: db.prepare('SELECT * FROM forward_dead_letters WHERE resolved_at_ms IS NULL ORDER BY id'),
+    allLetters: db.prepare('SELECT * FROM forward_dead_letters ORDER BY id'),
+    retryAll: db.prepare(
+      'UPDATE forward_dead_letters SET retry_requested_at_ms = ? WHERE resolved_at_ms IS NULL',
     ),
+    retryOne: db.prepare(
+      'UPDATE forward_dead_letters SET retry_requested_at_ms = ? WHERE id = ? AND resolved_at_ms IS NULL',
+    ),
+    firstOpenDeadLetter: db
+      .prepare('SELECT min(batch_id) FROM forward_dead_letters WHERE resolved_at_ms IS NULL')
+      .pluck(),
+    openBySink: db.prepare(
+      'SELECT sink, count(*) AS count FROM forward_dead_letters WHERE resolved_at_ms IS NULL GROUP BY sink',
+    ),
+    drops: db.prepare('SELECT coalesce(sum(batches), 0) FROM forward_drops WHERE sink = ?').pluck(),
   };
-  const toBatch = (row: Record<string, unknown>): StoredBatch => ({
-    id: row.id as number,
-    nodeId: row.node_id as string,
-    streamId: row.stream_id as string,
-    seq: (row.seq as number | null) ?? null,
-    signal: row.signal as StoredBatch['signal'],
-    receivedAtMs: row.received_at_ms as number,
-    contentType: row.content_type as string,
-    contentEncoding: row.content_encoding as string,
-    payload: row.payload as Uint8Array,
-    pointCount: row.point_count as number,
-    eventCount: row.event_count as number,
-  });
+  const cursor = (sink: string) => (statements.cursor.get(sink) as number | undefined) ?? 0;
   const commit = db.transaction(
     (sink: string, batchId: number, counts: Record<string, number>, nowMs: number) => {
       statements.setCursor.run(sink, batchId, nowMs);
@@ -99,26 +110,9 @@ export function createForwardStore(db: SqliteDatabase): ForwardStore {
     },
   );
   return {
-    cursor: (sink) => (statements.cursor.get(sink) as number | undefined) ?? 0,
-    readAfter(afterId, limit, maxBytes) {
-      const batches: StoredBatch[] = [];
-      let bytes = 0;
-      for (const row of statements.readAfter.iterate(afterId, limit) as IterableIterator<
-        Record<string, unknown>
-      >) {
-        const batch = toBatch(row);
-        if (batches.length > 0 && bytes + batch.payload.byteLength > maxBytes) {
-          break;
-        }
-        bytes += batch.payload.byteLength;
-        batches.push(batch);
-      }
-      return batches;
-    },
-    readBatch(id) {
-      const row = statements.readBatch.get(id) as Record<string, unknown> | undefined;
-      return row ? toBatch(row) : undefined;
-    },
+    cursor,
+    readAfter: (afterId, limit, maxBytes) => batches.after(afterId, limit, maxBytes),
+    readBatch: (id) => batches.byId(id),
     commit: (sink, batchId, counts, nowMs) => commit.immediate(sink, batchId, counts, nowMs),
     deadLetter(sink, batch, status, reason, nowMs) {
       statements.insertDeadLetter.run(
@@ -141,18 +135,25 @@ export function createForwardStore(db: SqliteDatabase): ForwardStore {
       statements.failAgain.run(status, reason.slice(0, 2000), nowMs, id);
     },
     counts: () => statements.counts.all() as Array<{ sink: string; name: string; count: number }>,
-    queue(sink) {
-      const row = statements.queue.get(statements.cursor.get(sink) ?? 0) as {
-        batches: number;
-        bytes: number;
-        oldest: number | null;
-      };
-      return { batches: row.batches, bytes: row.bytes, oldestReceivedAtMs: row.oldest };
+    queue: (sink) => batches.queueAfter(cursor(sink)),
+    listDeadLetters: (options = {}) =>
+      (
+        (options.includeResolved ? statements.allLetters : statements.openLetters).all() as Array<
+          Record<string, unknown>
+        >
+      ).map(toDeadLetter),
+    requestRetry: (target, nowMs) =>
+      (target === 'all' ? statements.retryAll.run(nowMs) : statements.retryOne.run(nowMs, target.id)).changes,
+    firstOpenDeadLetterBatch: () => (statements.firstOpenDeadLetter.get() as number | null) ?? null,
+    openDeadLettersBySink: () => statements.openBySink.all() as Array<{ sink: string; count: number }>,
+    moveCursorPast: (sink, batchId, nowMs) => {
+      statements.setCursor.run(sink, batchId, nowMs);
     },
+    droppedBatches: (sink) => statements.drops.get(sink) as number,
   };
 }
 
-export function toDeadLetter(row: Record<string, unknown>): DeadLetter {
+function toDeadLetter(row: Record<string, unknown>): DeadLetter {
   return {
     id: row.id as number,
     sink: row.sink as string,
@@ -167,37 +168,4 @@ export function toDeadLetter(row: Record<string, unknown>): DeadLetter {
     retryRequestedAtMs: (row.retry_requested_at_ms as number | null) ?? null,
     resolvedAtMs: (row.resolved_at_ms as number | null) ?? null,
   };
-}
-
-/** Dead letters for the CLI and the API: open ones by default, newest last. */
-export function listDeadLetters(
-  db: SqliteDatabase,
-  options: { includeResolved?: boolean } = {},
-): DeadLetter[] {
-  return (
-    db
-      .prepare(
-        `SELECT * FROM forward_dead_letters ${options.includeResolved ? '' : 'WHERE resolved_at_ms IS NULL'} ORDER BY id`,
-      )
-      .all() as Array<Record<string, unknown>>
-  ).map(toDeadLetter);
-}
-
-/** Marks dead letters for another try; the running forwarder picks them up. Returns how many. */
-export function requestDeadLetterRetry(
-  db: SqliteDatabase,
-  target: { id: number } | 'all',
-  nowMs: number,
-): number {
-  const result =
-    target === 'all'
-      ? db
-          .prepare('UPDATE forward_dead_letters SET retry_requested_at_ms = ? WHERE resolved_at_ms IS NULL')
-          .run(nowMs)
-      : db
-          .prepare(
-            'UPDATE forward_dead_letters SET retry_requested_at_ms = ? WHERE id = ? AND resolved_at_ms IS NULL',
-          )
-          .run(nowMs, target.id);
-  return result.changes;
 }
