@@ -384,10 +384,14 @@ const MIGRATIONS: readonly string[] = [
     FROM events WHERE event_name = 'model.change'
   ) WHERE kind IN ('added', 'removed', 'replaced') GROUP BY node_id, kind;
   `,
-  // 7: every pruned range also names the setting that made it due (store/prune.ts), beside its
-  // policy in reason: 'storage.retention' and 'retention.events' were both just 'retention'.
+  // 7: every pruned range also names the settings that made it due (store/prune.ts), beside its
+  // policy in reason: 'storage.retention' and 'retention.events' were both just 'retention'. A side
+  // table, not a column: ALTER TABLE has no IF NOT EXISTS, and a store rewound by hand must upgrade.
   `
-  ALTER TABLE pruned_ranges ADD COLUMN setting TEXT;
+  CREATE TABLE IF NOT EXISTS pruned_range_settings (
+    range_id INTEGER PRIMARY KEY REFERENCES pruned_ranges (id) ON DELETE CASCADE,
+    setting TEXT NOT NULL
+  ) STRICT;
   `,
 ];
 

@@ -59,7 +59,8 @@ export function createPrune(
       'SELECT id, seq, received_at_ms, prev_hash, hash FROM batches WHERE node_id = ? AND id BETWEEN ? AND ? ORDER BY id',
     ),
     lastRange: db.prepare(
-      'SELECT id, last_hash, reason, setting FROM pruned_ranges WHERE node_id = ? ORDER BY to_batch_id DESC LIMIT 1',
+      `SELECT r.id, r.last_hash, r.reason, s.setting FROM pruned_ranges r LEFT JOIN pruned_range_settings s ON s.range_id = r.id
+       WHERE r.node_id = ? ORDER BY r.to_batch_id DESC LIMIT 1`,
     ),
     extendRange: db.prepare(
       `UPDATE pruned_ranges SET to_batch_id = ?, batch_count = batch_count + ?, min_seq = min(coalesce(min_seq, ?), ?),
@@ -68,9 +69,10 @@ export function createPrune(
     ),
     insertRange: db.prepare(
       `INSERT INTO pruned_ranges (node_id, from_batch_id, to_batch_id, batch_count, min_seq, max_seq, min_received_at_ms,
-         max_received_at_ms, first_prev_hash, last_hash, reason, setting, pruned_at_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         max_received_at_ms, first_prev_hash, last_hash, reason, pruned_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    insertSetting: db.prepare('INSERT INTO pruned_range_settings (range_id, setting) VALUES (?, ?)'),
     // events.id grows with batch_id (both are written in the ingest transaction): every event of
     // the pruned batches lies below the first event of a later batch, so the scan stops there.
     eventUpper: db.prepare('SELECT id FROM events WHERE batch_id > ? ORDER BY id LIMIT 1').pluck(),
@@ -118,7 +120,7 @@ export function createPrune(
       );
       return;
     }
-    statements.insertRange.run(
+    const inserted = statements.insertRange.run(
       nodeId,
       first.id,
       last.id,
@@ -130,9 +132,9 @@ export function createPrune(
       first.prev_hash,
       last.hash,
       plan.policy,
-      plan.setting,
       plan.nowMs,
     );
+    statements.insertSetting.run(inserted.lastInsertRowid, plan.setting);
   };
 
   /** Each node's chain-contiguous runs of pruned batches: a kept batch, or an earlier hole, ends a run. */
