@@ -60,13 +60,12 @@ console.log(
 
 const measure = async (label: string) => {
   const reader = openStore({ dataDir, synchronous: 'NORMAL' });
-  const db = reader.db;
   const times: number[] = [];
   let summary = '';
   const windowFrom = history.startMs + Math.floor(history.days / 2) * 86_400_000;
   for (let run = 0; run < history.runs; run++) {
     const started = performance.now();
-    const outcome = replayFromStore(db, {
+    const outcome = replayFromStore(reader.chain, {
       nodeId: `node-${run % history.nodes}`,
       window: { fromMs: windowFrom, toMs: windowFrom + 3_600_000 },
       filters: { eventsOnly: false, events: [], metrics: [] },

@@ -1,5 +1,6 @@
-import { readNodeHead, readPrunedRanges, walkStoredChain } from '../replay/store-chain-walk.ts';
+import { walkStoredChain } from '../replay/store-chain-walk.ts';
 import type { IntegrityVerdict } from '../replay/types.ts';
+import { createChainReads } from '../store/chain-reads.ts';
 import type { SqliteDatabase } from '../store/db.ts';
 
 /**
@@ -14,10 +15,11 @@ export function verifyNodeChain(
   nodeId: string,
   onProgress?: (verified: number) => void,
 ): IntegrityVerdict {
-  const head = readNodeHead(db, nodeId) ?? null;
-  return walkStoredChain(db, {
+  const chain = createChainReads(db);
+  const head = chain.nodeHead(nodeId) ?? null;
+  return walkStoredChain(chain, {
     nodeId,
-    prunedRows: readPrunedRanges(db, nodeId),
+    prunedRows: chain.prunedRanges(nodeId),
     head,
     placeOrphans: false,
     onBatch: (_batch, _own, verified) => {

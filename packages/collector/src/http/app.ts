@@ -93,7 +93,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', modelsRoutes(deps));
   app.route('/', deadLetterRoutes(deps));
   // Chain verification runs off the main thread, so an investigator's replay never stalls ingest.
-  const replay = deps.replay ?? createReplayReader(deps.store.db);
+  const replay = deps.replay ?? createReplayReader(deps.store.dataDir);
   app.route('/', timelineRoutes({ ...deps, replay }));
   app.route('/', alertsRoutes(deps));
 

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ExitCodes, UsageError } from '@perimeter/schema';
 import { bindRelativeTimes, type CliIo, dataDirArg, requireStore, timeWindowArgs } from '../cli-args.ts';
-import { openStoreDatabase } from '../store/db.ts';
+import { openStoreFile } from '../store/store-file.ts';
 import { REPLAY_FORMATS, type ReplayFormat, renderTimeline } from './render.ts';
 import {
   MAX_WINDOW_MS,
@@ -110,11 +110,11 @@ export function runReplayCommand(args: string[], io: CliIo): number {
   } else {
     const dataDir = dataDirArg(values['data-dir'], env);
     requireStore(dataDir, 'see --data-dir, or use --archive DIR');
-    const db = openStoreDatabase({ dataDir, readonly: true });
+    const store = openStoreFile({ dataDir, readonly: true });
     try {
-      outcome = replayFromStore(db, request);
+      outcome = replayFromStore(store.chain, request);
     } finally {
-      db.close();
+      store.close();
     }
   }
   if (outcome.kind === 'unknown-node') {

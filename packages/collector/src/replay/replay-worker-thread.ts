@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import { openStoreFile, type StoreFile } from '../store/store-file.ts';
 import { readReplayFromStore } from './store-source.ts';
 import type { ReplayWindow } from './types.ts';
 
@@ -9,23 +9,23 @@ import type { ReplayWindow } from './types.ts';
  */
 export interface WorkerRequest {
   id: number;
-  path: string;
+  dataDir: string;
   nodeId: string;
   window: ReplayWindow;
   nowMs: number;
 }
 
-let db: Database.Database | undefined;
-let openPath: string | undefined;
+let store: StoreFile | undefined;
+let openDataDir: string | undefined;
 
 parentPort?.on('message', (request: WorkerRequest) => {
   try {
-    if (db === undefined || openPath !== request.path) {
-      db?.close();
-      db = new Database(request.path, { readonly: true, fileMustExist: true, timeout: 5_000 });
-      openPath = request.path;
+    if (store === undefined || openDataDir !== request.dataDir) {
+      store?.close();
+      store = openStoreFile({ dataDir: request.dataDir, readonly: true, busyTimeoutMs: 5_000 });
+      openDataDir = request.dataDir;
     }
-    const result = readReplayFromStore(db, {
+    const result = readReplayFromStore(store.chain, {
       nodeId: request.nodeId,
       window: request.window,
       nowMs: () => request.nowMs,

@@ -31,14 +31,14 @@ describe('replay on a worker thread', () => {
       window: { fromMs: collector.clock.nowMs - 3_600_000, toMs: collector.clock.nowMs + 1 },
       nowMs: () => collector.clock.nowMs,
     };
-    const reader = createReplayReader(collector.store.db);
+    const reader = createReplayReader(collector.store.dataDir);
     let ticks = 0;
     const timer = setInterval(() => {
       ticks += 1;
     }, 1);
     const fromWorker = await reader.read(options);
     clearInterval(timer);
-    expect(fromWorker).toEqual(readReplayFromStore(collector.store.db, options));
+    expect(fromWorker).toEqual(readReplayFromStore(collector.store.chain, options));
     if (fromWorker.kind !== 'ok') throw new Error('unknown node');
     expect(fromWorker.input.integrity).toMatchObject({ ok: true });
     expect(fromWorker.input.seqGaps).toHaveLength(1);

@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { SqliteDatabase } from '../store/db.ts';
 import type { WorkerRequest } from './replay-worker-thread.ts';
-import { readReplayFromStore, type StoreReplayOptions, type StoreReplayResult } from './store-source.ts';
+import type { StoreReplayOptions, StoreReplayResult } from './store-source.ts';
 
 /**
  * Replay for the running collector (the timeline API and the console's node page) off the main
@@ -17,7 +16,7 @@ export interface ReplayReader {
 
 type Pending = { resolve(result: StoreReplayResult): void; reject(error: Error): void };
 
-export function createReplayReader(db: SqliteDatabase): ReplayReader {
+export function createReplayReader(dataDir: string): ReplayReader {
   let worker: Worker | undefined;
   let nextId = 1;
   const pending = new Map<number, Pending>();
@@ -42,12 +41,11 @@ export function createReplayReader(db: SqliteDatabase): ReplayReader {
   return {
     read(options) {
       // An in-memory store (tests) has no file a second connection could open.
-      if (db.memory || db.name === '') return Promise.resolve(readReplayFromStore(db, options));
       worker ??= start();
       const id = nextId++;
       const request: WorkerRequest = {
         id,
-        path: db.name,
+        dataDir,
         nodeId: options.nodeId,
         window: options.window,
         nowMs: options.nowMs(),

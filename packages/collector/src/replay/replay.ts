@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../store/db.ts';
+import type { ChainReads } from '../store/chain-reads.ts';
 import { readReplayFromArchive } from './archive-source.ts';
 import { buildTimeline } from './build-timeline.ts';
 import { readReplayFromStore } from './store-source.ts';
@@ -15,8 +15,8 @@ export interface ReplayRequest {
 
 export type ReplayOutcome = { kind: 'ok'; timeline: Timeline } | { kind: 'unknown-node'; nodeId: string };
 
-export function replayFromStore(db: SqliteDatabase, request: ReplayRequest): ReplayOutcome {
-  const read = readReplayFromStore(db, request);
+export function replayFromStore(chain: ChainReads, request: ReplayRequest): ReplayOutcome {
+  const read = readReplayFromStore(chain, request);
   if (read.kind === 'unknown-node') {
     return { kind: 'unknown-node', nodeId: request.nodeId };
   }

@@ -1,15 +1,9 @@
 import { MetricNames } from '@perimeter/schema';
 import type { AttributeValue } from '../otlp/types.ts';
-import type { SqliteDatabase } from '../store/db.ts';
+import type { ChainReads, StoredBatchRow, StoredEventRow } from '../store/chain-reads.ts';
 import { decodeSampleBlock } from '../store/sample-block.ts';
 import { findSeqGaps, type SeqArrival } from './seq-gaps.ts';
-import {
-  readNodeHead,
-  readPrunedRanges,
-  type StoredBatchRow,
-  type StoredEventRow,
-  walkStoredChain,
-} from './store-chain-walk.ts';
+import { walkStoredChain } from './store-chain-walk.ts';
 import { limitKeyOf } from './thresholds.ts';
 import type {
   ReplayEvent,
@@ -37,42 +31,28 @@ export interface StoreReplayOptions {
 
 export type StoreReplayResult = { kind: 'ok'; input: ReplayInput } | { kind: 'unknown-node' };
 
-export function readReplayFromStore(db: SqliteDatabase, options: StoreReplayOptions): StoreReplayResult {
+export function readReplayFromStore(chain: ChainReads, options: StoreReplayOptions): StoreReplayResult {
   const { nodeId, window } = options;
-  const head = readNodeHead(db, nodeId);
+  const head = chain.nodeHead(nodeId);
   if (head === undefined) {
     return { kind: 'unknown-node' };
   }
   const series = new Map<number, SeriesRef>();
   const limitsBefore = new Map<string, number>();
-  for (const row of db
-    .prepare('SELECT id, metric, unit, attributes_json, last_value FROM series WHERE node_id = ?')
-    .iterate(nodeId) as IterableIterator<{
-    id: number;
-    metric: string;
-    unit: string;
-    attributes_json: string;
-    last_value: number | null;
-  }>) {
+  for (const row of chain.nodeSeries(nodeId)) {
     const ref = {
       metric: row.metric,
       unit: row.unit,
-      attributes: JSON.parse(row.attributes_json) as Record<string, AttributeValue>,
+      attributes: JSON.parse(row.attributesJson) as Record<string, AttributeValue>,
     };
     series.set(row.id, ref);
-    if (row.metric === MetricNames.hwTemperatureLimit && row.last_value !== null) {
-      limitsBefore.set(limitKeyOf(ref), row.last_value);
+    if (row.metric === MetricNames.hwTemperatureLimit && row.lastValue !== null) {
+      limitsBefore.set(limitKeyOf(ref), row.lastValue);
     }
   }
-  const prunedRows = readPrunedRanges(db, nodeId);
+  const prunedRows = chain.prunedRanges(nodeId);
   const prunedCount = prunedRows.reduce((sum, range) => sum + range.batchCount, 0);
-  const estimatedTotal = Math.max(
-    0,
-    ((db
-      .prepare('SELECT coalesce(sum(last_seq), 0) FROM streams WHERE node_id = ?')
-      .pluck()
-      .get(nodeId) as number) ?? 0) - prunedCount,
-  );
+  const estimatedTotal = Math.max(0, chain.sentBatchesEstimate(nodeId) - prunedCount);
 
   const events: ReplayEvent[] = [];
   const samples: ReplaySample[] = [];
@@ -84,7 +64,7 @@ export function readReplayFromStore(db: SqliteDatabase, options: StoreReplayOpti
   const every = options.progressEveryMs ?? 2000;
   let lastProgressMs = options.nowMs();
 
-  const integrity = walkStoredChain(db, {
+  const integrity = walkStoredChain(chain, {
     nodeId,
     prunedRows,
     head,

@@ -1,4 +1,5 @@
 import { computeChainHash, GENESIS_HASH } from '@perimeter/schema';
+import type { PrunedRangeRow } from '../store/chain-reads.ts';
 import type { IntegrityProblem, IntegrityVerdict, PrunedRange } from './types.ts';
 
 /**
@@ -26,16 +27,7 @@ export interface LinkToCheck {
   hash: string;
 }
 
-export interface PrunedRangeRow {
-  fromBatchId: number;
-  toBatchId: number;
-  batchCount: number;
-  minReceivedAtMs: number;
-  maxReceivedAtMs: number;
-  firstPrevHash: string;
-  lastHash: string;
-  reason: string;
-}
+export type { PrunedRangeRow } from '../store/chain-reads.ts';
 
 export interface ChainVerifier {
   check(link: LinkToCheck): void;

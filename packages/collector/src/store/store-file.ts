@@ -2,9 +2,10 @@ import { type AlertStore, createAlertRows } from './alert-rows.ts';
 import { type AlertSamples, createAlertSamples } from './alert-samples.ts';
 import { type AuditLog, createAuditLog } from './audit-log.ts';
 import { type ConsoleReads, createConsoleReads } from './console-reads.ts';
+import { type BatchReads, createBatchReads } from './batch-reads.ts';
+import { type ChainReads, createChainReads } from './chain-reads.ts';
 import { type OpenStoreOptions, openStoreDatabase, type SqliteDatabase } from './db.ts';
 import { createEvidenceReads, type EvidenceReads } from './evidence-reads.ts';
-import { type BatchReads, createBatchReads } from './batch-reads.ts';
 import { createForwardRows, type ForwardRows } from './forward-rows.ts';
 import { createHourlySummaries, type HourlySummaries } from './hourly-summaries.ts';
 import { createPrune, type Prune } from './prune.ts';
@@ -28,6 +29,8 @@ export interface StoreTables {
   readonly batches: BatchReads;
   readonly forward: ForwardRows;
   readonly samples: SampleReads;
+  /** One node's hash chain as the verifier walks it. */
+  readonly chain: ChainReads;
   readonly alerts: AlertStore;
   readonly alertSamples: AlertSamples;
   readonly summaries: HourlySummaries;
@@ -52,6 +55,7 @@ export function withStoreTables<T extends object>(target: T, db: SqliteDatabase)
       return createForwardRows(db, this.batches);
     },
     samples: () => createSampleReads(db),
+    chain: () => createChainReads(db),
     alerts: () => createAlertRows(db),
     alertSamples: () => createAlertSamples(db),
     summaries: () => createHourlySummaries(db),

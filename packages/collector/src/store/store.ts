@@ -53,6 +53,8 @@ export interface NodeState {
 
 export interface Store extends StoreTables {
   readonly db: SqliteDatabase;
+  /** The data directory the store file lives in (a replay worker opens its own read-only connection). */
+  readonly dataDir: string;
   readonly series: SeriesIndex;
   readonly latest: LatestValues;
   writeBatch(batch: BatchToStore): WriteOutcome;
@@ -99,6 +101,7 @@ export function openStore(options: StoreOptions): Store {
   return withStoreTables<Omit<Store, keyof StoreTables>>(
     {
       db,
+      dataDir: options.dataDir,
       series,
       latest,
       writeBatch(batch) {
