@@ -1,9 +1,9 @@
 import { type AlertStore, createAlertRows } from './alert-rows.ts';
 import { type AlertSamples, createAlertSamples } from './alert-samples.ts';
 import { type AuditLog, createAuditLog } from './audit-log.ts';
-import { type ConsoleReads, createConsoleReads } from './console-reads.ts';
 import { type BatchReads, createBatchReads } from './batch-reads.ts';
 import { type ChainReads, createChainReads } from './chain-reads.ts';
+import { type ConsoleReads, createConsoleReads } from './console-reads.ts';
 import { type OpenStoreOptions, openStoreDatabase, type SqliteDatabase } from './db.ts';
 import { createEvidenceReads, type EvidenceReads } from './evidence-reads.ts';
 import { createForwardRows, type ForwardRows } from './forward-rows.ts';
