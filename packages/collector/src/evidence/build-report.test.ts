@@ -139,7 +139,7 @@ describe('evidence sections over a real store', () => {
       keepFiringSinceMs: null,
       lastSentAtMs: null,
     };
-    const alerts = createAlertStore(store.db);
+    const alerts = createAlertStore(store);
     alerts.saveCycle([], [], [{ alert, from: 'pending', to: 'firing', atMs: at(32) }]);
     alerts.saveCycle([], [], [{ alert, from: 'firing', to: 'inactive', atMs: at(45) }]);
   });
