@@ -14,6 +14,9 @@ export interface ForwardMetrics extends ForwardEvents {
   setQuotaExceeded(exceeded: boolean): void;
 }
 
+/** Why a forward request failed (forwarder.ts): each exported at 0 per sink from the start. */
+export const FORWARD_FAILURE_REASONS = ['network', '429', '502', '503', '504', 'permanent'] as const;
+
 export function registerForwardMetrics(
   registry: Registry,
   tables: Pick<StoreTables, 'forward'>,
@@ -72,6 +75,9 @@ export function registerForwardMetrics(
     persisted.set(`${row.sink}/${row.name}`, row.count);
   }
   for (const sink of sinks) {
+    for (const reason of FORWARD_FAILURE_REASONS) {
+      failures.inc({ sink, reason }, 0);
+    }
     sent.inc({ sink }, persisted.get(`${sink}/sent`) ?? 0);
     deadLettered.inc({ sink }, persisted.get(`${sink}/deadLettered`) ?? 0);
     partial.inc({ sink }, persisted.get(`${sink}/partialRejected`) ?? 0);

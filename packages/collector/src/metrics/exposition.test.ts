@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
+import { createSelfMetrics } from './self-metrics.ts';
 
 describe('/metrics exposition of node series', () => {
   let collector: TestCollector;
@@ -63,5 +64,24 @@ describe('/metrics exposition of node series', () => {
     const text = await (await collector.app.request('/metrics')).text();
     expect(text).not.toContain('hw_temperature_celsius');
     expect(text).toContain('perimeter_node_last_seen_timestamp_seconds{node="node-a"}');
+  });
+});
+
+describe('dashboard counters exported at 0 for known label sets (issue 18, Dashboards)', () => {
+  it('shows gaps per known node, rejects per reason and forward failures per sink at 0 before any event', async () => {
+    const collector = createTestCollector();
+    await collector.post('metrics', jsonGauge({ points: [{ value: 1, timeMs: collector.clock.nowMs }] }));
+    const text = await (await collector.app.request('/metrics')).text();
+    expect(text).toContain('perimeter_ingest_gaps_total{node="node-a"} 0');
+    expect(text).toContain('perimeter_ingest_rejects_total{reason="body_too_large"} 0');
+    expect(text).toContain('perimeter_ingest_rejects_total{reason="invalid_token"} 0');
+    collector.close();
+    const withSink = createTestCollector();
+    const forward = createSelfMetrics(withSink.store, { sinks: ['backend'], nowMs: () => 0 });
+    const own = await forward.registry.metrics();
+    for (const reason of ['network', '429', '503', 'permanent']) {
+      expect(own).toContain(`perimeter_forward_failures_total{sink="backend",reason="${reason}"} 0`);
+    }
+    withSink.close();
   });
 });

@@ -19,6 +19,30 @@ export interface SelfMetrics {
   forward: ForwardMetrics;
 }
 
+/**
+ * The refusal reasons exported at 0 from the start (Prometheus practice for known label sets), so
+ * rate() over them is 0 on a healthy collector rather than no series at all. Any other reason a
+ * route refuses with still appears on first use.
+ */
+export const INGEST_REJECT_REASONS = [
+  'unauthenticated',
+  'invalid_token',
+  'forbidden_role',
+  'too_many_auth_failures',
+  'wrong_node',
+  'body_too_large',
+  'bad_gzip',
+  'unsupported_encoding',
+  'unsupported_media_type',
+  'bad_json',
+  'bad_protobuf',
+  'invalid_field',
+  'invalid_header',
+  'too_many_items',
+  'foreign_stream',
+  'store_unavailable',
+] as const;
+
 export function createSelfMetrics(
   store: Store,
   forward: { sinks: readonly string[]; nowMs: () => number } = { sinks: [], nowMs: Date.now },
@@ -47,6 +71,12 @@ export function createSelfMetrics(
     help: 'Sequence gaps detected in a node stream (batches lost on the node or in transit).',
     labelNames: ['node'] as const,
     registers: [registry],
+    // Every known node at 0 until its first gap, so a healthy fleet's panel says 0, not "No data".
+    collect() {
+      for (const node of store.nodes()) {
+        this.inc({ node: node.nodeId }, 0);
+      }
+    },
   });
   // Seed from the store so a restart does not reset the count of gaps already recorded.
   for (const [node, count] of store.gapCountsByNode()) {
@@ -58,6 +88,9 @@ export function createSelfMetrics(
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  for (const reason of INGEST_REJECT_REASONS) {
+    rejects.inc({ reason }, 0);
+  }
   new Gauge({
     name: CollectorMetricNames.nodeLastSeen,
     help: 'When the collector last stored a batch from the node (Unix seconds).',
