@@ -8,6 +8,7 @@ import { DEFAULT_RULES_FILE, loadRuleFiles } from './alerts/load-rules.ts';
 import { startRetentionJob } from './evidence/retention-job.ts';
 import { sinkNames, startForwardService } from './forward/forward-service.ts';
 import { createApp } from './http/app.ts';
+import { admissionPolicy } from './ingest/admission-config.ts';
 import { createSelfMetrics } from './metrics/self-metrics.ts';
 import { formatStoredBatch } from './reading-printer.ts';
 import { ensureDataDir } from './store/db.ts';
@@ -54,6 +55,7 @@ export async function startCollector(
     metrics,
     verifyToken: createTokenVerifier(store),
     limits: config.limits,
+    admission: admissionPolicy(config),
     nowMs,
     log,
     isReady: () => ready,

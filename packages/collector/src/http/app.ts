@@ -6,6 +6,7 @@ import { driftRoutes } from '../api/drift-routes.ts';
 import { modelsRoutes } from '../api/models-routes.ts';
 import { timelineRoutes } from '../api/timeline-routes.ts';
 import { consoleRoutes } from '../console/console-routes.ts';
+import type { AdmissionPolicy } from '../ingest/admission.ts';
 import { ingestRoutes, type StoredBatchEvent } from '../ingest/routes.ts';
 import { renderNodeSeries } from '../metrics/exposition.ts';
 import type { SelfMetrics } from '../metrics/self-metrics.ts';
@@ -22,6 +23,8 @@ export interface AppDeps {
   store: Store;
   metrics: SelfMetrics;
   verifyToken: (presented: string) => VerifiedToken | null;
+  /** Per-item ingest bounds (ingest/admission.ts); default DEFAULT_ADMISSION. */
+  admission?: AdmissionPolicy;
   limits: BodyLimits & { maxItemsPerRequest: number; signInBodyBytes?: number; defaultBodyBytes?: number };
   nowMs: () => number;
   log: ErrorLog;

@@ -5,6 +5,7 @@ import { type BodyLimits, readBody } from '../http/read-body.ts';
 import type { SelfMetrics } from '../metrics/self-metrics.ts';
 import type { DecodedRequest, Signal } from '../otlp/types.ts';
 import type { Store, WriteOutcome } from '../store/store.ts';
+import { type AdmissionPolicy, admitItems, DEFAULT_ADMISSION } from './admission.ts';
 import { encodeOtlpResponse, parseContentType, parseOtlpRequest } from './parse-request.ts';
 
 /**
@@ -15,6 +16,8 @@ export interface IngestDeps {
   store: Store;
   metrics: SelfMetrics;
   limits: BodyLimits & { maxItemsPerRequest: number };
+  /** Per-item bounds (time window, series, attributes); default DEFAULT_ADMISSION. */
+  admission?: AdmissionPolicy;
   nowMs: () => number;
   onStored?: (event: StoredBatchEvent) => void;
 }
@@ -43,6 +46,14 @@ export function ingestRoutes(deps: IngestDeps): Hono {
       const request = parseOtlpRequest(signal, encoding, body.plain, receivedAtMs);
       checkItemCount(request, deps.limits.maxItemsPerRequest);
       checkNodeIdentity(request, token.nodeId, signal);
+      const malformedItems = request.rejectedItems;
+      const refused = admitItems(
+        request,
+        token.nodeId,
+        receivedAtMs,
+        deps.admission ?? DEFAULT_ADMISSION,
+        deps.store.series,
+      );
 
       const outcome = writeOrShed(deps.store, {
         nodeId: token.nodeId,
@@ -72,8 +83,11 @@ export function ingestRoutes(deps: IngestDeps): Hono {
         if (outcome.gap) {
           deps.metrics.gaps.inc({ node: token.nodeId });
         }
-        if (request.rejectedItems > 0) {
-          deps.metrics.rejects.inc({ reason: 'partial_item' }, request.rejectedItems);
+        if (malformedItems > 0) {
+          deps.metrics.rejects.inc({ reason: 'partial_item' }, malformedItems);
+        }
+        for (const [reason, count] of refused) {
+          deps.metrics.rejects.inc({ reason }, count);
         }
         deps.onStored?.({ nodeId: token.nodeId, signal, outcome, request });
       }

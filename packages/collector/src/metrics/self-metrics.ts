@@ -2,6 +2,7 @@ import { CollectorMetricNames } from '@perimeter/schema';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { registerDerivedMetrics } from '../derive/derived-metrics.ts';
 import { type ForwardMetrics, registerForwardMetrics } from '../forward/forward-metrics.ts';
+import { ADMISSION_REASONS } from '../ingest/admission.ts';
 import type { Store } from '../store/store.ts';
 
 /**
@@ -41,6 +42,8 @@ export const INGEST_REJECT_REASONS = [
   'too_many_items',
   'foreign_stream',
   'store_unavailable',
+  'partial_item',
+  ...ADMISSION_REASONS,
 ] as const;
 
 export function createSelfMetrics(

@@ -23,6 +23,10 @@ export interface SeriesIndex {
   commit(): void;
   get(id: number): SeriesInfo | undefined;
   all(): IterableIterator<SeriesInfo>;
+  /** Whether this point's series already exists (ingest's caps count only new series). */
+  has(nodeId: string, point: Pick<DecodedPoint, 'metric' | 'attributes'>): boolean;
+  /** How many series the node has: what ingest.maxSeriesPerNode bounds. */
+  countForNode(nodeId: string): number;
 }
 
 /**
@@ -40,6 +44,9 @@ export function seriesKey(nodeId: string, metric: string, attributes: DecodedPoi
 export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
   const idsByKey = new Map<string, number>();
   const infoById = new Map<number, SeriesInfo>();
+  const countByNode = new Map<string, number>();
+  const counted = (nodeId: string, delta: number) =>
+    countByNode.set(nodeId, (countByNode.get(nodeId) ?? 0) + delta);
   let uncommitted: string[] = [];
 
   const rows = db
@@ -55,6 +62,7 @@ export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
   for (const row of rows) {
     const attributes = JSON.parse(row.attributes_json) as Record<string, string | number | boolean>;
     idsByKey.set(seriesKey(row.node_id, row.metric, Object.entries(attributes)), row.id);
+    counted(row.node_id, 1);
     infoById.set(row.id, {
       id: row.id,
       nodeId: row.node_id,
@@ -81,6 +89,7 @@ export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
         insert.run(nodeId, point.metric, point.unit, point.kind, attributesJson, nowMs).lastInsertRowid,
       );
       idsByKey.set(key, id);
+      counted(nodeId, 1);
       infoById.set(id, {
         id,
         nodeId,
@@ -97,6 +106,8 @@ export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
         const id = idsByKey.get(key);
         idsByKey.delete(key);
         if (id !== undefined) {
+          const info = infoById.get(id);
+          if (info !== undefined) counted(info.nodeId, -1);
           infoById.delete(id);
         }
       }
@@ -107,5 +118,7 @@ export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
     },
     get: (id) => infoById.get(id),
     all: () => infoById.values(),
+    has: (nodeId, point) => idsByKey.has(seriesKey(nodeId, point.metric, point.attributes)),
+    countForNode: (nodeId) => countByNode.get(nodeId) ?? 0,
   };
 }

@@ -6,6 +6,7 @@ import { PerimeterHeaders } from '@perimeter/schema';
 import type { Hono } from 'hono';
 import { pino } from 'pino';
 import { createApp } from '../http/app.ts';
+import { type AdmissionPolicy, DEFAULT_ADMISSION } from '../ingest/admission.ts';
 import { createSelfMetrics, type SelfMetrics } from '../metrics/self-metrics.ts';
 import { readSamples } from '../store/sample-block.ts';
 import { openStore, type Store } from '../store/store.ts';
@@ -41,7 +42,9 @@ export const TEST_LIMITS = {
   maxItemsPerRequest: 50_000,
 };
 
-export function createTestCollector(options: { dataDir?: string } = {}): TestCollector {
+export function createTestCollector(
+  options: { dataDir?: string; admission?: Partial<AdmissionPolicy> } = {},
+): TestCollector {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'perimeter-collector-'));
   const store = openStore({ dataDir, synchronous: 'NORMAL' });
   const metrics = createSelfMetrics(store);
@@ -51,6 +54,7 @@ export function createTestCollector(options: { dataDir?: string } = {}): TestCol
     metrics,
     verifyToken: createTokenVerifier(store),
     limits: TEST_LIMITS,
+    admission: { ...DEFAULT_ADMISSION, ...options.admission },
     nowMs: () => clock.nowMs,
     log: pino({ level: 'silent' }),
     isReady: () => true,

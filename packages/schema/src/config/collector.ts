@@ -183,6 +183,38 @@ export const retentionDefaults = {
   checkInterval: 3_600_000,
 };
 
+/**
+ * `ingest`: what one node may put into the store, checked point by point after decoding. A point
+ * or event outside these bounds is refused alone (OTLP partial_success, counted in
+ * perimeter_ingest_rejects_total{reason}); the rest of its batch is stored.
+ * Time window: at most `maxAhead` after receipt (a clock far ahead would pin /metrics for good),
+ * and no older than `maxBehind`, which defaults to the data's own retention (retention.metricDetail
+ * for points, retention.events for events; 0 there means no bound): anything older would be pruned
+ * at once, while a node whose collector was down for days still delivers its whole spool.
+ */
+export const ingestDefaults = {
+  maxAhead: 10 * 60_000,
+  maxSeriesPerNode: 10_000,
+  maxNewSeriesPerRequest: 2_000,
+  maxAttributeKeyLength: 256,
+  maxAttributesPerPoint: 64,
+};
+const ingestSchema = z
+  .object({
+    maxAhead: durationMs.default(ingestDefaults.maxAhead),
+    /** Oldest accepted point or event, before receipt; default: that data's retention. */
+    maxBehind: durationMs.optional(),
+    /** Series one node may have in the store; points that would make more are refused. */
+    maxSeriesPerNode: z.number().int().positive().default(ingestDefaults.maxSeriesPerNode),
+    /** Series one request may create. */
+    maxNewSeriesPerRequest: z.number().int().positive().default(ingestDefaults.maxNewSeriesPerRequest),
+    /** Longest attribute key on a point or event, in characters. */
+    maxAttributeKeyLength: z.number().int().positive().default(ingestDefaults.maxAttributeKeyLength),
+    /** Most attributes on one point or event. */
+    maxAttributesPerPoint: z.number().int().positive().default(ingestDefaults.maxAttributesPerPoint),
+  })
+  .strict();
+
 const listenAddress = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT such as 127.0.0.1:4318');
@@ -227,6 +259,8 @@ export const collectorConfigSchema = z
         signInBodyBytes: 4 * 1024,
         defaultBodyBytes: 64 * 1024,
       }),
+    /** Per-node bounds on what ingest stores (time window, series, attributes); see ingestSchema. */
+    ingest: ingestSchema.default(ingestDefaults),
     /** Sinks the store forwards to, each with its own cursor (ARCHITECTURE.md "Forward"). */
     forward: z
       .array(forwardSinkSchema)
