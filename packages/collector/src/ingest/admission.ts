@@ -1,6 +1,6 @@
 import { ingestDefaults } from '@perimeter/schema';
+import type { DecodedPoint, DecodedRequest } from '../otlp/types.ts';
 import type { SeriesIndex } from '../store/series-index.ts';
-import type { DecodedPoint, DecodedRequest } from './types.ts';
 
 /**
  * What one node may put into the store, checked item by item after decoding and before the write
