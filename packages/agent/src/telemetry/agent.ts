@@ -62,16 +62,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       timeoutMs: deps.samplerTimeoutMs ?? DEFAULT_SAMPLER_TIMEOUT_MS,
     });
     const health = createSourceHealthTracker();
-    const meter = createAgentMeter({
-      resource,
-      serviceVersion: deps.serviceVersion,
-      runRound: runner.run,
-      // Read at collection time, after the shipper below exists.
-      selfReadings: (round) => [
-        ...agentSelfReadings(round, spool.stats(), shipper.stats()),
-        ...health.readings(),
-      ],
-    });
+    const meter = createAgentMeter({ resource, serviceVersion: deps.serviceVersion });
     const events = createAgentEvents({ resource, spool, clock, log, serviceVersion: deps.serviceVersion });
     overflow.attach((report) =>
       events.emitEvent(
@@ -112,8 +103,14 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       );
 
     let ticks = 0;
+    // A round, top to bottom: sample → record (OTel SDK, with the agent's readings about itself) → spool.
     const tick = async (): Promise<TickResult> => {
-      const { metrics, round, errors } = await meter.collect();
+      const round = await runner.run();
+      const { metrics, errors } = await meter.record([
+        ...round.readings,
+        ...agentSelfReadings(round, spool.stats(), shipper.stats()),
+        ...health.readings(),
+      ]);
       for (const error of errors) {
         log.warn({ err: String(error) }, 'metric collection reported an error');
       }

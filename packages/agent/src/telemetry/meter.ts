@@ -15,13 +15,13 @@ import {
   ServiceNames,
 } from '@perimeter/schema';
 import type { MetricReading } from '../samplers/types.ts';
-import type { SampleRound } from './sample-round.ts';
 
 /**
- * The OTel side of sampling. Collection is pulled by the agent's own tick (a reader with no
- * timer), so `once`, tests and the run loop decide exactly when samplers run and one tick makes at
- * most one metrics batch. Every MetricName is an ObservableGauge fed by ONE batch callback that
- * runs the sampler round, so all readings of a tick share one observation. Delta temporality: a
+ * The OTel side of a round: the agent samples first, then hands the readings here to be recorded
+ * as one OTLP metrics batch. Collection is pulled by the agent's own tick (a reader with no
+ * timer), so one tick makes at most one metrics batch. Every MetricName is an ObservableGauge fed
+ * by ONE batch callback that only observes the readings it was handed (it runs nothing), so all
+ * readings of a tick share one observation. Delta temporality: a
  * gauge series that was not observed this tick (a sensor gone, a disk unmounted) is not repeated
  * with a stale value, which cumulative async storage would do forever. The agent's own totals
  * (CounterMetricNames) are cumulative observable counters, so they reach Prometheus as `_total`.
@@ -40,25 +40,19 @@ class TickMetricReader extends MetricReader {
 }
 
 export interface AgentMeter {
-  /** Runs the samplers through the SDK once and returns what the SDK aggregated. */
-  collect(): Promise<{ metrics: ResourceMetrics; round: SampleRound; errors: unknown[] }>;
+  /** Records one round's readings through the SDK and returns what it aggregated. */
+  record(readings: readonly MetricReading[]): Promise<{ metrics: ResourceMetrics; errors: unknown[] }>;
   shutdown(): Promise<void>;
 }
 
 export interface AgentMeterOptions {
   resource: Resource;
   serviceVersion: string;
-  runRound: () => Promise<SampleRound>;
-  /** The agent's readings about itself, taken after each round (sampler outcomes, spool, shipper). */
-  selfReadings?: (round: SampleRound) => MetricReading[];
 }
 
-export function createAgentMeter({
-  resource,
-  serviceVersion,
-  runRound,
-  selfReadings,
-}: AgentMeterOptions): AgentMeter {
+const NO_READINGS: readonly MetricReading[] = [];
+
+export function createAgentMeter({ resource, serviceVersion }: AgentMeterOptions): AgentMeter {
   const reader = new TickMetricReader();
   const provider = new MeterProvider({ resource, readers: [reader] });
   const meter = provider.getMeter(ServiceNames.agent, serviceVersion);
@@ -70,11 +64,10 @@ export function createAgentMeter({
         : meter.createObservableGauge(name, { unit: MetricUnits[name] }),
     ]),
   );
-  let lastRound: SampleRound = { readings: [], events: [], outcomes: [] };
+  let pending = NO_READINGS;
   meter.addBatchObservableCallback(
-    async (result) => {
-      lastRound = await runRound();
-      for (const reading of [...lastRound.readings, ...(selfReadings?.(lastRound) ?? [])]) {
+    (result) => {
+      for (const reading of pending) {
         const instrument = instruments.get(reading.metric);
         if (instrument) {
           result.observe(instrument, reading.value, reading.attributes);
@@ -84,10 +77,14 @@ export function createAgentMeter({
     [...instruments.values()],
   );
   return {
-    async collect() {
-      lastRound = { readings: [], events: [], outcomes: [] };
-      const { resourceMetrics, errors } = await reader.collect();
-      return { metrics: resourceMetrics, round: lastRound, errors };
+    async record(readings) {
+      pending = readings;
+      try {
+        const { resourceMetrics, errors } = await reader.collect();
+        return { metrics: resourceMetrics, errors };
+      } finally {
+        pending = NO_READINGS;
+      }
     },
     shutdown: () => provider.shutdown(),
   };

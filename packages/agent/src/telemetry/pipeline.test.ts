@@ -55,13 +55,8 @@ describe('meter → spool', () => {
       ],
       [{ metric: MetricNames.hwTemperature, value: 48, attributes: { [AttributeNames.hwId]: 'cpu0' } }],
     ];
-    const meter = createAgentMeter({
-      resource,
-      serviceVersion: '0.1.0',
-      runRound: async () => ({ readings: rounds.shift() ?? [], events: [], outcomes: [] }),
-    });
-    const first = await meter.collect();
-    expect(first.round.readings).toHaveLength(3);
+    const meter = createAgentMeter({ resource, serviceVersion: '0.1.0' });
+    const first = await meter.record(rounds[0] ?? []);
     expect(countDataPoints(first.metrics)).toBe(3);
     const temperature = first.metrics.scopeMetrics[0]?.metrics.find(
       (m) => m.descriptor.name === 'hw.temperature',
@@ -84,22 +79,14 @@ describe('meter → spool', () => {
     }
     expect(Buffer.from(batch?.body ?? []).includes(float64(51.25))).toBe(true);
 
-    const second = await meter.collect();
+    const second = await meter.record(rounds[1] ?? []);
     expect(countDataPoints(second.metrics)).toBe(1);
     await meter.shutdown();
   });
 
   it('reports a failed export (spool closed) as FAILED and logs it', async () => {
-    const meter = createAgentMeter({
-      resource,
-      serviceVersion: '0.1.0',
-      runRound: async () => ({
-        readings: [{ metric: MetricNames.uptime, value: 5, attributes: {} }],
-        events: [],
-        outcomes: [],
-      }),
-    });
-    const { metrics } = await meter.collect();
+    const meter = createAgentMeter({ resource, serviceVersion: '0.1.0' });
+    const { metrics } = await meter.record([{ metric: MetricNames.uptime, value: 5, attributes: {} }]);
     const log = createRecordingLogger();
     spool.close();
     expect((await exportMetrics(createSpoolMetricExporter(spool, log), metrics)).code).toBe(1);
