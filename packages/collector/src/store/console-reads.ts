@@ -1,5 +1,6 @@
 import { AttributeNames, EventNames } from '@perimeter/schema';
 import type { HistoryRow } from '../alerts/alert-store.ts';
+import { ALERT_HISTORY_COLUMNS, alertTransitionOf } from './alert-history-rows.ts';
 import type { SqliteDatabase } from './db.ts';
 
 /**
@@ -40,7 +41,7 @@ export function createConsoleReads(db: SqliteDatabase): ConsoleReads {
   const firing = db.prepare(firingSql);
   const firingOfNode = db.prepare(`${firingSql} AND json_extract(labels_json, '$.node') = ?`);
   const nodeHistory = db.prepare(
-    `SELECT at_ms, name, fingerprint, labels_json, from_state, to_state, value FROM alert_history
+    `SELECT ${ALERT_HISTORY_COLUMNS} FROM alert_history
      WHERE at_ms >= ? AND at_ms <= ? AND json_extract(labels_json, '$.node') = ? ORDER BY id DESC LIMIT ?`,
   );
 
@@ -76,25 +77,10 @@ export function createConsoleReads(db: SqliteDatabase): ConsoleReads {
       return byNode;
     },
     nodeAlertHistory: (nodeId, window, limit) =>
-      (
-        nodeHistory.all(window.fromMs, window.toMs, nodeId, limit) as Array<{
-          at_ms: number;
-          name: string;
-          fingerprint: string;
-          labels_json: string;
-          from_state: string;
-          to_state: string;
-          value: number;
-        }>
-      ).map((row) => ({
-        atMs: row.at_ms,
-        name: row.name,
-        fingerprint: row.fingerprint,
-        labels: JSON.parse(row.labels_json) as Record<string, string>,
-        from: row.from_state,
-        to: row.to_state,
-        value: row.value,
-      })),
+      nodeHistory.all(window.fromMs, window.toMs, nodeId, limit).map((row) => {
+        const { labelsJson, ...transition } = alertTransitionOf(row);
+        return { ...transition, labels: JSON.parse(labelsJson) as Record<string, string> };
+      }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { ALERT_HISTORY_COLUMNS, type AlertTransition, alertTransitionOf } from './alert-history-rows.ts';
 import type { SqliteDatabase } from './db.ts';
 import { parseResourceJson } from './node-resource.ts';
 import { createTokenRows, type TokenRecord } from './token-rows.ts';
@@ -45,16 +46,6 @@ export interface AuditRecord {
   action: string;
   /** The detail as stored (JSON text), so the report shows exactly what was recorded. */
   detailJson: string;
-}
-
-export interface AlertTransition {
-  atMs: number;
-  name: string;
-  fingerprint: string;
-  labelsJson: string;
-  from: string;
-  to: string;
-  value: number;
 }
 
 export interface NotificationAttempt {
@@ -122,7 +113,7 @@ export function createEvidenceReads(db: SqliteDatabase): EvidenceReads {
       'SELECT at_ms, actor, action, detail_json FROM audit_log WHERE at_ms >= ? AND at_ms < ? ORDER BY id',
     ),
     transitions: db.prepare(
-      'SELECT at_ms, name, fingerprint, labels_json, from_state, to_state, value FROM alert_history WHERE at_ms < ? ORDER BY at_ms, id',
+      `SELECT ${ALERT_HISTORY_COLUMNS} FROM alert_history WHERE at_ms < ? ORDER BY at_ms, id`,
     ),
     notifications: db.prepare(
       `SELECT at_ms, notifier, target, attempt, outcome, http_status, error, alert_count FROM alert_notifications
@@ -198,26 +189,7 @@ export function createEvidenceReads(db: SqliteDatabase): EvidenceReads {
         action: row.action,
         detailJson: row.detail_json,
       })),
-    alertTransitionsBefore: (toMs) =>
-      (
-        statements.transitions.all(toMs) as Array<{
-          at_ms: number;
-          name: string;
-          fingerprint: string;
-          labels_json: string;
-          from_state: string;
-          to_state: string;
-          value: number;
-        }>
-      ).map((row) => ({
-        atMs: row.at_ms,
-        name: row.name,
-        fingerprint: row.fingerprint,
-        labelsJson: row.labels_json,
-        from: row.from_state,
-        to: row.to_state,
-        value: row.value,
-      })),
+    alertTransitionsBefore: (toMs) => statements.transitions.all(toMs).map(alertTransitionOf),
     notifications: (period) =>
       (
         statements.notifications.all(period.fromMs, period.toMs) as Array<{
