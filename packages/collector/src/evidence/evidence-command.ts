@@ -11,15 +11,16 @@ import { bindRelativeTimes, type CliIo, requireStore, timeWindowArgs } from '../
 import { openStoreDatabase, type SqliteDatabase } from '../store/db.ts';
 import { SCHEMA_VERSION } from '../store/migrations.ts';
 import { buildEvidence } from './build-report.ts';
+import { EVIDENCE_SECTIONS } from './section-list.ts';
 import { prepareOutDir, writeReport } from './write-report.ts';
 
 export const EVIDENCE_USAGE = `perimeter-collector evidence --from T --to T --out DIR [options]
 
 Writes audit evidence for the period into DIR (new or empty; 0700, files 0600):
-  evidence.md      the report: 1 inventory and coverage, 2 logins, 3 tokens (access review),
-                   4 configuration drift and time to remediate, 5 alerts and notifications,
-                   6 hash-chain integrity per node, 7 retention policy; each section cites its
-                   SOC 2 TSC and ISO/IEC 27001:2022 Annex A ids
+${wrapList('evidence.md      the report: ', [
+  ...EVIDENCE_SECTIONS.map((section, index) => `${index + 1} ${section.title.toLowerCase()}`),
+  'each section cites its SOC 2 TSC and ISO/IEC 27001:2022 Annex A ids',
+])}
   evidence.json    the same, machine-readable
   *.csv            every table (inventory, logins, logins-summary, tokens, token-audit, drift,
                    alerts, notifications, integrity)
@@ -110,4 +111,23 @@ function openForEvidence(dataDir: string): SqliteDatabase {
   }
   db.close();
   return openStoreDatabase({ dataDir });
+}
+
+/** `head` then the items joined by ", ", wrapped at 100 columns under the start of the first item. */
+function wrapList(head: string, items: readonly string[]): string {
+  const indent = ' '.repeat(2 + head.length);
+  const lines: string[] = [];
+  let line = `  ${head}`;
+  let empty = true;
+  items.forEach((item, index) => {
+    const text = index < items.length - 1 ? `${item},` : item;
+    if (!empty && line.length + 1 + text.length > 100) {
+      lines.push(line);
+      line = indent;
+      empty = true;
+    }
+    line = empty ? `${line}${text}` : `${line} ${text}`;
+    empty = false;
+  });
+  return [...lines, line].join('\n');
 }
