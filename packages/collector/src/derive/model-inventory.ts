@@ -1,6 +1,5 @@
 import { AttributeNames, EventNames, MetricNames } from '@perimeter/schema';
-import type { AttributeValue } from '../otlp/types.ts';
-import { readEventsByName, readModelSeries } from '../store/model-reads.ts';
+import { type ModelSeriesRow, readEventsByName, readModelSeries } from '../store/model-reads.ts';
 import type { Store } from '../store/store.ts';
 import type { DriftObservation } from './fleet-drift.ts';
 import { type DriftCheckSummary, summarizeFleetDrift } from './fleet-drift-summary.ts';
@@ -60,28 +59,60 @@ export interface ModelInventory {
  */
 const ROUND_SLACK_MS = 30_000;
 
+/** The fleet's models now: each node's newest inventory round, from the live latest values. */
 export function readModelInventory(store: Store): ModelInventory {
-  const rows = readModelSeries(store.db);
+  return buildModelInventory({
+    series: readModelSeries(store.db),
+    latestOf: (row) => store.latest.get(row.seriesId),
+    events: readEventsByName(store.db, { names: [EventNames.modelIntegrity, EventNames.modelChange] }),
+    keep: 'newest-round',
+  });
+}
+
+export interface ModelInventoryInput {
+  series: readonly ModelSeriesRow[];
+  latestOf(row: ModelSeriesRow): { tsMs: number; value: number } | undefined;
+  /** model.integrity and model.change events, oldest first. */
+  events: ReadonlyArray<{
+    nodeId: string;
+    tsMs: number;
+    eventName: string;
+    attributes: Record<string, unknown>;
+  }>;
+  /**
+   * `newest-round`: what each node holds now. A period: every model seen in it (an audit period
+   * includes models removed during it).
+   */
+  keep: 'newest-round' | { fromMs: number; toMs: number };
+}
+
+export function buildModelInventory(input: ModelInventoryInput): ModelInventory {
+  const rows = input.series;
   const sizes = new Map<string, number>();
   for (const row of rows) {
     if (row.metric !== MetricNames.modelSize) continue;
-    const sample = store.latest.get(row.seriesId);
+    const sample = input.latestOf(row);
     if (sample) sizes.set(identity(row.nodeId, row.attributes), sample.value);
   }
   const info = rows
     .filter((row) => row.metric === MetricNames.modelInfo)
-    .map((row) => ({ row, sample: store.latest.get(row.seriesId) }))
+    .map((row) => ({ row, sample: input.latestOf(row) }))
     .filter((x) => x.sample !== undefined) as Array<{
-    row: (typeof rows)[number];
+    row: ModelSeriesRow;
     sample: { tsMs: number; value: number };
   }>;
   const newestRound = new Map<string, number>();
   for (const { row, sample } of info) {
     newestRound.set(row.nodeId, Math.max(newestRound.get(row.nodeId) ?? -Infinity, sample.tsMs));
   }
-  const verdicts = integrityVerdicts(store);
+  const { keep } = input;
+  const kept = ({ row, sample }: { row: ModelSeriesRow; sample: { tsMs: number } }) =>
+    keep === 'newest-round'
+      ? sample.tsMs >= (newestRound.get(row.nodeId) as number) - ROUND_SLACK_MS
+      : sample.tsMs >= keep.fromMs && row.firstSeenMs < keep.toMs;
+  const verdicts = integrityVerdicts(input.events);
   const models: ModelEntry[] = info
-    .filter(({ row, sample }) => sample.tsMs >= (newestRound.get(row.nodeId) as number) - ROUND_SLACK_MS)
+    .filter(kept)
     .map(({ row, sample }) => {
       const a = row.attributes;
       const name = text(a[AttributeNames.modelName]);
@@ -140,17 +171,16 @@ function toFleetSummary(check: DriftCheckSummary): ModelFleetSummary {
 }
 
 /** The newest integrity failure per (node, model name), unless a model.change for it came later. */
-function integrityVerdicts(store: Store): Map<string, IntegrityVerdict> {
+function integrityVerdicts(events: ModelInventoryInput['events']): Map<string, IntegrityVerdict> {
   const verdicts = new Map<string, IntegrityVerdict>();
-  for (const event of readEventsByName(store.db, {
-    names: [EventNames.modelIntegrity, EventNames.modelChange],
-  })) {
+  for (const event of events) {
     const a = event.attributes;
     const k = key(event.nodeId, text(a[AttributeNames.modelName]));
     if (event.eventName === EventNames.modelChange) {
       verdicts.delete(k);
       continue;
     }
+    if (event.eventName !== EventNames.modelIntegrity) continue;
     verdicts.set(k, {
       verdict: a[AttributeNames.integrityOutcome] === 'unreadable' ? 'unreadable' : 'mismatch',
       atMs: event.tsMs,
@@ -162,7 +192,7 @@ function integrityVerdicts(store: Store): Map<string, IntegrityVerdict> {
   return verdicts;
 }
 
-function identity(nodeId: string, attributes: Record<string, AttributeValue>): string {
+function identity(nodeId: string, attributes: Record<string, unknown>): string {
   return `${nodeId}\u0000${JSON.stringify(Object.entries(attributes).sort(([a], [b]) => compareText(a, b)))}`;
 }
 
@@ -170,7 +200,7 @@ function key(nodeId: string, name: string): string {
   return `${nodeId}\u0000${name}`;
 }
 
-function text(value: AttributeValue | undefined): string {
+function text(value: unknown): string {
   return value === undefined ? '' : String(value);
 }
 

@@ -1,5 +1,6 @@
 import { ALERT_HISTORY_COLUMNS, type AlertTransition, alertTransitionOf } from './alert-history-rows.ts';
 import type { SqliteDatabase } from './db.ts';
+import { type ModelSeriesRow, readModelSeries } from './model-reads.ts';
 import { parseResourceJson } from './node-resource.ts';
 import { createTokenRows, type TokenRecord } from './token-rows.ts';
 
@@ -87,6 +88,8 @@ export interface EvidenceReads {
   notifications(period: EvidencePeriod): NotificationAttempt[];
   /** What pruning removed, per node and reason. */
   prunedTotals(): PrunedTotal[];
+  /** The perimeter.model.* series with their checkpointed newest samples (store/model-reads.ts). */
+  modelSeries(): ModelSeriesRow[];
 }
 
 export function createEvidenceReads(db: SqliteDatabase): EvidenceReads {
@@ -174,6 +177,7 @@ export function createEvidenceReads(db: SqliteDatabase): EvidenceReads {
           ? statements.eventsFrom.all(eventName, window.fromMs)
           : statements.eventsBetween.all(eventName, window.fromMs, window.toMs),
       ),
+    modelSeries: () => readModelSeries(db),
     tokens: () => createTokenRows(db).list(),
     audit: (period) =>
       (

@@ -13,12 +13,15 @@ export interface ModelSeriesRow {
   metric: string;
   attributes: Record<string, AttributeValue>;
   firstSeenMs: number;
+  /** The newest sample as last checkpointed (store/latest-values.ts); null before the first. */
+  lastTsMs: number | null;
+  lastValue: number | null;
 }
 
 export function readModelSeries(db: SqliteDatabase): ModelSeriesRow[] {
   const rows = db
     .prepare(
-      `SELECT id, node_id, metric, attributes_json, first_seen_ms FROM series
+      `SELECT id, node_id, metric, attributes_json, first_seen_ms, last_ts_ms, last_value FROM series
        WHERE metric IN (?, ?) ORDER BY node_id, id`,
     )
     .all(MetricNames.modelInfo, MetricNames.modelSize) as Array<{
@@ -27,6 +30,8 @@ export function readModelSeries(db: SqliteDatabase): ModelSeriesRow[] {
     metric: string;
     attributes_json: string;
     first_seen_ms: number;
+    last_ts_ms: number | null;
+    last_value: number | null;
   }>;
   return rows.map((row) => ({
     seriesId: row.id,
@@ -34,6 +39,8 @@ export function readModelSeries(db: SqliteDatabase): ModelSeriesRow[] {
     metric: row.metric,
     attributes: JSON.parse(row.attributes_json) as Record<string, AttributeValue>,
     firstSeenMs: row.first_seen_ms,
+    lastTsMs: row.last_ts_ms,
+    lastValue: row.last_value,
   }));
 }
 
