@@ -2,6 +2,9 @@
 # Installs the Perimeter agent on a Mac as a LaunchDaemon running as the hidden, non-admin user
 # _perimeter: the user and its group, the config, the data and log directories, the plist, and
 # (only with --with-powermetrics) the sudoers rule for powermetrics. Then loads it into launchd.
+# Also the privileged readers (docs/least-privilege.md): three root launchd jobs, each one fixed
+# command line (packages/agent/src/privileged/macos-privileged-jobs.ts), writing files in
+# /var/log/perimeter that group _perimeter may read, rotated by /etc/newsyslog.d/perimeter.conf.
 #
 # Idempotent: every step first looks at what is there and acts only on a difference, so a second
 # run prints "ok:" lines and "nothing to change". --dry-run runs the same look-ups (read-only:
@@ -36,6 +39,12 @@ LOG_DIR=$DEST/usr/local/var/log/perimeter
 NODE_BIN=$DEST/usr/local/lib/perimeter/node/bin/node
 AGENT_CLI=$DEST/usr/local/lib/perimeter/app/packages/agent/dist/perimeter-agent.js
 TOKEN_PLACEHOLDER=REPLACE_WITH_NODE_TOKEN
+# The privileged readers: labels in the order of MACOS_PRIVILEGED_JOBS, and their output files.
+READER_LABELS=(com.perimeter.login-reader com.perimeter.remote-login-reader com.perimeter.listeners-reader)
+READER_OUTPUTS=(logins.ndjson remote-login.txt listeners.txt)
+READER_DIR=$DEST/var/log/perimeter
+NEWSYSLOG_SRC=$DEPLOY_DIR/macos/newsyslog-perimeter.conf
+NEWSYSLOG_DST=$DEST/etc/newsyslog.d/perimeter.conf
 # System accounts live below 500 (macOS puts people at 501 and up); search this range for an id
 # free as both a UID and a GID, from the top, away from Apple's own low ids.
 ID_MIN=200
@@ -122,7 +131,7 @@ user_exists() { dscl . -read "/Users/$AGENT_USER" UniqueID >/dev/null 2>&1; }
 group_exists() { dscl . -read "/Groups/$AGENT_GROUP" PrimaryGroupID >/dev/null 2>&1; }
 # The second field of `dscl . -read … KEY` ("KEY: value").
 dscl_value() { dscl . -read "$1" "$2" 2>/dev/null | awk -v key="$2:" '$1 == key { print $2 }'; }
-loaded() { launchctl print "system/$LABEL" >/dev/null 2>&1; }
+loaded() { launchctl print "system/${1:-$LABEL}" >/dev/null 2>&1; }
 # "owner:group mode" of a path: BSD stat on macOS, GNU stat elsewhere (tests on Linux).
 if stat --version >/dev/null 2>&1; then
   owner_mode() { stat -c '%U:%G %a' "$1"; }
@@ -220,6 +229,58 @@ check_runtime() {
   fi
 }
 
+# An empty file with this owner and mode (launchd appends to it and keeps both).
+ensure_empty_file() {
+  local path=$1 mode=$2 owner=$3
+  if [ ! -e "$path" ]; then
+    change install -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" /dev/null "$path"
+  elif [ "$(owner_mode "$path")" != "$owner ${mode#0}" ]; then
+    change chown "$owner" "$path"
+    change chmod "$mode" "$path"
+  else
+    note "ok: $path ($owner $mode)"
+  fi
+}
+
+# The root readers: files first (so launchd appends to a file the agent's group may read), then
+# the plists, loaded or reloaded when they changed.
+install_readers() {
+  local i label plist changed
+  ensure_dir "$READER_DIR" 0750 "root:$AGENT_GROUP"
+  for i in "${!READER_LABELS[@]}"; do
+    ensure_empty_file "$READER_DIR/${READER_OUTPUTS[$i]}" 0640 "root:$AGENT_GROUP"
+  done
+  ensure_dir "$(dirname "$NEWSYSLOG_DST")" 0755 root:wheel
+  ensure_file "$NEWSYSLOG_SRC" "$NEWSYSLOG_DST" 0644 root:wheel || true
+  for label in "${READER_LABELS[@]}"; do
+    plist=$DEST/Library/LaunchDaemons/$label.plist
+    if command -v plutil >/dev/null 2>&1; then
+      plutil -lint -s "$DEPLOY_DIR/launchd/$label.plist" || die "$label.plist is not a valid plist"
+    fi
+    changed=0
+    ensure_file "$DEPLOY_DIR/launchd/$label.plist" "$plist" 0644 root:wheel && changed=1
+    if loaded "$label" && [ "$changed" = 1 ]; then
+      change launchctl bootout "system/$label"
+      change launchctl bootstrap system "${plist#"$DEST"}"
+    elif loaded "$label"; then
+      note "ok: $label is loaded"
+    else
+      change launchctl bootstrap system "${plist#"$DEST"}"
+    fi
+  done
+}
+
+uninstall_readers() {
+  local label path
+  for label in "${READER_LABELS[@]}"; do
+    if loaded "$label"; then change launchctl bootout "system/$label"; else note "ok: $label is not loaded"; fi
+    path=$DEST/Library/LaunchDaemons/$label.plist
+    if [ -e "$path" ]; then change rm -f "$path"; else note "ok: $path is absent"; fi
+  done
+  if [ -e "$NEWSYSLOG_DST" ]; then change rm -f "$NEWSYSLOG_DST"; else note "ok: $NEWSYSLOG_DST is absent"; fi
+  if [ -e "$READER_DIR" ]; then change rm -rf "$READER_DIR"; else note "ok: $READER_DIR is absent"; fi
+}
+
 do_install() {
   check_runtime
   if command -v plutil >/dev/null 2>&1; then
@@ -230,6 +291,7 @@ do_install() {
   ensure_dir "$DATA_DIR" 0700 "$AGENT_USER:$AGENT_GROUP"
   ensure_dir "$LOG_DIR" 0700 "$AGENT_USER:$AGENT_GROUP"
   ensure_dir "$CONFIG_DIR" 0755 root:wheel
+  install_readers
 
   local restart=0 config_text_src
   if [ -n "$CONFIG_SRC" ]; then
@@ -290,6 +352,7 @@ do_uninstall() {
   else
     note "ok: $LABEL is not loaded"
   fi
+  uninstall_readers
   local path
   for path in "$PLIST_DST" "$SUDOERS_DST" "$CONFIG_DST"; do
     if [ -e "$path" ]; then change rm -f "$path"; else note "ok: $path is absent"; fi

@@ -22,6 +22,8 @@ import { describe, expect, it } from 'vitest';
  * read-only look-ups, which the call log shows.
  */
 
+import { MACOS_PRIVILEGED_JOBS } from '../../packages/agent/src/privileged/macos-privileged-jobs.ts';
+
 const DEPLOY = resolve(import.meta.dirname, '../../deploy');
 const SCRIPT = join(DEPLOY, 'macos/install.sh');
 const LABEL = 'com.perimeter.agent';
@@ -133,6 +135,17 @@ function stageInstalled(sandbox: Sandbox, config: string, withSudoers: boolean):
   const files: [string, string, string][] = [
     [join(DEPLOY, `launchd/${LABEL}.plist`), `/Library/LaunchDaemons/${LABEL}.plist`, 'root:wheel 644'],
     [config, '/usr/local/etc/perimeter/agent.yaml', '_perimeter:_perimeter 600'],
+    [join(DEPLOY, 'macos/newsyslog-perimeter.conf'), '/etc/newsyslog.d/perimeter.conf', 'root:wheel 644'],
+    ...MACOS_PRIVILEGED_JOBS.map((job): [string, string, string] => [
+      join(DEPLOY, `launchd/${job.label}.plist`),
+      `/Library/LaunchDaemons/${job.label}.plist`,
+      'root:wheel 644',
+    ]),
+    ...MACOS_PRIVILEGED_JOBS.map((job): [string, string, string] => [
+      '/dev/null',
+      job.output,
+      'root:_perimeter 640',
+    ]),
   ];
   if (withSudoers) {
     files.push([
@@ -152,6 +165,8 @@ function stageInstalled(sandbox: Sandbox, config: string, withSudoers: boolean):
     ['/usr/local/var/log/perimeter', '_perimeter:_perimeter 700'],
     ['/usr/local/etc/perimeter', 'root:wheel 755'],
     ['/etc/sudoers.d', 'root:wheel 755'],
+    ['/etc/newsyslog.d', 'root:wheel 755'],
+    ['/var/log/perimeter', 'root:_perimeter 750'],
   ] as const) {
     mkdirSync(d(path), { recursive: true });
     map.push(`${d(path)}\t${owner}`);
@@ -261,8 +276,20 @@ describe('deploy/macos/install.sh', () => {
     const run = runInstall(sandbox, ['--dry-run']);
     expect(run.status, run.stderr).toBe(0);
     expect(run.plan.some((line) => line.includes('/usr/local/etc/perimeter/agent.yaml'))).toBe(true);
-    expect(run.plan.filter((line) => line.includes('launchctl'))).toEqual([]);
+    expect(
+      run.plan.filter((line) => line.includes(`launchctl bootstrap system /Library/LaunchDaemons/${LABEL}`)),
+    ).toEqual([]);
     expect(run.stderr).toMatch(/placeholder token; not loading/);
+    // The root readers do not need the token: they are installed and loaded, with their files first.
+    for (const job of MACOS_PRIVILEGED_JOBS) {
+      expect(run.plan).toContain(
+        `+ install -m 0640 -o root -g _perimeter /dev/null ${sandbox.dest}${job.output}`,
+      );
+      expect(run.plan).toContain(`+ launchctl bootstrap system /Library/LaunchDaemons/${job.label}.plist`);
+    }
+    expect(run.plan).toContain(
+      `+ install -d -m 0750 -o root -g _perimeter ${sandbox.dest}/var/log/perimeter`,
+    );
   });
 
   it('plans no user or group creation when _perimeter already exists', () => {
@@ -325,6 +352,12 @@ describe('deploy/macos/install.sh', () => {
     const d = sandbox.dest;
     expect(run.plan).toEqual([
       `+ launchctl bootout system/${LABEL}`,
+      ...MACOS_PRIVILEGED_JOBS.flatMap((job) => [
+        `+ launchctl bootout system/${job.label}`,
+        `+ rm -f ${d}/Library/LaunchDaemons/${job.label}.plist`,
+      ]),
+      `+ rm -f ${d}/etc/newsyslog.d/perimeter.conf`,
+      `+ rm -rf ${d}/var/log/perimeter`,
       `+ rm -f ${d}/Library/LaunchDaemons/${LABEL}.plist`,
       `+ rm -f ${d}/etc/sudoers.d/perimeter-powermetrics`,
       `+ rm -f ${d}/usr/local/etc/perimeter/agent.yaml`,
