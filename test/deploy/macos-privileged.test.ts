@@ -5,8 +5,8 @@ import {
   MACOS_PRIVILEGED_JOBS,
   PRIVILEGED_DIR,
 } from '../../packages/agent/src/privileged/macos-privileged-jobs.ts';
-import { type PlistDict, parsePlist } from '../../packages/agent/src/samplers/macos/plist-parse.ts';
 import { MACOS_LOGIN_PREDICATE } from '../../packages/agent/src/samplers/logins/unified-log-parse.ts';
+import { type PlistDict, parsePlist } from '../../packages/agent/src/samplers/macos/plist-parse.ts';
 
 /**
  * What runs as root on a Mac is exactly the list in privileged/macos-privileged-jobs.ts
