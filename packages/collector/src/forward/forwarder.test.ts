@@ -1,10 +1,10 @@
 import { type CollectorConfig, collectorConfigSchema } from '@perimeter/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OtlpTypes } from '../otlp/otlp-proto.ts';
+import type { ForwardStore } from '../store/forward-rows.ts';
 import { type LoopbackUpstream, startLoopbackUpstream } from '../test-support/loopback-upstream.ts';
 import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
 import { createSink } from './forward-service.ts';
-import { createForwardStore, type ForwardStore, listDeadLetters } from './forward-store.ts';
 import { createForwarder, type ForwardEvents } from './forwarder.ts';
 
 /**
@@ -61,7 +61,7 @@ describe('forwarder', () => {
     Object.assign(seen, { sent: 0, retried: [], deadLettered: 0, partial: 0 });
     collector = createTestCollector();
     upstream = await startLoopbackUpstream();
-    store = createForwardStore(collector.store.db);
+    store = collector.store.forward;
     config = collectorConfigSchema.parse({
       forward: [
         {
@@ -140,7 +140,7 @@ describe('forwarder', () => {
     await waitFor(() => store.cursor('up') === lastId(), 'the cursor at the last batch');
     await forwarder.stop();
     expect(upstream.received.map((r) => seqsIn(r.body))).toEqual([[1, 2, 3], [1], [2], [3]]);
-    const letters = listDeadLetters(collector.store.db);
+    const letters = collector.store.forward.listDeadLetters();
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({ sink: 'up', httpStatus: 400, reason: 'HTTP 400: bad point' });
     expect(seen).toMatchObject({ sent: 2, deadLettered: 1 });

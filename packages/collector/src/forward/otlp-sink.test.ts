@@ -4,7 +4,6 @@ import { OtlpTypes } from '../otlp/otlp-proto.ts';
 import { type LoopbackUpstream, startLoopbackUpstream } from '../test-support/loopback-upstream.ts';
 import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
 import { createSink } from './forward-service.ts';
-import { createForwardStore } from './forward-store.ts';
 import type { StoredBatch } from './types.ts';
 
 /**
@@ -42,7 +41,7 @@ describe('OTLP sink', () => {
     collector.close();
     await upstream.close();
   });
-  const batches = (): StoredBatch[] => createForwardStore(collector.store.db).readAfter(0, 100, 1 << 30);
+  const batches = (): StoredBatch[] => collector.store.forward.readAfter(0, 100, 1 << 30);
   const sinkFor = (extra: object = {}) =>
     createSink('up', sinkConfig(upstream.url, extra), collector.store, () => T0);
 

@@ -3,7 +3,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LoopbackUpstream, startLoopbackUpstream } from '../test-support/loopback-upstream.ts';
 import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
 import { createSink } from './forward-service.ts';
-import { createForwardStore } from './forward-store.ts';
 import { decodeWriteRequest } from './prompb.ts';
 
 /**
@@ -44,7 +43,7 @@ describe('remote-write sink', () => {
     collector.close();
     await upstream.close();
   });
-  const batches = () => createForwardStore(collector.store.db).readAfter(0, 100, 1 << 30);
+  const batches = () => collector.store.forward.readAfter(0, 100, 1 << 30);
 
   it('writes each series once, named and labelled as /metrics names it, samples in time order', async () => {
     const sink = createSink('prom', sinkConfig(`${upstream.url}/api/v1/write`), collector.store, () => T0);
