@@ -26,6 +26,11 @@ export interface FleetRow {
   fanRpm: { max: number; fans: number } | null;
   gpuUtilization: number | null;
   failedLoginsLastHour: number;
+  /**
+   * Login sources the node says it cannot read (`perimeter.source.up` at 0): its failed-login count
+   * is then not a count of what happened, and the fleet page marks it (LoginSourceBlind pages).
+   */
+  blindLoginSources: string[];
   driftFailing: number;
   firingAlerts: string[];
 }
@@ -172,6 +177,13 @@ function observeLatest(row: FleetRow, series: SeriesInfo, sample: LatestSample, 
         row.gpuUtilization = Math.max(row.gpuUtilization ?? 0, sample.value);
       }
       break;
+    case MetricNames.sourceUp: {
+      // The newest word stands, fresh or not: a blind node that went silent is still blind.
+      const source = String(series.attributes[AttributeNames.sourceName] ?? '');
+      const whole = (series.attributes[AttributeNames.sourceReason] ?? '') === '';
+      if (whole && sample.value === 0 && source.startsWith('logins')) row.blindLoginSources.push(source);
+      break;
+    }
     case MetricNames.driftCheck:
       // The newest verdict stands until the node says otherwise, fresh or not.
       if (sample.value === 0) {
@@ -195,6 +207,7 @@ function blankRow(nodeId: string): FleetRow {
     fanRpm: null,
     gpuUtilization: null,
     failedLoginsLastHour: 0,
+    blindLoginSources: [],
     driftFailing: 0,
     firingAlerts: [],
   };

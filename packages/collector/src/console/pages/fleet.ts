@@ -102,11 +102,18 @@ export function fleetRowView(row: FleetRow): FleetRowView {
         row.gpuUtilization === null ? '—' : `${fmt(row.gpuUtilization * 100)} %`,
         row.gpuUtilization ?? -1,
       ),
-      cell(
-        String(row.failedLoginsLastHour),
-        row.failedLoginsLastHour,
-        row.failedLoginsLastHour > 0 ? 'warn' : '',
-      ),
+      row.blindLoginSources.length > 0
+        ? // Blind: "0 failed logins" would be a false all-clear (LoginSourceBlind, docs/least-privilege.md).
+          cell(
+            `${row.failedLoginsLastHour} · blind: ${row.blindLoginSources.join(', ')} unreadable`,
+            -1,
+            'bad',
+          )
+        : cell(
+            String(row.failedLoginsLastHour),
+            row.failedLoginsLastHour,
+            row.failedLoginsLastHour > 0 ? 'warn' : '',
+          ),
       cell(String(row.driftFailing), row.driftFailing, row.driftFailing > 0 ? 'warn' : ''),
       cell(
         row.firingAlerts.length === 0 ? '0' : row.firingAlerts.join(', '),
