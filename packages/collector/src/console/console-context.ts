@@ -1,6 +1,7 @@
 import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import type { AlertStore } from '../alerts/alert-store.ts';
 import type { Rule } from '../alerts/rule-model.ts';
+import type { ModelInventory } from '../derive/model-inventory.ts';
 import type { ErrorLog } from '../http/errors.ts';
 import type { ReplayReader } from '../replay/replay-worker.ts';
 import type { Store } from '../store/store.ts';
@@ -32,6 +33,8 @@ export interface ConsoleDeps {
 /** What every page is built from: the store's reads, the page shell's assets, and the session gates. */
 export interface ConsoleContext {
   fleet: FleetSource;
+  /** The fleet's models now (derive/model-inventory.ts, as GET /api/v1/models). */
+  models: () => ModelInventory;
   alerts: AlertStore;
   assets: ConsoleAssets;
   nowMs: () => number;

@@ -2,12 +2,14 @@ import { Hono } from 'hono';
 import { createAlertStore } from '../alerts/alert-store.ts';
 import type { Rule } from '../alerts/rule-model.ts';
 import { timelineRoutes } from '../api/timeline-routes.ts';
+import { readModelInventory } from '../derive/model-inventory.ts';
 import { createErrorHandler } from '../http/errors.ts';
 import { loadConsoleAssets } from './assets.ts';
 import type { ConsoleContext, ConsoleDeps } from './console-context.ts';
 import { consoleHeaders, sameOriginPosts, socketAddress } from './console-security.ts';
 import { alertsPage } from './pages/alerts.ts';
 import { fleetPage } from './pages/fleet.ts';
+import { modelsPage } from './pages/models.ts';
 import { nodePage } from './pages/node.ts';
 import { problemPage } from './problem-page.ts';
 import { createSessionGates } from './session-gates.ts';
@@ -30,7 +32,7 @@ export { SESSION_COOKIE } from './session-gates.ts';
  * A page is one file in pages/ exporting `xxxPage(ctx): Hono` (its routes, each behind
  * ctx.requirePage or ctx.requireJson, and its rendering), listed in PAGES below.
  */
-const PAGES: ReadonlyArray<(ctx: ConsoleContext) => Hono> = [fleetPage, alertsPage, nodePage];
+const PAGES: ReadonlyArray<(ctx: ConsoleContext) => Hono> = [fleetPage, alertsPage, modelsPage, nodePage];
 
 export function consoleRoutes(deps: ConsoleDeps): Hono {
   const app = new Hono();
@@ -64,6 +66,7 @@ export function consoleRoutes(deps: ConsoleDeps): Hono {
 
   const ctx: ConsoleContext = {
     fleet: { store: deps.store, reads: deps.store.console },
+    models: () => readModelInventory(deps.store),
     alerts: createAlertStore(deps.store),
     assets,
     nowMs: deps.nowMs,

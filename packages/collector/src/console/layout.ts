@@ -25,6 +25,7 @@ export interface PageShell {
 export const NAV: ReadonlyArray<{ key: string; href: string; label: string }> = [
   { key: 'fleet', href: '/', label: 'Fleet' },
   { key: 'alerts', href: '/alerts', label: 'Alerts' },
+  { key: 'models', href: '/models', label: 'Models' },
 ];
 
 export function renderPage(assets: ConsoleAssets, page: PageShell): Html {
