@@ -9,8 +9,8 @@ import { type AdmissionPolicy, admitItems, DEFAULT_ADMISSION } from './admission
 import { encodeOtlpResponse, parseContentType, parseOtlpRequest } from './parse-request.ts';
 
 /**
- * POST /v1/metrics and /v1/logs. Invariant: the 2xx is sent only after `store.writeBatch` has
- * committed; every refusal happens before the store is touched, so a bad request changes nothing.
+ * POST /v1/metrics and /v1/logs. Invariant: the 2xx is sent only after the store has committed
+ * the transaction holding the batch (`store.writeBatchGrouped`); every refusal happens before the store is touched, so a bad request changes nothing.
  */
 export interface IngestDeps {
   store: Store;
@@ -55,7 +55,7 @@ export function ingestRoutes(deps: IngestDeps): Hono {
         deps.store.series,
       );
 
-      const outcome = writeOrShed(deps.store, {
+      const outcome = await writeOrShed(deps.store, {
         nodeId: token.nodeId,
         streamId,
         seq,
@@ -161,9 +161,11 @@ function checkNodeIdentity(request: DecodedRequest, tokenNodeId: string, signal:
   });
 }
 
-function writeOrShed(store: Store, batch: Parameters<Store['writeBatch']>[0]): WriteOutcome {
+async function writeOrShed(store: Store, batch: Parameters<Store['writeBatch']>[0]): Promise<WriteOutcome> {
   try {
-    return store.writeBatch(batch);
+    // Grouped: requests arriving together share one commit (one fsync); each still answers only
+    // after the commit that holds its batch.
+    return await store.writeBatchGrouped(batch);
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
     // Busy or full storage is the collector's problem, not the client's: ask it to come back later.

@@ -22,7 +22,8 @@ export interface WriteResult {
 export function createBatchWriter(
   db: SqliteDatabase,
   series: SeriesIndex,
-  nodes: ReadonlyMap<string, NodeState>,
+  /** The committed chain heads (a group commit overlays the heads written earlier in its group). */
+  nodes: Pick<ReadonlyMap<string, NodeState>, 'get'>,
   deriveFromEvent: DeriveFromEvent,
 ) {
   const statements = {
@@ -195,4 +196,76 @@ export function createBatchWriter(
       samples,
     };
   };
+}
+
+/**
+ * Group commit: concurrent requests share one transaction and so one fsync. Batches handed to
+ * `write` in the same turn of the event loop (requests whose bodies finished together) are written
+ * in arrival order in ONE immediate transaction, and every promise settles only after that
+ * transaction has committed: a 2xx still means "this batch is on disk". A later batch of a node
+ * in the same group chains to the earlier one's hash (the overlay of heads), and a repeated
+ * (stream, seq) inside a group is found as a duplicate like any other. If the group's transaction
+ * fails, nothing of it stays, and each batch is retried alone (`writeAlone`), so one bad batch
+ * fails only its own request.
+ */
+export interface GroupCommitDeps {
+  db: SqliteDatabase;
+  series: SeriesIndex;
+  /** The committed heads; `apply` updates them after a commit. */
+  nodes: ReadonlyMap<string, NodeState>;
+  deriveFromEvent: DeriveFromEvent;
+  /** After a commit: the caller's in-memory state (heads, latest values, checkpoints). */
+  apply(results: readonly WriteResult[]): void;
+  /** One batch in its own transaction, applied: the fallback when a group fails. */
+  writeAlone(batch: BatchToStore): WriteOutcome;
+  /** Most batches in one transaction (bounds how long one commit holds the loop). */
+  maxGroup?: number;
+}
+
+export function createGroupCommit(deps: GroupCommitDeps): (batch: BatchToStore) => Promise<WriteOutcome> {
+  const maxGroup = deps.maxGroup ?? 256;
+  const overlay = new Map<string, NodeState>();
+  const heads = { get: (nodeId: string) => overlay.get(nodeId) ?? deps.nodes.get(nodeId) };
+  const writeOne = createBatchWriter(deps.db, deps.series, heads, deps.deriveFromEvent);
+  const writeGroup = deps.db.transaction((batches: readonly BatchToStore[]) =>
+    batches.map((batch) => {
+      const result = writeOne(batch);
+      if (result.node) overlay.set(result.node.nodeId, result.node);
+      return result;
+    }),
+  );
+  type Waiting = { batch: BatchToStore; resolve(outcome: WriteOutcome): void; reject(error: unknown): void };
+  let queue: Waiting[] = [];
+
+  const flush = () => {
+    const group = queue.slice(0, maxGroup);
+    queue = queue.slice(maxGroup);
+    if (queue.length > 0) setImmediate(flush);
+    if (group.length === 0) return;
+    let results: WriteResult[];
+    try {
+      results = writeGroup.immediate(group.map((waiting) => waiting.batch));
+    } catch {
+      overlay.clear();
+      deps.series.forgetUncommitted();
+      for (const waiting of group) {
+        try {
+          waiting.resolve(deps.writeAlone(waiting.batch));
+        } catch (error) {
+          waiting.reject(error);
+        }
+      }
+      return;
+    }
+    overlay.clear();
+    deps.series.commit();
+    deps.apply(results);
+    group.forEach((waiting, index) => waiting.resolve((results[index] as WriteResult).outcome));
+  };
+
+  return (batch) =>
+    new Promise<WriteOutcome>((resolve, reject) => {
+      queue.push({ batch, resolve, reject });
+      if (queue.length === 1) setImmediate(flush);
+    });
 }

@@ -1,6 +1,6 @@
 import { createEventDerivation } from '../derive/event-derivation.ts';
 import type { DecodedResource, Signal } from '../otlp/types.ts';
-import { createBatchWriter, type WriteResult } from './batch-writer.ts';
+import { createBatchWriter, createGroupCommit, type WriteResult } from './batch-writer.ts';
 import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import { type OpenStoreOptions, openStoreDatabase, type SqliteDatabase } from './db.ts';
 import { type LatestValues, loadLatestValues } from './latest-values.ts';
@@ -58,6 +58,8 @@ export interface Store extends StoreTables {
   readonly series: SeriesIndex;
   readonly latest: LatestValues;
   writeBatch(batch: BatchToStore): WriteOutcome;
+  /** The same guarantee, shared: concurrent batches commit in one transaction (batch-writer.ts). */
+  writeBatchGrouped(batch: BatchToStore): Promise<WriteOutcome>;
   nodes(): NodeState[];
   gapCountsByNode(): Map<string, number>;
   sizeBytes(): number;
@@ -96,7 +98,31 @@ export function openStore(options: StoreOptions): Store {
     pageCount: db.prepare('PRAGMA page_count').pluck(),
     pageSize: db.prepare('PRAGMA page_size').pluck(),
   };
-  const write = db.transaction(createBatchWriter(db, series, nodes, createEventDerivation(db)));
+  const deriveFromEvent = createEventDerivation(db);
+  const write = db.transaction(createBatchWriter(db, series, nodes, deriveFromEvent));
+  const apply = (results: readonly WriteResult[]) => {
+    checkpointer?.afterCommit();
+    for (const result of results) {
+      if (result.node) {
+        nodes.set(result.node.nodeId, result.node);
+      }
+      for (const [seriesId, tsMs, value] of result.samples) {
+        latest.observe(seriesId, tsMs, value);
+      }
+    }
+  };
+  const writeBatch = (batch: BatchToStore): WriteOutcome => {
+    let result: WriteResult;
+    try {
+      result = write.immediate(batch);
+    } catch (error) {
+      series.forgetUncommitted();
+      throw error;
+    }
+    series.commit();
+    apply([result]);
+    return result.outcome;
+  };
 
   return withStoreTables<Omit<Store, keyof StoreTables>>(
     {
@@ -104,24 +130,15 @@ export function openStore(options: StoreOptions): Store {
       dataDir: options.dataDir,
       series,
       latest,
-      writeBatch(batch) {
-        let result: WriteResult;
-        try {
-          result = write.immediate(batch);
-        } catch (error) {
-          series.forgetUncommitted();
-          throw error;
-        }
-        series.commit();
-        checkpointer?.afterCommit();
-        if (result.node) {
-          nodes.set(result.node.nodeId, result.node);
-        }
-        for (const [seriesId, tsMs, value] of result.samples) {
-          latest.observe(seriesId, tsMs, value);
-        }
-        return result.outcome;
-      },
+      writeBatch,
+      writeBatchGrouped: createGroupCommit({
+        db,
+        series,
+        nodes,
+        deriveFromEvent,
+        apply,
+        writeAlone: writeBatch,
+      }),
       nodes: () => [...nodes.values()],
       gapCountsByNode() {
         const counts = new Map<string, number>();

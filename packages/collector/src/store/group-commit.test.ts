@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyNodeChain } from '../evidence/integrity.ts';
+import { openStore, type Store } from './store.ts';
+
+const batch = (nodeId: string, seq: number, value: number) => ({
+  nodeId,
+  streamId: `stream-${nodeId}`,
+  seq,
+  signal: 'metrics' as const,
+  receivedAtMs: 1_000 + seq,
+  contentType: 'application/json',
+  contentEncoding: 'identity',
+  payload: Buffer.from(`payload ${nodeId} ${seq}`),
+  resources: [
+    {
+      attributes: { 'perimeter.node.id': nodeId },
+      points: [
+        {
+          metric: 'hw.temperature',
+          unit: 'Cel',
+          kind: 'gauge' as const,
+          attributes: [['hw.id', `s-${seq}`] as const],
+          timeMs: 1_000 + seq,
+          value,
+        },
+      ],
+      events: [],
+    },
+  ],
+});
+
+describe('group commit (store.writeBatchGrouped)', () => {
+  let dataDir: string;
+  let store: Store;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'perimeter-group-commit-'));
+    store = openStore({ dataDir });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('commits concurrent batches together, each acknowledged with its own outcome after the commit', async () => {
+    const before = store.db.prepare('SELECT count(*) FROM batches').pluck().get();
+    const writes = Array.from({ length: 10 }, (_, i) => store.writeBatchGrouped(batch('n1', i + 1, i)));
+    // Nothing is written until the group commits on the next turn: no 2xx can precede the commit.
+    expect(store.db.prepare('SELECT count(*) FROM batches').pluck().get()).toBe(before);
+    const outcomes = await Promise.all(writes);
+    expect(outcomes.map((o) => o.outcome)).toEqual(Array(10).fill('stored'));
+    expect(new Set(outcomes.map((o) => (o.outcome === 'stored' ? o.batchId : 0))).size).toBe(10);
+    expect(store.db.prepare('SELECT count(*) FROM batches').pluck().get()).toBe(10);
+    // Later batches of the node in the same group chain to the earlier ones.
+    const verdict = verifyNodeChain(store.db, 'n1');
+    expect(verdict.ok).toBe(true);
+    expect(verdict.checked).toBe(10);
+    expect(store.nodes().find((node) => node.nodeId === 'n1')?.lastSeenMs).toBe(1_010);
+    expect([...store.latest.entries()]).toHaveLength(10);
+  });
+
+  it('finds a repeated (stream, seq) inside one group as a duplicate, and a foreign stream as foreign', async () => {
+    const [first, again, foreign] = await Promise.all([
+      store.writeBatchGrouped(batch('n1', 1, 1)),
+      store.writeBatchGrouped(batch('n1', 1, 1)),
+      store.writeBatchGrouped({ ...batch('n2', 2, 2), streamId: 'stream-n1' }),
+    ]);
+    expect(first?.outcome).toBe('stored');
+    expect(again).toEqual({
+      outcome: 'duplicate',
+      batchId: first?.outcome === 'stored' ? first.batchId : -1,
+    });
+    expect(foreign).toEqual({ outcome: 'foreign-stream', ownerNodeId: 'n1' });
+  });
+
+  it('fails only the bad batch of a group: the others are retried alone and stored', async () => {
+    // A batch that throws inside the transaction (no payload to digest).
+    const bad = { ...batch('n1', 2, 2), payload: undefined as unknown as Uint8Array };
+    const results = await Promise.allSettled([
+      store.writeBatchGrouped(batch('n1', 1, 1)),
+      store.writeBatchGrouped(bad),
+      store.writeBatchGrouped(batch('n2', 1, 3)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(store.db.prepare('SELECT count(*) FROM batches').pluck().get()).toBe(2);
+    expect(verifyNodeChain(store.db, 'n1').ok).toBe(true);
+    expect(verifyNodeChain(store.db, 'n2').ok).toBe(true);
+  });
+});
