@@ -260,7 +260,9 @@ export function createGroupCommit(deps: GroupCommitDeps): (batch: BatchToStore) 
     overlay.clear();
     deps.series.commit();
     deps.apply(results);
-    group.forEach((waiting, index) => waiting.resolve((results[index] as WriteResult).outcome));
+    group.forEach((waiting, index) => {
+      waiting.resolve((results[index] as WriteResult).outcome);
+    });
   };
 
   return (batch) =>
