@@ -12,9 +12,20 @@ export function toCsv(header: readonly string[], rows: ReadonlyArray<readonly Ce
     .concat('\r\n');
 }
 
+/**
+ * OWASP's CSV-injection guidance: a text cell that starts with = + - @, tab or CR is a formula to a
+ * spreadsheet (a failed ssh login as user `=HYPERLINK("http://evil.example/x")` would be a live link
+ * in logins.csv), so it is prefixed with a single quote and then quoted. Numbers stay numbers.
+ */
+function neutralised(value: Cell): string {
+  if (value === null) return '';
+  if (typeof value !== 'string') return String(value);
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
 function csvCell(value: Cell): string {
-  const text = value === null ? '' : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  const text = neutralised(value);
+  return /[",\r\n']/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 export function iso(ms: number | null): string {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ExitCodes, UsageError } from '@perimeter/schema';
+import { cliActor } from '../cli-actor.ts';
 import { openStoreFile } from '../store/store-file.ts';
 
 /** `perimeter-collector forward dead-letters [--json] [--all]` and `forward retry <ID|--all>`. */
@@ -69,7 +70,7 @@ export function runForwardCommand(
       }
       const target = values.all ? ('all' as const) : { id: Number(id) };
       const count = store.forward.requestRetry(target, io.nowMs());
-      const actor = `cli:${io.env.USER ?? io.env.LOGNAME ?? 'unknown'}`;
+      const actor = cliActor();
       store.audit.record({
         atMs: io.nowMs(),
         actor,

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ExitCodes, UsageError } from '@perimeter/schema';
+import { cliActor } from '../cli-actor.ts';
 import { openStoreFile } from '../store/store-file.ts';
 import { createToken, listTokens, revokeTokens, type TokenRole } from './token-store.ts';
 
@@ -37,7 +38,7 @@ export function runTokensCommand(args: string[], io: CommandIo): number {
     return values.help ? ExitCodes.ok : ExitCodes.usage;
   }
   const dataDir = values['data-dir'] ?? io.env.PERIMETER_DATA_DIR ?? './.perimeter/collector';
-  const actor = `cli:${io.env.USER ?? io.env.LOGNAME ?? 'unknown'}`;
+  const actor = cliActor();
   process.umask(0o077);
   const store = openStoreFile({ dataDir });
   try {
