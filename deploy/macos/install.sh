@@ -154,16 +154,24 @@ free_id() {
   die "no free id between $ID_MIN and $ID_MAX for $AGENT_USER"
 }
 
+# An existing path given this owner and mode where it differs.
+ensure_owner_mode() {
+  local path=$1 mode=$2 owner=$3
+  if [ "$(owner_mode "$path")" != "$owner ${mode#0}" ]; then
+    change chown "$owner" "$path"
+    change chmod "$mode" "$path"
+  else
+    note "ok: $path ($owner $mode)"
+  fi
+}
+
 # A directory with this owner and mode, created or corrected.
 ensure_dir() {
   local path=$1 mode=$2 owner=$3
   if [ ! -d "$path" ]; then
     change install -d -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" "$path"
-  elif [ "$(owner_mode "$path")" != "$owner ${mode#0}" ]; then
-    change chown "$owner" "$path"
-    change chmod "$mode" "$path"
   else
-    note "ok: $path ($owner $mode)"
+    ensure_owner_mode "$path" "$mode" "$owner"
   fi
 }
 
@@ -234,11 +242,8 @@ ensure_empty_file() {
   local path=$1 mode=$2 owner=$3
   if [ ! -e "$path" ]; then
     change install -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" /dev/null "$path"
-  elif [ "$(owner_mode "$path")" != "$owner ${mode#0}" ]; then
-    change chown "$owner" "$path"
-    change chmod "$mode" "$path"
   else
-    note "ok: $path ($owner $mode)"
+    ensure_owner_mode "$path" "$mode" "$owner"
   fi
 }
 

@@ -195,7 +195,8 @@ function observeLatest(row: FleetRow, series: SeriesInfo, sample: LatestSample, 
   }
 }
 
-function blankRow(nodeId: string): FleetRow {
+/** A node's row before anything is known about it. */
+export function blankRow(nodeId: string): FleetRow {
   return {
     nodeId,
     hostName: null,

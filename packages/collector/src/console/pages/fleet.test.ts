@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { FleetRow } from '../fleet-data.ts';
+import { blankRow, type FleetRow } from '../fleet-data.ts';
 import { fleetRowView } from './fleet.ts';
 
 const row = (overrides: Partial<FleetRow>): FleetRow => ({
-  nodeId: 'mac-1',
-  hostName: null,
+  ...blankRow('mac-1'),
   status: 'up',
-  lastSeenMs: 0,
-  model: null,
-  os: null,
-  hottest: null,
-  fanRpm: null,
-  gpuUtilization: null,
-  failedLoginsLastHour: 0,
-  blindLoginSources: [],
-  driftFailing: 0,
-  firingAlerts: [],
   ...overrides,
 });
 
