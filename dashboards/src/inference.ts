@@ -5,6 +5,7 @@ import {
   NODE_CELL_LINKS,
   nodeDataLinks,
   perimeterDashboard,
+  stepsJson,
   UP_MAP,
 } from './common-panels.ts';
 import { Label, Prom } from './metric-names.ts';
@@ -235,16 +236,7 @@ export function buildInference(): dashboard.Dashboard {
           },
         ],
       }).overrideByName('Differs', [
-        {
-          id: 'thresholds',
-          value: {
-            mode: 'absolute',
-            steps: [
-              { value: null, color: 'green' },
-              { value: 1, color: 'red' },
-            ],
-          },
-        },
+        { id: 'thresholds', value: { mode: 'absolute', steps: stepsJson(ANY_IS_BAD) } },
         { id: 'custom.cellOptions', value: { type: 'color-text' } },
       ]),
     )

@@ -57,6 +57,6 @@ function summarizeCheck(checkId: string, group: DriftObservation[]): DriftCheckS
 }
 
 /** Code-unit order, so the output does not depend on the host's locale. */
-function compareText(a: string, b: string): number {
+export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -2,7 +2,7 @@ import { AttributeNames, EventNames, MetricNames } from '@perimeter/schema';
 import { type ModelSeriesRow, readEventsByName, readModelSeries } from '../store/model-reads.ts';
 import type { Store } from '../store/store.ts';
 import type { DriftObservation } from './fleet-drift.ts';
-import { type DriftCheckSummary, summarizeFleetDrift } from './fleet-drift-summary.ts';
+import { compareText, type DriftCheckSummary, summarizeFleetDrift } from './fleet-drift-summary.ts';
 
 /**
  * The fleet's models as the agents last reported them (`perimeter.model.info`, one series per
@@ -202,8 +202,4 @@ function key(nodeId: string, name: string): string {
 
 function text(value: unknown): string {
   return value === undefined ? '' : String(value);
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -103,20 +103,16 @@ export const inferenceAccessSection = defineSection<InferenceAccessRows>({
     '',
     '**Per user**',
     '',
-    ...markdownTable(
-      ['User', 'Requests', 'Refused (401/403)', 'Failed (4xx/5xx)', 'Input tokens', 'Output tokens'],
-      r.byUser.map((u) =>
-        [u.user, u.requests, u.refused, u.failed, u.inputTokens, u.outputTokens].map(String),
-      ),
+    ...tallyTable(
+      'User',
+      r.byUser.map((u) => [u.user, u]),
     ),
     '',
     '**Per node**',
     '',
-    ...markdownTable(
-      ['Node', 'Requests', 'Refused (401/403)', 'Failed (4xx/5xx)', 'Input tokens', 'Output tokens'],
-      r.byNode.map((n) =>
-        [n.node, n.requests, n.refused, n.failed, n.inputTokens, n.outputTokens].map(String),
-      ),
+    ...tallyTable(
+      'Node',
+      r.byNode.map((n) => [n.node, n]),
     ),
     '',
     '**Failures by status**',
@@ -148,6 +144,16 @@ export const inferenceAccessSection = defineSection<InferenceAccessRows>({
     },
   }),
 });
+
+function tallyTable(first: string, rows: Array<[string, Tally]>): string[] {
+  return markdownTable(
+    [first, 'Requests', 'Refused (401/403)', 'Failed (4xx/5xx)', 'Input tokens', 'Output tokens'],
+    rows.map(([name, t]) => [
+      name,
+      ...[t.requests, t.refused, t.failed, t.inputTokens, t.outputTokens].map(String),
+    ]),
+  );
+}
 
 function numberOrNull(value: unknown): number | null {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
