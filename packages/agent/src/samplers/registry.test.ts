@@ -62,8 +62,8 @@ describe('unknownSourceToggles', () => {
 });
 
 describe('sourceDefinitions', () => {
-  it('lists system, thermal, fans, gpu, drift and logins, once each, enabled on Linux and macOS', () => {
-    const all = ['system', 'thermal', 'fans', 'gpu', 'drift', 'logins'];
+  it('lists system, thermal, fans, gpu, drift, logins, models and inference, once each, enabled on Linux and macOS', () => {
+    const all = ['system', 'thermal', 'fans', 'gpu', 'drift', 'logins', 'models', 'inference'];
     expect(names(sourceDefinitions)).toEqual(all);
     expect(names(selectSources(sourceDefinitions, { platform: 'linux', toggles: {} }))).toEqual(all);
     expect(names(selectSources(sourceDefinitions, { platform: 'darwin', toggles: {} }))).toEqual(all);

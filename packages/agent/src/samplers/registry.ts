@@ -1,7 +1,9 @@
 import { driftSourceDefinition } from './drift/index.ts';
 import { fansSourceDefinition } from './fans/index.ts';
 import { gpuSourceDefinition } from './gpu/index.ts';
+import { inferenceSourceDefinition } from './inference/index.ts';
 import { loginsSourceDefinition } from './logins/index.ts';
+import { modelsSourceDefinition } from './models/index.ts';
 import { systemSourceDefinition } from './system/index.ts';
 import { thermalSourceDefinition } from './thermal/index.ts';
 import type { SourceDefinition } from './types.ts';
@@ -20,6 +22,8 @@ export const sourceDefinitions: readonly SourceDefinition[] = [
   gpuSourceDefinition,
   driftSourceDefinition,
   loginsSourceDefinition,
+  modelsSourceDefinition,
+  inferenceSourceDefinition,
 ];
 
 export type SourceToggles = Readonly<Record<string, { enabled?: boolean | undefined }>>;

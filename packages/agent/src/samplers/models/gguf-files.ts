@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { GGMLFileQuantizationType, gguf } from '@huggingface/gguf';
 import type { ModelEntry } from './model-entry.ts';
 import type { StoreRead } from './ollama-store.ts';
 import { listFolder, underRoot } from './store-io.ts';
@@ -21,12 +20,14 @@ export interface GgufHeader {
   parameters: string;
 }
 
-/** The inventory's fields from a parsed header (ggml docs/gguf.md `general.*` keys). */
-export function headerFields(metadata: Record<string, unknown>): GgufHeader {
+/** The inventory's fields from a parsed header (ggml docs/gguf.md `general.*` keys); `quantNames` maps general.file_type. */
+export function headerFields(
+  metadata: Record<string, unknown>,
+  quantNames: Record<number, string>,
+): GgufHeader {
   const text = (key: string) => (typeof metadata[key] === 'string' ? (metadata[key] as string) : '');
   const fileType = metadata['general.file_type'];
-  const quantization =
-    typeof fileType === 'number' ? (GGMLFileQuantizationType[fileType] ?? String(fileType)) : '';
+  const quantization = typeof fileType === 'number' ? (quantNames[fileType] ?? String(fileType)) : '';
   return {
     architecture: text('general.architecture'),
     name: text('general.name'),
@@ -35,9 +36,17 @@ export function headerFields(metadata: Record<string, unknown>): GgufHeader {
   };
 }
 
+/**
+ * Loaded on first use: the parser and its quant tables are a sizeable part of the bundle, and most
+ * nodes have no GGUF folder configured, so the agent's resident memory does not carry them.
+ */
 export async function readGgufHeader(hostPath: string): Promise<GgufHeader> {
+  const { gguf, GGMLFileQuantizationType } = await import('@huggingface/gguf');
   const { metadata } = await gguf(hostPath, { allowLocalFile: true });
-  return headerFields(metadata as Record<string, unknown>);
+  return headerFields(
+    metadata as Record<string, unknown>,
+    GGMLFileQuantizationType as unknown as Record<number, string>,
+  );
 }
 
 async function findGguf(root: string, dir: string, depth: number): Promise<string[]> {
