@@ -1,6 +1,6 @@
-import { accessSync, constants } from 'node:fs';
 import { EventNames, MetricNames } from '@perimeter/schema';
 import type { ProbeRow } from '../../capture/probe-catalogue.ts';
+import { readable } from '../logins/probe-row.ts';
 import type { AccessLogConfig } from './access-log-streams.ts';
 import type { MetricsTarget } from './metrics-sampler.ts';
 
@@ -38,13 +38,4 @@ export function inferenceProbeRows(
     }),
   );
   return [...logs, ...scrapes];
-}
-
-function readable(path: string): boolean {
-  try {
-    accessSync(path, constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -66,7 +66,8 @@ export function loginsProbeRow(options: LoginStreamsOptions, access: Partial<Pro
   }
 }
 
-function readable(path: string): boolean {
+/** Whether the agent user may read a file (R_OK), for probe rows about followed logs. */
+export function readable(path: string): boolean {
   try {
     accessSync(path, constants.R_OK);
     return true;
