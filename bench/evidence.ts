@@ -105,7 +105,7 @@ for (let run = 0; run < history.runs; run++) {
   const reader = openStore({ dataDir, synchronous: 'NORMAL' });
   const out = mkdtempSync(join(tmpdir(), 'perimeter-bench-evidence-out-'));
   const started = performance.now();
-  const report = buildEvidence(reader.db, {
+  const report = buildEvidence(reader, {
     period: { fromMs: history.startMs, toMs: history.endMs },
     nowMs: Date.now,
     progress: () => {},

@@ -46,12 +46,16 @@ export function createNodeTokens(dataDir: string, nodeIds: readonly string[]): M
 
 /** The replay verifier (verify-chain.ts, via evidence/integrity.ts) over each node's whole chain. */
 export function expectChainsHold(dataDir: string, nodeIds: readonly string[]): void {
-  const broken = readStore(dataDir, (db) =>
-    nodeIds
-      .map((nodeId) => ({ nodeId, verdict: verifyNodeChain(db, nodeId) }))
+  const store = openStoreFile({ dataDir, readonly: true });
+  let broken: string[];
+  try {
+    broken = nodeIds
+      .map((nodeId) => ({ nodeId, verdict: verifyNodeChain(store.chain, nodeId) }))
       .filter(({ verdict }) => !verdict.ok || verdict.checked === 0)
-      .map(({ nodeId, verdict }) => `${nodeId}: ${verdict.summary}`),
-  );
+      .map(({ nodeId, verdict }) => `${nodeId}: ${verdict.summary}`);
+  } finally {
+    store.close();
+  }
   expect(broken).toEqual([]);
 }
 

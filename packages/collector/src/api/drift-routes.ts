@@ -1,7 +1,6 @@
 import { AttributeNames, MetricNames } from '@perimeter/schema';
 import { Hono } from 'hono';
 import type { DriftObservation } from '../derive/fleet-drift.ts';
-import { readDriftObservations } from '../derive/fleet-drift.ts';
 import { type DriftCheckSummary, summarizeFleetDrift } from '../derive/fleet-drift-summary.ts';
 import type { Store } from '../store/store.ts';
 import { readQueryParams } from './query-params.ts';
@@ -28,7 +27,7 @@ export function driftRoutes(deps: DriftRouteDeps): Hono {
           : `must be a check id of 1 to ${MAX_CHECK_ID_CHARS} characters`,
     });
     const results = readCheckResults(deps.store);
-    const checks = summarizeFleetDrift(readDriftObservations(deps.store.db, params['check']));
+    const checks = summarizeFleetDrift(deps.store.derived.driftObservations(params['check']));
     return c.json({ checks: checks.map((check) => renderCheck(check, results)) });
   });
   return app;

@@ -85,7 +85,7 @@ describe('read APIs under hostile parameters (fast-check)', () => {
   it('left the store as it was', () => {
     expect(collector.batchCount()).toBe(batchesBefore);
     expect(
-      collector.store.db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'").pluck().get(),
+      collector.sqlite().prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'").pluck().get(),
     ).toBeGreaterThan(10);
   });
 });

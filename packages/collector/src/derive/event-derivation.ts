@@ -1,39 +1,21 @@
-import type { SqliteDatabase } from '../store/db.ts';
-import { createAuthCountDerivation } from './auth-counts.ts';
-import { createFleetDriftDerivation } from './fleet-drift.ts';
-import { createInferenceCountDerivation } from './inference-counts.ts';
-import type { DeriveFromEvent, SkipReason } from './types.ts';
+import { deriveAuthCounts } from './auth-counts.ts';
+import { deriveFleetDrift } from './fleet-drift.ts';
+import { deriveInferenceCounts } from './inference-counts.ts';
+import type { DerivedRowWriter, DeriveFromEvent } from './types.ts';
 
 /**
  * State derived from events, written by the batch writer inside the ingest transaction right
  * after each event row. Invariant: a derivation sees an event exactly once, when its batch is
  * first stored; a re-sent (stream, seq) is answered as a duplicate before any event is written,
  * and a rolled-back batch rolls its derived rows back with it. So derived counts never double
- * and survive a restart without any replay.
+ * and survive a restart without any replay. The rules are plain functions of the event; `rows`
+ * (store/derived-rows.ts) is where they land.
  */
-export function createEventDerivation(db: SqliteDatabase): DeriveFromEvent {
-  const countSkipped = db.prepare(
-    `INSERT INTO derive_skipped_counts (reason, count) VALUES (?, 1)
-     ON CONFLICT(reason) DO UPDATE SET count = count + 1`,
-  );
-  const recordSkipped = (reason: SkipReason) => {
-    countSkipped.run(reason);
-  };
-  const derivations = [
-    createAuthCountDerivation(db, recordSkipped),
-    createFleetDriftDerivation(db, recordSkipped),
-    createInferenceCountDerivation(db, recordSkipped),
-  ];
+export function createEventDerivation(rows: DerivedRowWriter): DeriveFromEvent {
+  const rules = [deriveAuthCounts, deriveFleetDrift, deriveInferenceCounts];
   return function deriveFromEvent(stored) {
-    for (const derive of derivations) {
-      derive(stored);
+    for (const rule of rules) {
+      rule(stored, rows);
     }
   };
-}
-
-export function readSkippedCounts(db: SqliteDatabase): Array<{ reason: string; count: number }> {
-  return db.prepare('SELECT reason, count FROM derive_skipped_counts ORDER BY reason').all() as Array<{
-    reason: string;
-    count: number;
-  }>;
 }

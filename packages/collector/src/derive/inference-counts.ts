@@ -1,7 +1,5 @@
 import { AttributeNames, EventNames, ModelChanges } from '@perimeter/schema';
-import type { SqliteDatabase } from '../store/db.ts';
-import { createInferenceCountWriter, type ModelEventKind } from '../store/inference-counts.ts';
-import { type DeriveFromEvent, type SkipReason, SkipReasons } from './types.ts';
+import { type DerivedRowWriter, type ModelEventKind, SkipReasons, type StoredEvent } from './types.ts';
 
 /**
  * Counts folded from the AI workload's events in the ingest transaction: `inference.request` per
@@ -10,41 +8,35 @@ import { type DeriveFromEvent, type SkipReason, SkipReasons } from './types.ts';
  */
 const MODEL_CHANGE_KINDS: ReadonlySet<string> = new Set(Object.values(ModelChanges));
 
-export function createInferenceCountDerivation(
-  db: SqliteDatabase,
-  recordSkipped: (reason: SkipReason) => void,
-): DeriveFromEvent {
-  const counts = createInferenceCountWriter(db);
-  return function deriveInferenceCounts({ nodeId, event }) {
-    switch (event.eventName) {
-      case EventNames.inferenceRequest: {
-        const code = statusCode(event.attributes[AttributeNames.httpResponseStatusCode]);
-        if (code === null) {
-          // Stored as evidence; a request without a status cannot be put under any code.
-          recordSkipped(SkipReasons.inferenceStatusUnusable);
-          return;
-        }
-        counts.countRequest(nodeId, code);
-        const input = tokenCount(event.attributes[AttributeNames.genAiInputTokens]);
-        if (input !== null) counts.addTokens(nodeId, 'input', input);
-        const output = tokenCount(event.attributes[AttributeNames.genAiOutputTokens]);
-        if (output !== null) counts.addTokens(nodeId, 'output', output);
+export function deriveInferenceCounts({ nodeId, event }: StoredEvent, counts: DerivedRowWriter): void {
+  switch (event.eventName) {
+    case EventNames.inferenceRequest: {
+      const code = statusCode(event.attributes[AttributeNames.httpResponseStatusCode]);
+      if (code === null) {
+        // Stored as evidence; a request without a status cannot be put under any code.
+        counts.countSkipped(SkipReasons.inferenceStatusUnusable);
         return;
       }
-      case EventNames.modelIntegrity:
-        counts.countModelEvent(nodeId, 'integrity_failure');
-        return;
-      case EventNames.modelChange: {
-        const kind = event.attributes[AttributeNames.modelChange];
-        if (typeof kind === 'string' && MODEL_CHANGE_KINDS.has(kind)) {
-          counts.countModelEvent(nodeId, kind as ModelEventKind);
-        } else {
-          recordSkipped(SkipReasons.modelChangeUnknown);
-        }
-        return;
-      }
+      counts.countRequest(nodeId, code);
+      const input = tokenCount(event.attributes[AttributeNames.genAiInputTokens]);
+      if (input !== null) counts.addTokens(nodeId, 'input', input);
+      const output = tokenCount(event.attributes[AttributeNames.genAiOutputTokens]);
+      if (output !== null) counts.addTokens(nodeId, 'output', output);
+      return;
     }
-  };
+    case EventNames.modelIntegrity:
+      counts.countModelEvent(nodeId, 'integrity_failure');
+      return;
+    case EventNames.modelChange: {
+      const kind = event.attributes[AttributeNames.modelChange];
+      if (typeof kind === 'string' && MODEL_CHANGE_KINDS.has(kind)) {
+        counts.countModelEvent(nodeId, kind as ModelEventKind);
+      } else {
+        counts.countSkipped(SkipReasons.modelChangeUnknown);
+      }
+      return;
+    }
+  }
 }
 
 /** A 3-digit HTTP status (100-599) as text, from an int or a numeric string; anything else null. */

@@ -1,6 +1,5 @@
 import { AttributeNames, EventNames, MetricNames } from '@perimeter/schema';
-import { type ModelSeriesRow, readEventsByName, readModelSeries } from '../store/model-reads.ts';
-import type { Store } from '../store/store.ts';
+import type { AttributeValue } from '../otlp/types.ts';
 import type { DriftObservation } from './fleet-drift.ts';
 import { compareText, type DriftCheckSummary, summarizeFleetDrift } from './fleet-drift-summary.ts';
 
@@ -59,12 +58,33 @@ export interface ModelInventory {
  */
 const ROUND_SLACK_MS = 30_000;
 
+/** A `perimeter.model.*` series as the store keeps it (store/model-reads.ts reads them). */
+export interface ModelSeriesRow {
+  seriesId: number;
+  nodeId: string;
+  metric: string;
+  attributes: Record<string, AttributeValue>;
+  firstSeenMs: number;
+  /** The newest sample as last checkpointed (store/latest-values.ts); null before the first. */
+  lastTsMs: number | null;
+  lastValue: number | null;
+}
+
+/** What the live inventory reads: the running store satisfies it (its model reads and latest values). */
+export interface ModelInventorySource {
+  models: {
+    series(): readonly ModelSeriesRow[];
+    eventsByName(query: { names: readonly string[] }): ModelInventoryInput['events'];
+  };
+  latest: { get(seriesId: number): { tsMs: number; value: number } | undefined };
+}
+
 /** The fleet's models now: each node's newest inventory round, from the live latest values. */
-export function readModelInventory(store: Store): ModelInventory {
+export function readModelInventory(store: ModelInventorySource): ModelInventory {
   return buildModelInventory({
-    series: readModelSeries(store.db),
+    series: store.models.series(),
     latestOf: (row) => store.latest.get(row.seriesId),
-    events: readEventsByName(store.db, { names: [EventNames.modelIntegrity, EventNames.modelChange] }),
+    events: store.models.eventsByName({ names: [EventNames.modelIntegrity, EventNames.modelChange] }),
     keep: 'newest-round',
   });
 }

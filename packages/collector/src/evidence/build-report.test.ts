@@ -88,7 +88,7 @@ const drift = (minute: number, observed: string) =>
   event(minute, 'config.drift', { 'check.id': 'macos.firewall', expected: 'on', observed, previous: '' });
 
 function build(sections = EVIDENCE_SECTIONS): EvidenceReport {
-  return buildEvidence(store.db, {
+  return buildEvidence(store, {
     period: { fromMs: FROM_MS, toMs: TO_MS },
     nowMs: () => TO_MS + MIN,
     progress: () => {},

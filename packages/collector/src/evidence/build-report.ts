@@ -1,5 +1,4 @@
-import type { SqliteDatabase } from '../store/db.ts';
-import { createEvidenceReads } from '../store/evidence-reads.ts';
+import type { StoreTables } from '../store/store-file.ts';
 import { verifyNodeChain } from './integrity.ts';
 import type { ReadSection, RetentionSettings, SectionDefinition, SectionInput } from './section.ts';
 import { EVIDENCE_SECTIONS } from './section-list.ts';
@@ -27,15 +26,18 @@ export interface BuildOptions {
   sections?: readonly SectionDefinition[];
 }
 
-export function buildEvidence(db: SqliteDatabase, options: BuildOptions): EvidenceReport {
+export function buildEvidence(
+  store: Pick<StoreTables, 'evidence' | 'chain'>,
+  options: BuildOptions,
+): EvidenceReport {
   const generatedAtMs = options.nowMs();
-  const reads = createEvidenceReads(db);
+  const reads = store.evidence;
   const input: SectionInput = {
     reads,
     period: options.period,
     retention: options.retention,
     progress: options.progress,
-    verifyChain: (nodeId, onProgress) => verifyNodeChain(db, nodeId, onProgress),
+    verifyChain: (nodeId, onProgress) => verifyNodeChain(store.chain, nodeId, onProgress),
   };
   const sections = (options.sections ?? EVIDENCE_SECTIONS).map((section, index) => {
     options.progress(`${index + 1}. ${section.title}`);

@@ -8,8 +8,7 @@ import {
   UsageError,
 } from '@perimeter/schema';
 import { bindRelativeTimes, type CliIo, requireStore, timeWindowArgs } from '../cli-args.ts';
-import { openStoreDatabase, type SqliteDatabase } from '../store/db.ts';
-import { SCHEMA_VERSION } from '../store/migrations.ts';
+import { openStoreFileForReading } from '../store/store-file.ts';
 import { buildEvidence } from './build-report.ts';
 import { EVIDENCE_SECTIONS } from './section-list.ts';
 import { prepareOutDir, writeReport } from './write-report.ts';
@@ -77,10 +76,10 @@ export function runEvidenceCommand(args: string[], io: CliIo): number {
   const progress = (line: string) => {
     io.stderr.write(`evidence: ${line} (${((io.nowMs() - started) / 1000).toFixed(1)} s)\n`);
   };
-  const db = openForEvidence(config.dataDir);
+  const store = openStoreFileForReading(config.dataDir);
   let report: ReturnType<typeof buildEvidence>;
   try {
-    report = buildEvidence(db, {
+    report = buildEvidence(store, {
       period: { fromMs, toMs },
       nowMs: io.nowMs,
       progress,
@@ -93,7 +92,7 @@ export function runEvidenceCommand(args: string[], io: CliIo): number {
       },
     });
   } finally {
-    db.close();
+    store.close();
   }
   const files = writeReport(out, report);
   progress(`wrote ${files.length} files to ${out}`);
@@ -101,16 +100,6 @@ export function runEvidenceCommand(args: string[], io: CliIo): number {
     `${out}: ${report.nodeCount} nodes; integrity ${report.integrityOk ? 'holds' : 'BROKEN'}; ${files.join(', ')}\n`,
   );
   return report.integrityOk ? ExitCodes.ok : ExitCodes.integrityBroken;
-}
-
-/** Read only, beside a running collector; a store from an older collector is upgraded first. */
-function openForEvidence(dataDir: string): SqliteDatabase {
-  const db = openStoreDatabase({ dataDir, readonly: true });
-  if ((db.pragma('user_version', { simple: true }) as number) >= SCHEMA_VERSION) {
-    return db;
-  }
-  db.close();
-  return openStoreDatabase({ dataDir });
 }
 
 /** `head` then the items joined by ", ", wrapped at 100 columns under the start of the first item. */

@@ -1,7 +1,6 @@
 import { walkStoredChain } from '../replay/store-chain-walk.ts';
 import type { IntegrityVerdict } from '../replay/types.ts';
-import { createChainReads } from '../store/chain-reads.ts';
-import type { SqliteDatabase } from '../store/db.ts';
+import type { ChainReads } from '../store/chain-reads.ts';
 
 /**
  * One node's whole hash chain, genesis to head, checked by the same walk replay makes
@@ -11,11 +10,10 @@ import type { SqliteDatabase } from '../store/db.ts';
  * pass per node. Read-only. The integrity section (sections/integrity.ts) calls it per node.
  */
 export function verifyNodeChain(
-  db: SqliteDatabase,
+  chain: ChainReads,
   nodeId: string,
   onProgress?: (verified: number) => void,
 ): IntegrityVerdict {
-  const chain = createChainReads(db);
   const head = chain.nodeHead(nodeId) ?? null;
   return walkStoredChain(chain, {
     nodeId,

@@ -60,7 +60,10 @@ describe('quota and pruning', () => {
     }
   };
   const rows = <T>(sql: string, ...params: unknown[]) =>
-    collector.store.db.prepare(sql).all(...params) as T[];
+    collector
+      .sqlite()
+      .prepare(sql)
+      .all(...params) as T[];
   const batchIds = () => rows<{ id: number }>('SELECT id FROM batches ORDER BY id').map((r) => r.id);
 
   /** The first surviving batch of each node links to the last pruned range; ranges link back to genesis. */

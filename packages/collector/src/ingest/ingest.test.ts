@@ -88,7 +88,7 @@ describe('ingest', () => {
     const stream = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
     await collector.post('metrics', body, { stream, seq: 1 });
     await collector.post('metrics', body, { stream, seq: 5 });
-    const gaps = collector.store.db.prepare('SELECT node_id, from_seq, to_seq FROM gaps').all();
+    const gaps = collector.sqlite().prepare('SELECT node_id, from_seq, to_seq FROM gaps').all();
     expect(gaps).toEqual([{ node_id: 'node-a', from_seq: 2, to_seq: 4 }]);
     expect((await collector.post('metrics', body, { stream, seq: 3 })).status).toBe(200);
     expect(collector.batchCount()).toBe(3);
@@ -109,7 +109,8 @@ describe('ingest', () => {
     });
     // Recompute every link from the stored bytes alone, as replay does.
     const verify = () => {
-      const rows = collector.store.db
+      const rows = collector
+        .sqlite()
         .prepare(
           `SELECT b.node_id, b.stream_id, b.seq, b.signal, b.received_at_ms, b.payload, b.prev_hash, b.hash, s.samples
            FROM batches b LEFT JOIN sample_blocks s ON s.batch_id = b.id ORDER BY b.id`,
@@ -151,7 +152,8 @@ describe('ingest', () => {
     expect(verify()).toBe('2 chains hold');
 
     // An edited sample (as with the sqlite3 CLI) no longer matches its batch's link.
-    const block = collector.store.db
+    const block = collector
+      .sqlite()
       .prepare('SELECT batch_id, samples FROM sample_blocks ORDER BY batch_id LIMIT 1 OFFSET 1')
       .get() as {
       batch_id: number;
@@ -159,7 +161,8 @@ describe('ingest', () => {
     };
     const edited = Buffer.from(block.samples);
     edited.writeDoubleLE(99, 16);
-    collector.store.db
+    collector
+      .sqlite()
       .prepare('UPDATE sample_blocks SET samples = ? WHERE batch_id = ?')
       .run(edited, block.batch_id);
     expect(verify()).toBe('batch seq 2 of node-a does not match its link');
@@ -208,7 +211,8 @@ describe('ingest', () => {
     });
     const response = await collector.post('logs', body);
     expect(response.status).toBe(200);
-    const event = collector.store.db
+    const event = collector
+      .sqlite()
       .prepare('SELECT event_name, severity, body, attributes_json FROM events')
       .get() as {
       event_name: string;

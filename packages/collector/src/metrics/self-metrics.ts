@@ -1,9 +1,9 @@
 import { CollectorMetricNames } from '@perimeter/schema';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { registerDerivedMetrics } from '../derive/derived-metrics.ts';
 import { type ForwardMetrics, registerForwardMetrics } from '../forward/forward-metrics.ts';
 import { ADMISSION_REASONS } from '../ingest/admission.ts';
 import type { Store } from '../store/store.ts';
+import { registerDerivedMetrics } from './derived-metrics.ts';
 
 /**
  * The collector counts itself (ARCHITECTURE.md "Self-metrics"): every batch stored, duplicated or

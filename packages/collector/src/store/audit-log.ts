@@ -12,6 +12,8 @@ export interface AuditLog {
   record(entry: AuditEntry): void;
   /** Newest first. */
   list(limit?: number): AuditEntry[];
+  /** Rows per action, for /metrics (actions are names from the code: a bounded set). */
+  countsByAction(): Array<{ action: string; count: number }>;
 }
 
 export function createAuditLog(db: SqliteDatabase): AuditLog {
@@ -19,7 +21,9 @@ export function createAuditLog(db: SqliteDatabase): AuditLog {
   const newest = db.prepare(
     'SELECT at_ms, actor, action, detail_json FROM audit_log ORDER BY id DESC LIMIT ?',
   );
+  const perAction = db.prepare('SELECT action, count(*) AS count FROM audit_log GROUP BY action');
   return {
+    countsByAction: () => perAction.all() as Array<{ action: string; count: number }>,
     record(entry) {
       insert.run(entry.atMs, entry.actor, entry.action, JSON.stringify(entry.detail));
     },

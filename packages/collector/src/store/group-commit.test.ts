@@ -45,16 +45,16 @@ describe('group commit (store.writeBatchGrouped)', () => {
   });
 
   it('commits concurrent batches together, each acknowledged with its own outcome after the commit', async () => {
-    const before = store.db.prepare('SELECT count(*) FROM batches').pluck().get();
+    const before = store.batches.countBetween(0, Number.MAX_SAFE_INTEGER);
     const writes = Array.from({ length: 10 }, (_, i) => store.writeBatchGrouped(batch('n1', i + 1, i)));
     // Nothing is written until the group commits on the next turn: no 2xx can precede the commit.
-    expect(store.db.prepare('SELECT count(*) FROM batches').pluck().get()).toBe(before);
+    expect(store.batches.countBetween(0, Number.MAX_SAFE_INTEGER)).toBe(before);
     const outcomes = await Promise.all(writes);
     expect(outcomes.map((o) => o.outcome)).toEqual(Array(10).fill('stored'));
     expect(new Set(outcomes.map((o) => (o.outcome === 'stored' ? o.batchId : 0))).size).toBe(10);
-    expect(store.db.prepare('SELECT count(*) FROM batches').pluck().get()).toBe(10);
+    expect(store.batches.countBetween(0, Number.MAX_SAFE_INTEGER)).toBe(10);
     // Later batches of the node in the same group chain to the earlier ones.
-    const verdict = verifyNodeChain(store.db, 'n1');
+    const verdict = verifyNodeChain(store.chain, 'n1');
     expect(verdict.ok).toBe(true);
     expect(verdict.checked).toBe(10);
     expect(store.nodes().find((node) => node.nodeId === 'n1')?.lastSeenMs).toBe(1_010);
@@ -84,8 +84,8 @@ describe('group commit (store.writeBatchGrouped)', () => {
       store.writeBatchGrouped(batch('n2', 1, 3)),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(store.db.prepare('SELECT count(*) FROM batches').pluck().get()).toBe(2);
-    expect(verifyNodeChain(store.db, 'n1').ok).toBe(true);
-    expect(verifyNodeChain(store.db, 'n2').ok).toBe(true);
+    expect(store.batches.countBetween(0, Number.MAX_SAFE_INTEGER)).toBe(2);
+    expect(verifyNodeChain(store.chain, 'n1').ok).toBe(true);
+    expect(verifyNodeChain(store.chain, 'n2').ok).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { jsonEvents } from '../test-support/loopback-collector.ts';
 import { createTestCollector } from '../test-support/test-collector.ts';
+import { openStoreDatabase } from './db.ts';
 import { openStore } from './store.ts';
 
 function login(timeMs: number, outcome: string, method: string) {
@@ -32,22 +33,19 @@ describe('schema migration 2 (event-derived state)', () => {
     const dataDir = collector.dataDir;
     await collector.store.close();
     // Turn the store back into a schema-1 store that already holds events.
-    const old = openStore({ dataDir, synchronous: 'NORMAL' });
-    old.db.exec('DROP TABLE auth_login_counts; DROP TABLE derive_skipped_counts; DROP TABLE drift_latest');
-    old.db.pragma('user_version = 1');
-    await old.close();
+    const old = openStoreDatabase({ dataDir, synchronous: 'NORMAL' });
+    old.exec('DROP TABLE auth_login_counts; DROP TABLE derive_skipped_counts; DROP TABLE drift_latest');
+    old.pragma('user_version = 1');
+    old.close();
 
     const upgraded = openStore({ dataDir, synchronous: 'NORMAL' });
-    const rows = upgraded.db
-      .prepare('SELECT node_id, outcome, auth_method, count FROM auth_login_counts ORDER BY outcome')
-      .all();
-    expect(rows).toEqual([
-      { node_id: 'node-a', outcome: 'failure', auth_method: 'ssh', count: 2 },
-      { node_id: 'node-a', outcome: 'success', auth_method: 'other', count: 1 },
+    expect(upgraded.derived.authLoginCounts()).toEqual([
+      { nodeId: 'node-a', outcome: 'failure', authMethod: 'ssh', count: 2 },
+      { nodeId: 'node-a', outcome: 'success', authMethod: 'other', count: 1 },
     ]);
-    expect(
-      upgraded.db.prepare('SELECT node_id, check_id, observed, expected FROM drift_latest').all(),
-    ).toEqual([{ node_id: 'node-a', check_id: 'macos.firewall', observed: 'off', expected: 'on' }]);
+    expect(upgraded.derived.driftObservations()).toMatchObject([
+      { nodeId: 'node-a', checkId: 'macos.firewall', observed: 'off', expected: 'on' },
+    ]);
     await upgraded.close();
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -1,21 +1,27 @@
 import { MetricNames } from '@perimeter/schema';
+import type { ModelSeriesRow } from '../derive/model-inventory.ts';
 import type { AttributeValue } from '../otlp/types.ts';
 import type { SqliteDatabase } from './db.ts';
+
+export type { ModelSeriesRow };
 
 /**
  * Reads for the AI workload (model inventory, inference access, model changes): the
  * `perimeter.model.*` series with when the collector first stored each, and events by name over a
  * period (the events_name_ts index from migration 6 keeps this a range scan).
  */
-export interface ModelSeriesRow {
-  seriesId: number;
-  nodeId: string;
-  metric: string;
-  attributes: Record<string, AttributeValue>;
-  firstSeenMs: number;
-  /** The newest sample as last checkpointed (store/latest-values.ts); null before the first. */
-  lastTsMs: number | null;
-  lastValue: number | null;
+export interface ModelReads {
+  /** The `perimeter.model.*` series, by node then id. */
+  series(): ModelSeriesRow[];
+  /** Events with one of `names` in [fromMs, toMs), oldest first (then arrival order). */
+  eventsByName(query: NamedEventQuery): NamedEventRow[];
+}
+
+export function createModelReads(db: SqliteDatabase): ModelReads {
+  return {
+    series: () => readModelSeries(db),
+    eventsByName: (query) => readEventsByName(db, query),
+  };
 }
 
 export function readModelSeries(db: SqliteDatabase): ModelSeriesRow[] {

@@ -5,9 +5,12 @@ import { type BatchReads, createBatchReads } from './batch-reads.ts';
 import { type ChainReads, createChainReads } from './chain-reads.ts';
 import { type ConsoleReads, createConsoleReads } from './console-reads.ts';
 import { type OpenStoreOptions, openStoreDatabase, type SqliteDatabase } from './db.ts';
+import { createDerivedReads, type DerivedReads } from './derived-rows.ts';
 import { createEvidenceReads, type EvidenceReads } from './evidence-reads.ts';
 import { createForwardRows, type ForwardRows } from './forward-rows.ts';
 import { createHourlySummaries, type HourlySummaries } from './hourly-summaries.ts';
+import { SCHEMA_VERSION } from './migrations.ts';
+import { createModelReads, type ModelReads } from './model-reads.ts';
 import { createPrune, type Prune } from './prune.ts';
 import { createSampleReads, type SampleReads } from './sample-reads.ts';
 import { createStoreSpace, type StoreSpace } from './space.ts';
@@ -26,6 +29,10 @@ export interface StoreTables {
   readonly console: ConsoleReads;
   /** What the evidence report's sections ask (store/evidence-reads.ts). */
   readonly evidence: EvidenceReads;
+  /** Rows derived from events at ingest (logins, drift, inference counts), for /metrics and the API. */
+  readonly derived: DerivedReads;
+  /** The AI workload's model series and events, for the live model inventory. */
+  readonly models: ModelReads;
   readonly batches: BatchReads;
   readonly forward: ForwardRows;
   readonly samples: SampleReads;
@@ -50,6 +57,8 @@ export function withStoreTables<T extends object>(target: T, db: SqliteDatabase)
     audit: () => createAuditLog(db),
     console: () => createConsoleReads(db),
     evidence: () => createEvidenceReads(db),
+    derived: () => createDerivedReads(db),
+    models: () => createModelReads(db),
     batches: () => createBatchReads(db),
     forward(this: StoreTables) {
       return createForwardRows(db, this.batches);
@@ -70,6 +79,19 @@ export function withStoreTables<T extends object>(target: T, db: SqliteDatabase)
 export function openStoreFile(options: OpenStoreOptions): StoreFile {
   const db = openStoreDatabase(options);
   return withStoreTables({ close: () => db.close() }, db);
+}
+
+/**
+ * Read only, beside a running collector (evidence): a store from an older collector is upgraded
+ * first, the one write such a command makes, so every read sees the current schema.
+ */
+export function openStoreFileForReading(dataDir: string): StoreFile {
+  const db = openStoreDatabase({ dataDir, readonly: true });
+  if ((db.pragma('user_version', { simple: true }) as number) >= SCHEMA_VERSION) {
+    return withStoreTables({ close: () => db.close() }, db);
+  }
+  db.close();
+  return openStoreFile({ dataDir });
 }
 
 function defineLazily<T extends object, P extends object>(

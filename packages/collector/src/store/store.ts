@@ -2,7 +2,8 @@ import { createEventDerivation } from '../derive/event-derivation.ts';
 import type { DecodedResource, Signal } from '../otlp/types.ts';
 import { createBatchWriter, createGroupCommit, type WriteResult } from './batch-writer.ts';
 import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
-import { type OpenStoreOptions, openStoreDatabase, type SqliteDatabase } from './db.ts';
+import { type OpenStoreOptions, openStoreDatabase } from './db.ts';
+import { createDerivedRowWriter } from './derived-rows.ts';
 import { type LatestValues, loadLatestValues } from './latest-values.ts';
 import { createSeriesIndex, type SeriesIndex } from './series-index.ts';
 import { type StoreTables, withStoreTables } from './store-file.ts';
@@ -52,7 +53,6 @@ export interface NodeState {
 }
 
 export interface Store extends StoreTables {
-  readonly db: SqliteDatabase;
   /** The data directory the store file lives in (a replay worker opens its own read-only connection). */
   readonly dataDir: string;
   readonly series: SeriesIndex;
@@ -98,7 +98,7 @@ export function openStore(options: StoreOptions): Store {
     pageCount: db.prepare('PRAGMA page_count').pluck(),
     pageSize: db.prepare('PRAGMA page_size').pluck(),
   };
-  const deriveFromEvent = createEventDerivation(db);
+  const deriveFromEvent = createEventDerivation(createDerivedRowWriter(db));
   const write = db.transaction(createBatchWriter(db, series, nodes, deriveFromEvent));
   const apply = (results: readonly WriteResult[]) => {
     checkpointer?.afterCommit();
@@ -126,7 +126,6 @@ export function openStore(options: StoreOptions): Store {
 
   return withStoreTables<Omit<Store, keyof StoreTables>>(
     {
-      db,
       dataDir: options.dataDir,
       series,
       latest,

@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PerimeterHeaders } from '@perimeter/schema';
+import type Database from 'better-sqlite3';
 import type { Hono } from 'hono';
 import { pino } from 'pino';
 import { createApp } from '../http/app.ts';
 import { type AdmissionPolicy, DEFAULT_ADMISSION } from '../ingest/admission.ts';
 import { createSelfMetrics, type SelfMetrics } from '../metrics/self-metrics.ts';
-import { readSamples } from '../store/sample-block.ts';
+import { decodeSampleBlock } from '../store/sample-block.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { createToken, createTokenVerifier, type TokenRole } from '../tokens/token-store.ts';
+import { openStoreSqlite } from './store-sqlite.ts';
 
 /** A real collector app over a real SQLite store in a temp dir, driven with app.request (no socket). */
 export interface TestCollector {
@@ -24,6 +26,8 @@ export interface TestCollector {
   batchCount(): number;
   /** Every stored sample as { seriesId, tsMs, value }, decoded from the sample blocks. */
   samples(): Array<{ seriesId: number; tsMs: number; value: number }>;
+  /** A raw second connection to the store file (store-sqlite.ts), opened on first use. */
+  sqlite(): Database.Database;
   close(): void;
 }
 
@@ -47,6 +51,7 @@ export function createTestCollector(
 ): TestCollector {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'perimeter-collector-'));
   const store = openStore({ dataDir, synchronous: 'NORMAL' });
+  let sqlite: Database.Database | undefined;
   const metrics = createSelfMetrics(store);
   const clock = { nowMs: Date.parse('2026-11-23T06:00:00Z') };
   const app = createApp({
@@ -98,9 +103,17 @@ export function createTestCollector(
       }
       return Promise.resolve(app.request(`/v1/${signal}`, { method: 'POST', headers, body: payload }));
     },
-    batchCount: () => store.db.prepare('SELECT count(*) FROM batches').pluck().get() as number,
-    samples: () => [...readSamples(store.db)].map(([seriesId, tsMs, value]) => ({ seriesId, tsMs, value })),
+    batchCount: () => store.batches.countBetween(0, Number.MAX_SAFE_INTEGER),
+    samples: () =>
+      [...store.samples.blocksAfter(0)]
+        .flatMap(({ samples }) => decodeSampleBlock(samples))
+        .map(([seriesId, tsMs, value]) => ({ seriesId, tsMs, value })),
+    sqlite() {
+      sqlite ??= openStoreSqlite(dataDir);
+      return sqlite;
+    },
     close() {
+      sqlite?.close();
       void store.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

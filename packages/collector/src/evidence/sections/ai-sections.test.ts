@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningCollector } from '../../serve.ts';
-import { openStoreDatabase } from '../../store/db.ts';
+import { openStoreFile } from '../../store/store-file.ts';
 import {
   issueTokens,
   jsonEvents,
@@ -132,14 +132,14 @@ describe('AI evidence sections from OTLP over loopback HTTP', () => {
     await collector.stop();
     collector = undefined;
 
-    const db = openStoreDatabase({ dataDir, readonly: true });
-    const report = buildEvidence(db, {
+    const store = openStoreFile({ dataDir, readonly: true });
+    const report = buildEvidence(store, {
       period: { fromMs: t0 - 60_000, toMs: Date.now() + 60_000 },
       nowMs: () => Date.now(),
       progress: () => {},
       retention: { events: 0, metricDetail: 0, summaries: 0, forwardedRetentionMs: 0, sinks: 0 },
     });
-    db.close();
+    store.close();
     const section = (id: string) => {
       const found = report.sections.find((s) => s.id === id);
       if (!found) throw new Error(`no section ${id}`);

@@ -1,19 +1,10 @@
 import { AuthMethods, AuthOutcomes, CollectorMetricNames, ModelChanges } from '@perimeter/schema';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { SqliteDatabase } from '../store/db.ts';
-import {
-  readInferenceRequestCounts,
-  readInferenceTokenCounts,
-  readKnownNodeIds,
-  readModelEventCounts,
-} from '../store/inference-counts.ts';
+import { summarizeFleetDrift } from '../derive/fleet-drift-summary.ts';
+import { DerivedMetricNames } from '../derive/metric-names.ts';
+import { readModelInventory } from '../derive/model-inventory.ts';
+import type { DerivedReads } from '../store/derived-rows.ts';
 import type { Store } from '../store/store.ts';
-import { readAuthLoginCounts } from './auth-counts.ts';
-import { readSkippedCounts } from './event-derivation.ts';
-import { readDriftObservations } from './fleet-drift.ts';
-import { summarizeFleetDrift } from './fleet-drift-summary.ts';
-import { DerivedMetricNames } from './metric-names.ts';
-import { readModelInventory } from './model-inventory.ts';
 
 /**
  * Event-derived series for /metrics, read from their tables at scrape time: the counts are
@@ -22,7 +13,7 @@ import { readModelInventory } from './model-inventory.ts';
  * bounded: node, a fixed method/outcome set, check ids; never users or addresses.
  */
 export function registerDerivedMetrics(registry: Registry, store: Store): void {
-  const { db } = store;
+  const { derived } = store;
   new Counter({
     name: DerivedMetricNames.authFailures,
     help: 'Failed logins per node and method, from auth.login events (unknown methods count as other).',
@@ -32,10 +23,10 @@ export function registerDerivedMetrics(registry: Registry, store: Store): void {
       this.reset();
       // Every known node starts at 0 for every method: a counter that first appears at N shows no
       // increase (in Prometheus and in our rules alike), so a node's first burst would go unseen.
-      for (const node of knownNodes(db)) {
+      for (const node of derived.knownNodeIds()) {
         for (const method of Object.values(AuthMethods)) this.inc({ node, auth_method: method }, 0);
       }
-      for (const row of readAuthLoginCounts(db)) {
+      for (const row of derived.authLoginCounts()) {
         if (row.outcome === 'failure') {
           this.inc({ node: row.nodeId, auth_method: row.authMethod }, row.count);
         }
@@ -49,10 +40,10 @@ export function registerDerivedMetrics(registry: Registry, store: Store): void {
     registers: [registry],
     collect() {
       this.reset();
-      for (const node of knownNodes(db)) {
+      for (const node of derived.knownNodeIds()) {
         for (const outcome of Object.values(AuthOutcomes)) this.inc({ node, outcome }, 0);
       }
-      for (const row of readAuthLoginCounts(db)) {
+      for (const row of derived.authLoginCounts()) {
         this.inc({ node: row.nodeId, outcome: row.outcome }, row.count);
       }
     },
@@ -64,7 +55,7 @@ export function registerDerivedMetrics(registry: Registry, store: Store): void {
     registers: [registry],
     collect() {
       this.reset();
-      for (const check of summarizeFleetDrift(readDriftObservations(db))) {
+      for (const check of summarizeFleetDrift(derived.driftObservations())) {
         for (const observation of check.observations) {
           const isOutlier = check.majority !== null && observation.observed !== check.majority;
           this.set({ node: observation.nodeId, check_id: check.checkId }, isOutlier ? 1 : 0);
@@ -79,12 +70,12 @@ export function registerDerivedMetrics(registry: Registry, store: Store): void {
     registers: [registry],
     collect() {
       this.reset();
-      for (const check of summarizeFleetDrift(readDriftObservations(db))) {
+      for (const check of summarizeFleetDrift(derived.driftObservations())) {
         this.set({ check_id: check.checkId }, check.nodeCount);
       }
     },
   });
-  registerInferenceMetrics(registry, db);
+  registerInferenceMetrics(registry, derived);
   registerModelFleetMetrics(registry, store);
   new Counter({
     name: DerivedMetricNames.auditEvents,
@@ -94,11 +85,7 @@ export function registerDerivedMetrics(registry: Registry, store: Store): void {
     collect() {
       this.reset();
       // Actions are names from the code, never user input: a bounded label set.
-      const rows = db.prepare('SELECT action, count(*) AS n FROM audit_log GROUP BY action').all() as Array<{
-        action: string;
-        n: number;
-      }>;
-      for (const row of rows) this.inc({ action: row.action }, row.n);
+      for (const row of store.audit.countsByAction()) this.inc({ action: row.action }, row.count);
     },
   });
   new Counter({
@@ -108,7 +95,7 @@ export function registerDerivedMetrics(registry: Registry, store: Store): void {
     registers: [registry],
     collect() {
       this.reset();
-      for (const row of readSkippedCounts(db)) {
+      for (const row of derived.skippedCounts()) {
         this.inc({ reason: row.reason }, row.count);
       }
     },
@@ -122,7 +109,7 @@ export function registerDerivedMetrics(registry: Registry, store: Store): void {
  */
 const ZERO_CODES = ['200', '401', '403'] as const;
 
-function registerInferenceMetrics(registry: Registry, db: SqliteDatabase): void {
+function registerInferenceMetrics(registry: Registry, derived: DerivedReads): void {
   new Counter({
     name: CollectorMetricNames.inferenceRequests,
     help: 'Inference requests per node and HTTP status code, from inference.request events.',
@@ -130,10 +117,10 @@ function registerInferenceMetrics(registry: Registry, db: SqliteDatabase): void 
     registers: [registry],
     collect() {
       this.reset();
-      for (const node of readKnownNodeIds(db)) {
+      for (const node of derived.knownNodeIds()) {
         for (const code of ZERO_CODES) this.inc({ node, code }, 0);
       }
-      for (const row of readInferenceRequestCounts(db))
+      for (const row of derived.inferenceRequestCounts())
         this.inc({ node: row.nodeId, code: row.code }, row.count);
     },
   });
@@ -144,16 +131,16 @@ function registerInferenceMetrics(registry: Registry, db: SqliteDatabase): void 
     registers: [registry],
     collect() {
       this.reset();
-      for (const node of readKnownNodeIds(db)) {
+      for (const node of derived.knownNodeIds()) {
         this.inc({ node, direction: 'input' }, 0);
         this.inc({ node, direction: 'output' }, 0);
       }
-      for (const row of readInferenceTokenCounts(db)) {
+      for (const row of derived.inferenceTokenCounts()) {
         this.inc({ node: row.nodeId, direction: row.direction }, row.count);
       }
     },
   });
-  const modelCounts = () => readModelEventCounts(db);
+  const modelCounts = () => derived.modelEventCounts();
   new Counter({
     name: CollectorMetricNames.modelIntegrityFailures,
     help: 'model.integrity events per node: weights whose content no longer matches their digest, or that could not be read.',
@@ -161,7 +148,7 @@ function registerInferenceMetrics(registry: Registry, db: SqliteDatabase): void 
     registers: [registry],
     collect() {
       this.reset();
-      for (const node of readKnownNodeIds(db)) this.inc({ node }, 0);
+      for (const node of derived.knownNodeIds()) this.inc({ node }, 0);
       for (const row of modelCounts()) {
         if (row.kind === 'integrity_failure') this.inc({ node: row.nodeId }, row.count);
       }
@@ -174,7 +161,7 @@ function registerInferenceMetrics(registry: Registry, db: SqliteDatabase): void 
     registers: [registry],
     collect() {
       this.reset();
-      for (const node of readKnownNodeIds(db)) {
+      for (const node of derived.knownNodeIds()) {
         for (const change of Object.values(ModelChanges)) this.inc({ node, change }, 0);
       }
       for (const row of modelCounts()) {
@@ -203,10 +190,4 @@ function registerModelFleetMetrics(registry: Registry, store: Store): void {
       for (const { value, ...labels } of outlier.values()) this.set(labels, value);
     },
   });
-}
-
-function knownNodes(db: SqliteDatabase): string[] {
-  return (db.prepare('SELECT node_id FROM nodes ORDER BY node_id').all() as Array<{ node_id: string }>).map(
-    (row) => row.node_id,
-  );
 }
