@@ -16,6 +16,7 @@ for (const [script, args] of [
   ['alerts.ts', []],
   ['sqlite-anchor.ts', []],
   ['samplers.ts', []],
+  ['models.ts', []],
   ['agent-overhead.ts', process.argv.slice(2)],
 ] as const) {
   console.log(`\n## ${script}`);
