@@ -53,8 +53,9 @@ import { createRunCommand } from '../packages/agent/src/host/run-command.ts';
 import { inferenceSourceDefinition } from '../packages/agent/src/samplers/inference/index.ts';
 import { modelsSourceDefinition } from '../packages/agent/src/samplers/models/index.ts';
 import { createLateStateStore } from '../packages/agent/src/samplers/state-store.ts';
-import type { EventStreamIo, Logger, SourceContext } from '../packages/agent/src/samplers/types.ts';
+import type { EventStreamIo, SourceContext } from '../packages/agent/src/samplers/types.ts';
 import { median, REPO_ROOT } from '../test/helpers/processes.ts';
+import { fmt, reapedChildrenCpuMs, silentLogger } from './lib/measure.ts';
 
 const USAGE = `node bench/models.ts [--models 20] [--blob-mib 64] [--rounds 5] [--lines 100000]
   --models N     models in the temp Ollama store (one weights blob each)
@@ -93,12 +94,6 @@ const DEFAULT_HASH_RATE = 50 * MiB;
 const UNTHROTTLED_HASH_RATE = 1024 * 1024 * MiB;
 const HOUR_MS = 3_600_000;
 
-const fmt = (values: number[], digits: number) => {
-  const f = (v: number) =>
-    v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-  return `${f(median(values))} (${f(Math.min(...values))}–${f(Math.max(...values))})`;
-};
-
 /** Wall ms and CPU ms (this process, user+system) of one awaited call. */
 async function timed<T>(work: () => Promise<T>): Promise<{ wallMs: number; cpuMs: number; result: T }> {
   const cpu0 = process.cpuUsage();
@@ -108,16 +103,6 @@ async function timed<T>(work: () => Promise<T>): Promise<{ wallMs: number; cpuMs
   const cpu = process.cpuUsage(cpu0);
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, result };
 }
-
-/** User+system CPU ms of this process's reaped children (cutime+cstime, clock ticks of 10 ms). */
-function reapedChildrenCpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) * 10;
-}
-
-const noop = () => {};
-const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
 
 /** A clock the bench moves by hand; `sleep` waits 1 ms (or until aborted), whatever it is asked. */
 function benchContext(clock: { nowMs(): number }): SourceContext {

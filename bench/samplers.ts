@@ -42,14 +42,10 @@ import {
   powermetricsThermalPressure,
 } from '../packages/agent/src/samplers/macos/powermetrics-parse.ts';
 import { sourceDefinitions } from '../packages/agent/src/samplers/registry.ts';
-import type {
-  Logger,
-  SampleResult,
-  SourceContext,
-  SourceDefinition,
-} from '../packages/agent/src/samplers/types.ts';
+import type { SampleResult, SourceContext, SourceDefinition } from '../packages/agent/src/samplers/types.ts';
 import { unpackTtarFiles } from '../packages/agent/src/test-support/ttar.ts';
 import { median, REPO_ROOT } from '../test/helpers/processes.ts';
+import { fmt, reapedChildrenCpuMs, silentLogger } from './lib/measure.ts';
 
 const { values } = parseArgs({
   options: {
@@ -66,12 +62,6 @@ const FIXTURES = join(REPO_ROOT, '..', 'shared', 'fixtures');
 const fixturesAvailable = existsSync(FIXTURES);
 const fixture = (...parts: string[]) => join(FIXTURES, ...parts);
 
-const fmt = (values: number[], digits: number) => {
-  const f = (v: number) =>
-    v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-  return `${f(median(values))} (${f(Math.min(...values))}–${f(Math.max(...values))})`;
-};
-
 function outcome(result: SampleResult): string {
   switch (result.status) {
     case 'ok':
@@ -85,16 +75,6 @@ function outcome(result: SampleResult): string {
 
 // ---- 1. Linux sampling cycle ------------------------------------------------------------------
 
-const noop = () => {};
-const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
-
-/** User+system CPU ms of this process's reaped children (cutime+cstime, clock ticks of 10 ms). */
-function reapedChildrenCpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) * 10;
-}
-
 interface CycleRow {
   label: string;
   tree: string;
@@ -104,8 +84,9 @@ interface CycleRow {
   wallMs: number[];
 }
 
-// Drift checks normally run every 5 minutes and repeat their results in between: measure a run.
-const benchConfig = agentConfigSchema.parse({ drift: { interval: 0 } });
+// Drift checks normally run every 5 minutes and repeat their results in between: measure a run
+// (1 ms, the shortest interval the schema takes: every cycle is a real run).
+const benchConfig = agentConfigSchema.parse({ drift: { interval: 1 } });
 
 async function measureSampler(definition: SourceDefinition, fs: FsRoot, tree: string): Promise<CycleRow> {
   const context: SourceContext = {
