@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStoreFile, type StoreFile } from './store-file.ts';
+
+/** store.tokens and store.audit on a real SQLite file in a temp directory. */
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+const SHA = 'ab'.repeat(32);
+
+describe('store.tokens and store.audit', () => {
+  let dataDir: string;
+  let store: StoreFile;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'perimeter-token-rows-'));
+    store = openStoreFile({ dataDir, synchronous: 'NORMAL' });
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const create = (id: string, nodeId: string, atMs: number) =>
+    store.tokens.insert(
+      { id, nodeId, role: 'node', secretSha256Hex: SHA, createdAtMs: atMs },
+      { atMs, actor: 'ops', action: 'token.create', detail: { id, nodeId } },
+    );
+
+  it('stores a token with its audit row, and finds it by id with only the secret hash', () => {
+    create('t1', 'node-a', T0);
+    expect(store.tokens.find('t1')).toEqual({
+      nodeId: 'node-a',
+      role: 'node',
+      secretSha256Hex: SHA,
+      revokedAtMs: null,
+    });
+    expect(store.tokens.find('nope')).toBeUndefined();
+    expect(store.audit.list()).toEqual([
+      { atMs: T0, actor: 'ops', action: 'token.create', detail: { id: 't1', nodeId: 'node-a' } },
+    ]);
+  });
+
+  it('refuses a second token with the same id, and writes no audit row for it', () => {
+    create('t1', 'node-a', T0);
+    expect(() => create('t1', 'node-b', T0 + 1)).toThrowError(/UNIQUE|PRIMARY/);
+    expect(store.audit.list()).toHaveLength(1);
+    expect(store.tokens.list().map((t) => t.nodeId)).toEqual(['node-a']);
+  });
+
+  it('revokes by id or by node, audits only a revocation that happened, and never revokes twice', () => {
+    create('t1', 'node-a', T0);
+    create('t2', 'node-a', T0 + 1);
+    create('t3', 'node-b', T0 + 2);
+    const audit = (revoked: number) => ({
+      atMs: T0 + 10,
+      actor: 'ops',
+      action: 'token.revoke',
+      detail: { revoked },
+    });
+    expect(store.tokens.revoke({ tokenId: 't1' }, T0 + 10, audit)).toBe(1);
+    expect(store.tokens.revoke({ nodeId: 'node-a' }, T0 + 20, audit)).toBe(1);
+    expect(store.tokens.revoke({ tokenId: 't1' }, T0 + 30, audit)).toBe(0);
+    expect(store.tokens.list().map((t) => [t.id, t.revokedAtMs])).toEqual([
+      ['t1', T0 + 10],
+      ['t2', T0 + 20],
+      ['t3', null],
+    ]);
+    expect(store.audit.countsByAction()).toEqual(
+      expect.arrayContaining([
+        { action: 'token.create', count: 3 },
+        { action: 'token.revoke', count: 2 },
+      ]),
+    );
+  });
+
+  it('keeps the newest last use of a token (an older one arriving late does not lower it)', () => {
+    create('t1', 'node-a', T0);
+    expect(store.tokens.list()[0]?.lastUsedAtMs).toBeNull();
+    store.tokens.touchLastUsed('t1', T0 + 60_000);
+    store.tokens.touchLastUsed('t1', T0 + 30_000);
+    expect(store.tokens.list()[0]?.lastUsedAtMs).toBe(T0 + 60_000);
+  });
+
+  it('lists audit rows newest first, as many as asked', () => {
+    for (let i = 0; i < 5; i++) {
+      store.audit.record({ atMs: T0 + i, actor: 'ops', action: 'console.sign_in', detail: { i } });
+    }
+    expect(store.audit.list(2).map((entry) => entry.detail)).toEqual([{ i: 4 }, { i: 3 }]);
+  });
+});
