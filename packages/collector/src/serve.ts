@@ -56,6 +56,7 @@ export async function startCollector(
     verifyToken: createTokenVerifier(store),
     limits: config.limits,
     admission: admissionPolicy(config),
+    secureCookies: config.console.secureCookies,
     nowMs,
     log,
     isReady: () => ready,

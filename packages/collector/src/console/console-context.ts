@@ -23,6 +23,8 @@ export interface ConsoleDeps {
   /** The client address sign-in attempts are limited by (default: the socket's peer). */
   clientAddress?: (c: Context) => string;
   signInLimit?: { maxFailures?: number; windowMs?: number };
+  /** `console.secureCookies`: the session cookie is Secure and `__Host-` even over plain HTTP (TLS proxy). */
+  secureCookies?: boolean;
   silentAfterMs?: number;
   sessions?: SessionStore;
   assets?: ConsoleAssets;

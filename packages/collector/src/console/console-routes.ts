@@ -38,7 +38,7 @@ export function consoleRoutes(deps: ConsoleDeps): Hono {
   const app = new Hono();
   const assets = deps.assets ?? loadConsoleAssets();
   const sessions = deps.sessions ?? createSessionStore({ nowMs: deps.nowMs });
-  const gates = createSessionGates(sessions, deps.store.tokens);
+  const gates = createSessionGates(sessions, deps.store.tokens, deps.secureCookies);
   const api = timelineRoutes(deps);
   api.onError(createErrorHandler(deps.log));
 
@@ -61,6 +61,7 @@ export function consoleRoutes(deps: ConsoleDeps): Hono {
       audit: createSignInAudit(deps.store.audit, deps.nowMs),
       verifyToken: deps.verifyToken,
       clientAddress: deps.clientAddress ?? socketAddress,
+      secureCookies: deps.secureCookies,
     }),
   );
 

@@ -10,6 +10,21 @@ import type { ConsoleSession, SessionStore } from './session-store.ts';
  * it) ends its sessions at once.
  */
 export const SESSION_COOKIE = 'perimeter_session';
+/**
+ * The name over TLS: a `__Host-` cookie is accepted by browsers only when Secure, with Path=/ and no
+ * Domain, so a sibling subdomain or a plain-HTTP page cannot plant or overwrite it.
+ */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+
+/** Whether this request's session cookie is Secure: over https, or always when configured (TLS proxy). */
+export function cookieIsSecure(c: Context, secureCookies: boolean): boolean {
+  return secureCookies || new URL(c.req.url).protocol === 'https:';
+}
+
+/** The session cookie's name for this request; a Secure deployment reads only the `__Host-` name. */
+export function sessionCookieName(c: Context, secureCookies: boolean): string {
+  return cookieIsSecure(c, secureCookies) ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+}
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -26,9 +41,13 @@ export interface SessionGates {
   requireJson: MiddlewareHandler;
 }
 
-export function createSessionGates(sessions: SessionStore, tokens: Pick<TokenRows, 'find'>): SessionGates {
+export function createSessionGates(
+  sessions: SessionStore,
+  tokens: Pick<TokenRows, 'find'>,
+  secureCookies = false,
+): SessionGates {
   const sessionOf = (c: Context): ConsoleSession | undefined => {
-    const id = getCookie(c, SESSION_COOKIE);
+    const id = getCookie(c, sessionCookieName(c, secureCookies));
     const session = id === undefined ? undefined : sessions.get(id);
     if (session !== undefined && tokens.find(session.tokenId)?.revokedAtMs !== null) {
       sessions.delete(session.id); // the token was revoked (or deleted): its sessions end with it

@@ -5,14 +5,15 @@ import type { VerifiedToken } from '../tokens/token-store.ts';
 import type { ConsoleAssets } from './assets.ts';
 import { safeNext } from './console-security.ts';
 import { renderSignIn } from './pages/sign-in.ts';
-import { SESSION_COOKIE, type SessionGates } from './session-gates.ts';
+import { cookieIsSecure, type SessionGates, sessionCookieName } from './session-gates.ts';
 import { SESSION_MAX_AGE_MS, type SessionStore } from './session-store.ts';
 import type { SignInAudit } from './sign-in-audit.ts';
 import type { SignInLimiter } from './sign-in-limiter.ts';
 
 /**
  * Signing in and out. Sign-in takes a reader or admin token once and answers with an HttpOnly,
- * SameSite=Strict cookie (Secure over TLS) holding an opaque session id; node tokens are refused.
+ * SameSite=Strict cookie holding an opaque session id; node tokens are refused. Over TLS, or behind
+ * a TLS-terminating proxy (`console.secureCookies`), the cookie is Secure and named `__Host-…`.
  * Failed attempts are limited per client address (sign-in-limiter.ts), and every attempt and
  * sign-out is an audit row (sign-in-audit.ts).
  */
@@ -24,12 +25,15 @@ export interface SignInDeps {
   audit: SignInAudit;
   verifyToken: (presented: string) => VerifiedToken | null;
   clientAddress: (c: Context) => string;
+  /** `console.secureCookies`: Secure cookies even when the request itself is plain HTTP. */
+  secureCookies?: boolean;
 }
 
 const CONSOLE_ROLES = new Set(['reader', 'admin']);
 
 export function signInRoutes(deps: SignInDeps): Hono {
   const { assets, sessions, gates, limiter, audit } = deps;
+  const secureCookies = deps.secureCookies ?? false;
   const app = new Hono();
 
   app.get('/sign-in', (c) => {
@@ -73,11 +77,11 @@ export function signInRoutes(deps: SignInDeps): Hono {
       role: token.role,
       subject: token.nodeId,
     });
-    setCookie(c, SESSION_COOKIE, session.id, {
+    setCookie(c, sessionCookieName(c, secureCookies), session.id, {
       path: '/',
       httpOnly: true,
       sameSite: 'Strict',
-      secure: new URL(c.req.url).protocol === 'https:',
+      secure: cookieIsSecure(c, secureCookies),
       maxAge: Math.floor(SESSION_MAX_AGE_MS / 1000),
     });
     return c.redirect(next, 303);
@@ -89,7 +93,10 @@ export function signInRoutes(deps: SignInDeps): Hono {
       sessions.delete(session.id);
       audit.signOut(deps.clientAddress(c), session.tokenId);
     }
-    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    deleteCookie(c, sessionCookieName(c, secureCookies), {
+      path: '/',
+      secure: cookieIsSecure(c, secureCookies),
+    });
     return c.redirect('/sign-in', 303);
   });
 

@@ -33,6 +33,8 @@ export interface AppDeps {
   onStored?: (event: StoredBatchEvent) => void;
   /** Alert rules, for the thresholds the console draws on temperature charts. */
   consoleRules?: () => readonly Rule[];
+  /** `console.secureCookies`: Secure, `__Host-` session cookies behind a TLS-terminating proxy. */
+  secureCookies?: boolean;
   /** Replay reader (default: a worker thread over the store file, replay/replay-worker.ts). */
   replay?: ReplayReader;
 }
@@ -109,6 +111,7 @@ export function createApp(deps: AppDeps): Hono {
     onError,
     rules: deps.consoleRules,
     replay,
+    secureCookies: deps.secureCookies,
   });
 
   app.use('/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['node'] }));

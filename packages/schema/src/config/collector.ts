@@ -261,6 +261,17 @@ export const collectorConfigSchema = z
       }),
     /** Per-node bounds on what ingest stores (time window, series, attributes); see ingestSchema. */
     ingest: ingestSchema.default(ingestDefaults),
+    console: z
+      .object({
+        /**
+         * Mark the session cookie Secure (and name it `__Host-…`) even when the request reaches the
+         * collector over plain HTTP: set it when a TLS-terminating proxy sits in front, where the
+         * collector itself never sees https. With `tls` set, cookies are Secure anyway.
+         */
+        secureCookies: flagBoolean.default(false),
+      })
+      .strict()
+      .default({ secureCookies: false }),
     /** Sinks the store forwards to, each with its own cursor (ARCHITECTURE.md "Forward"). */
     forward: z
       .array(forwardSinkSchema)
