@@ -45,7 +45,9 @@ export const MACOS_PRIVILEGED_JOBS: readonly PrivilegedJob[] = [
   },
   {
     label: 'com.perimeter.listeners-reader',
-    argv: ['/usr/sbin/lsof', '-nP', '-iTCP', '-sTCP:LISTEN'],
+    // The drift check's own command line (parsed by parseLsofListeners): TCP listeners and UDP
+    // sockets, machine-readable fields, so root's file and a root agent's run read the same.
+    argv: ['/usr/sbin/lsof', '-nP', '-iTCP', '-sTCP:LISTEN', '-iUDP', '-F', 'pcLPn'],
     intervalSeconds: 300,
     output: `${PRIVILEGED_DIR}/listeners.txt`,
   },
@@ -53,3 +55,7 @@ export const MACOS_PRIVILEGED_JOBS: readonly PrivilegedJob[] = [
 
 /** Where the login reader writes: the agent follows this file when `log` refuses it. */
 export const MACOS_LOGIN_READER_OUTPUT = MACOS_PRIVILEGED_JOBS[0]!.output;
+
+/** The drift checks `macos.ssh.remote-login` and `macos.network.listeners` read these jobs' files. */
+export const MACOS_REMOTE_LOGIN_JOB = MACOS_PRIVILEGED_JOBS[1]!;
+export const MACOS_LISTENERS_JOB = MACOS_PRIVILEGED_JOBS[2]!;

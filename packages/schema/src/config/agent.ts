@@ -69,6 +69,14 @@ export const agentConfigSchema = z
         baseline: z.string().min(1).optional(),
         /** How often the checks run; between runs the last results are repeated. */
         interval: durationMs.default(5 * 60_000),
+        /**
+         * macOS, agent not root: the file the root job com.perimeter.remote-login-reader appends
+         * `systemsetup -getremotelogin` to (docs/least-privilege.md; default
+         * /var/log/perimeter/remote-login.txt, declared in the agent's macos-privileged-jobs.ts).
+         */
+        remoteLoginFile: z.string().min(1).optional(),
+        /** Likewise for com.perimeter.listeners-reader's `lsof` (default /var/log/perimeter/listeners.txt). */
+        listenersFile: z.string().min(1).optional(),
       })
       .strict()
       .default({ interval: 5 * 60_000 }),

@@ -1,3 +1,5 @@
+import type { PrivilegedJob } from '../../privileged/macos-privileged-jobs.ts';
+
 /**
  * The drift model: a check is DATA (an object literal in a `checks/*.ts` catalogue) naming what it
  * reads, whether that read needs root, which SOC 2 / ISO 27001:2022 controls it evidences, a pure
@@ -33,6 +35,12 @@ export interface WorkspaceDir {
 /** What a check runs or reads. Paths are host paths read through the sampler's FsRoot. */
 export type CheckSource =
   | { kind: 'command'; argv: readonly string[] }
+  /**
+   * A command only root may run, declared as a privileged job (privileged/macos-privileged-jobs.ts):
+   * a root agent runs `job.argv` itself; any other agent reads the last run from the file launchd
+   * writes as root, as a `command` read (exit 0, stdout = the file).
+   */
+  | { kind: 'root-output'; job: PrivilegedJob }
   | { kind: 'file'; path: string }
   /** Several files plus every entry of some directories (`sshd_config` + `sshd_config.d/*.conf`). */
   | { kind: 'files'; paths: readonly string[]; dirs?: readonly { path: string; suffix?: string }[] }

@@ -15,8 +15,8 @@ import { readSource } from './read-source.ts';
 
 /**
  * Runs checks against one host and judges them. The order of decisions is the contract: a check
- * the baseline disables, lacks params for, or that needs root the agent does not have is
- * `skipped` before anything runs; a read that cannot be made is `skipped` (absent) or `error`
+ * the baseline disables, lacks params for, or that needs root the agent does not have (and no root
+ * job's file to read instead) is `skipped` before anything runs; a read that cannot be made is `skipped` (absent) or `error`
  * (broken); only a parsed value compared with the expectation can `pass` or `fail`.
  */
 
@@ -29,6 +29,8 @@ export interface RunChecksOptions {
   timeoutMs?: number;
   /** Checks read at once (default 4). */
   concurrency?: number;
+  /** Privileged job label → its output file, where config moved it (`drift.remoteLoginFile`…). */
+  privilegedOutputs?: Readonly<Record<string, string>> | undefined;
 }
 
 export async function runChecks(
@@ -46,6 +48,7 @@ export async function runChecks(
     uid: options.uid ?? (options.isRoot ? 0 : -1),
     isRoot: options.isRoot,
     timeoutMs: options.timeoutMs ?? 10_000,
+    privilegedOutputs: options.privilegedOutputs,
   };
   const outcomes: CheckOutcome[] = new Array(selected.length);
   let next = 0;
@@ -86,7 +89,8 @@ async function runCheck(
   if (entry?.enabled === false) return skipped('disabled in baseline');
   const source = typeof check.reads === 'function' ? check.reads(baseline.params) : check.reads;
   if (isNotConfigured(source)) return skipped(`not configured: ${source.notConfigured}`);
-  if (check.needsRoot && !deps.isRoot) return skipped('needs root');
+  // A root-output read has its own answer without root: the root job's file, or why not.
+  if (check.needsRoot && !deps.isRoot && source.kind !== 'root-output') return skipped('needs root');
 
   const read = await readSource(source, deps);
   if (!read.ok) return { id: check.id, status: read.status, observed: null, expected, reason: read.reason };

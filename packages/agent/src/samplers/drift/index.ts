@@ -1,5 +1,8 @@
+import type { AgentConfig } from '@perimeter/schema';
+import { MACOS_LISTENERS_JOB, MACOS_REMOTE_LOGIN_JOB } from '../../privileged/macos-privileged-jobs.ts';
 import type { SamplerStateStore } from '../state-store.ts';
 import type { SourceDefinition } from '../types.ts';
+import { driftProbeRows } from './probe-rows.ts';
 import { createDriftSampler, DRIFT_SAMPLER_NAME } from './sampler.ts';
 import type { DriftState, DriftStateStore } from './state.ts';
 
@@ -31,6 +34,14 @@ function driftStateFrom(store: SamplerStateStore): DriftStateStore {
 export const DRIFT_NOT_REPLAYABLE =
   'not replayable from a capture (drift checks also read file ages and the agent’s own user)';
 
+/** `drift.remoteLoginFile` / `drift.listenersFile`: where config moved a root job's file (label → path). */
+function privilegedOutputs(drift: AgentConfig['drift']): Record<string, string> {
+  return {
+    ...(drift.remoteLoginFile === undefined ? {} : { [MACOS_REMOTE_LOGIN_JOB.label]: drift.remoteLoginFile }),
+    ...(drift.listenersFile === undefined ? {} : { [MACOS_LISTENERS_JOB.label]: drift.listenersFile }),
+  };
+}
+
 export const driftSourceDefinition: SourceDefinition<'drift'> = {
   name: DRIFT_SAMPLER_NAME,
   defaultEnabled: true,
@@ -42,7 +53,16 @@ export const driftSourceDefinition: SourceDefinition<'drift'> = {
       uid: process.getuid?.() ?? -1,
       baseline: drift.baseline,
       intervalMs: drift.interval,
+      privilegedOutputs: privilegedOutputs(drift),
       ...(context.state === undefined ? {} : { state: driftStateFrom(context.state) }),
+    }),
+  probeRows: (context, drift) =>
+    driftProbeRows({
+      root: context.fs.root,
+      platform: context.platform,
+      isRoot: process.getuid?.() === 0,
+      privilegedOutputs: privilegedOutputs(drift),
+      nowMs: context.clock.nowMs(),
     }),
 };
 

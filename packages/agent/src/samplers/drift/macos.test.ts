@@ -6,6 +6,7 @@ import type { DriftBaseline } from './baseline.ts';
 import type { CheckOutcome } from './check.ts';
 import { allDriftChecks } from './checks/index.ts';
 import { runChecks } from './evaluate.ts';
+import { createHostProbe } from './host-probe.ts';
 import {
   contextFor,
   defaultsMissing,
@@ -39,7 +40,7 @@ function hardenedMac() {
     'networksetup -listallnetworkservices': ok(handMade('networksetup-services-wifi-disabled.txt')),
     'launchctl print-disabled system': ok(handMade('launchctl-print-disabled.txt')),
     'ps -ax -o comm=': ok('/sbin/launchd\n/usr/sbin/sshd\n'),
-    'lsof -nP -iTCP -sTCP:LISTEN -iUDP -F pcLPn': ok(handMade('lsof-F-pcLPn.txt')),
+    '/usr/sbin/lsof -nP -iTCP -sTCP:LISTEN -iUDP -F pcLPn': ok(handMade('lsof-F-pcLPn.txt')),
     'fdesetup status': ok(handMade('fdesetup-on.txt')),
     'csrutil status': ok(handMade('csrutil-enabled.txt')),
     'spctl --status': ok(handMade('spctl-enabled.txt')),
@@ -51,7 +52,7 @@ function hardenedMac() {
     'systemsetup -getusingnetworktime': ok(handMade('systemsetup-networktime-on.txt')),
     'defaults read /Library/Preferences/com.apple.timed TMAutomaticTimeOnlyEnabled': ok('1\n'),
     sw_vers: ok(fixture('sw_vers-macos26-runner.txt')),
-    'systemsetup -getremotelogin': ok(handMade('systemsetup-remotelogin-on.txt')),
+    '/usr/sbin/systemsetup -getremotelogin': ok(handMade('systemsetup-remotelogin-on.txt')),
     'dscl . -read /Groups/com.apple.access_ssh': ok(handMade('dscl-access-ssh.txt')),
     'id -Gn': ok(handMade('id-Gn-service.txt')),
   };
@@ -79,8 +80,13 @@ async function run(
   options: { isRoot: boolean; uid: number },
 ) {
   const runCommand = scriptedRunCommand(answers);
-  const context = contextFor('darwin', createFsRoot(macTree()), runCommand);
-  return { outcomes: byId(await runChecks(allDriftChecks, context, baseline, options)), runCommand };
+  const root = macTree();
+  const context = contextFor('darwin', createFsRoot(root), runCommand);
+  const probe = createHostProbe(root);
+  return {
+    outcomes: byId(await runChecks(allDriftChecks, context, baseline, { ...options, probe })),
+    runCommand,
+  };
 }
 
 describeWithFixtures('drift checks on a hardened Mac (real fixtures + hand-made outputs)', () => {
@@ -179,10 +185,13 @@ describeWithFixtures('drift checks on a drifted Mac (built on the hardened one)'
 
   it('skips root-only checks as non-root without running them, never passing them', async () => {
     const { outcomes, runCommand } = await run(drifted(), { isRoot: false, uid: 501 });
-    for (const id of ['macos.network.listeners', 'macos.time.network', 'macos.ssh.remote-login']) {
-      expect(outcomes[id]).toMatchObject({ status: 'skipped', observed: null, reason: 'needs root' });
+    expect(outcomes['macos.time.network']).toMatchObject({ status: 'skipped', reason: 'needs root' });
+    // No root job's file on this host either (macos-root-output.test.ts reads one).
+    for (const id of ['macos.network.listeners', 'macos.ssh.remote-login']) {
+      expect(outcomes[id]).toMatchObject({ status: 'skipped', observed: null });
+      expect(outcomes[id]?.reason).toMatch(/^needs root: \/var\/log\/perimeter\/\S+ absent/);
     }
-    expect(runCommand.calls.filter((c) => c.startsWith('systemsetup') || c.startsWith('lsof'))).toEqual([]);
+    expect(runCommand.calls.filter((c) => /systemsetup|lsof/.test(c))).toEqual([]);
   });
 
   it('skips a check whose command is missing, and reports garbage or a timeout as error', async () => {

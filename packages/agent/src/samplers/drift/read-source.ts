@@ -1,6 +1,7 @@
 import type { Clock } from '../../host/clock.ts';
 import type { FsRoot } from '../../host/fs-root.ts';
 import type { RunCommand } from '../../host/run-command.ts';
+import type { PrivilegedJob } from '../../privileged/macos-privileged-jobs.ts';
 import type { AgedEntry, CheckSource, RawRead, UnavailableRead } from './check.ts';
 import type { HostProbe } from './host-probe.ts';
 import { listeningInodes } from './parse/linux.ts';
@@ -20,7 +21,15 @@ export interface ReadDeps {
   uid: number;
   isRoot: boolean;
   timeoutMs: number;
+  /** Privileged job label → the file its output is read from (config); default the job's `output`. */
+  privilegedOutputs?: Readonly<Record<string, string>> | undefined;
 }
+
+/**
+ * A privileged job's file not written for this many of its intervals is stale: launchd no longer
+ * runs the job (unloaded, or its program fails), and its last answer may no longer hold.
+ */
+export const STALE_AFTER_INTERVALS = 3;
 
 export type ReadResult =
   | { ok: true; raw: RawRead }
@@ -60,6 +69,9 @@ async function read(source: CheckSource, deps: ReadDeps): Promise<ReadResult> {
       }
       return ok({ kind: 'command', exitCode: 0, stdout: result.stdout, stderr: result.stderr });
     }
+    case 'root-output':
+      if (deps.isRoot) return read({ kind: 'command', argv: source.job.argv }, deps);
+      return readRootOutput(source.job, deps);
     case 'file':
       return ok({ kind: 'file', path: source.path, text: await deps.fs.readText(source.path) });
     case 'files': {
@@ -110,6 +122,63 @@ async function read(source: CheckSource, deps: ReadDeps): Promise<ReadResult> {
       return ok({ kind: 'any-of', parts });
     }
   }
+}
+
+/**
+ * The last answer of a root launchd job, for an agent that is not root. Only a fresh, readable,
+ * non-empty file is a read: anything else is `skipped` with what to fix (rootOutputProblem), never
+ * an empty read that a check could pass on (an empty listener list would pass `empty`).
+ */
+async function readRootOutput(job: PrivilegedJob, deps: ReadDeps): Promise<ReadResult> {
+  const path = rootOutputPath(job, deps.privilegedOutputs);
+  if (!deps.probe)
+    return { ok: false, status: 'error', reason: `no HostProbe injected: cannot stat ${path}` };
+  let file: RootOutputFile;
+  try {
+    const mtimeMs = (await deps.probe.stat(path))?.mtimeMs ?? null;
+    file = { path, mtimeMs, text: mtimeMs === null ? null : await deps.fs.readText(path) };
+  } catch (error) {
+    if (!isDenied(error)) throw error;
+    file = {
+      path,
+      mtimeMs: null,
+      text: null,
+      denied: error instanceof Error ? error.message : String(error),
+    };
+  }
+  const problem = rootOutputProblem(job, file, deps.clock.nowMs());
+  if (problem !== null || file.text === null)
+    return { ok: false, status: 'skipped', reason: problem ?? 'absent' };
+  return { ok: true, raw: { kind: 'command', exitCode: 0, stdout: file.text, stderr: '' } };
+}
+
+export function rootOutputPath(job: PrivilegedJob, outputs: ReadDeps['privilegedOutputs']): string {
+  return outputs?.[job.label] ?? job.output;
+}
+
+/** What the agent found at a root job's file; `denied` is the EACCES message when it may not read it. */
+export interface RootOutputFile {
+  path: string;
+  mtimeMs: number | null;
+  text: string | null;
+  denied?: string;
+}
+
+/** Why a root job's file cannot stand for the command's answer now, or null when it can. */
+export function rootOutputProblem(job: PrivilegedJob, file: RootOutputFile, nowMs: number): string | null {
+  if (file.denied !== undefined) {
+    return `unreadable: ${file.denied} (the agent's user must be in group _perimeter; docs/least-privilege.md)`;
+  }
+  if (file.mtimeMs === null || file.text === null) {
+    return `needs root: ${file.path} absent (launchd job ${job.label} not installed: deploy/macos/install.sh)`;
+  }
+  const ageS = Math.round((nowMs - file.mtimeMs) / 1000);
+  if (ageS > STALE_AFTER_INTERVALS * job.intervalSeconds) {
+    return `stale: ${file.path} last written ${ageS} s ago, over ${STALE_AFTER_INTERVALS} × ${job.intervalSeconds} s (is launchd job ${job.label} loaded?)`;
+  }
+  if (file.text.trim() === '')
+    return `empty: ${file.path} holds no run of ${job.label} yet (installed or rotated)`;
+  return null;
 }
 
 async function readProcNet(deps: ReadDeps): Promise<Extract<RawRead, { kind: 'proc-net' }>> {

@@ -32,6 +32,8 @@ export interface DriftSamplerOptions {
   probe?: HostProbe | undefined;
   timeoutMs?: number | undefined;
   concurrency?: number | undefined;
+  /** Privileged job label → its output file (config `drift.remoteLoginFile`, `drift.listenersFile`). */
+  privilegedOutputs?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface DriftSampler extends Sampler {
@@ -107,6 +109,7 @@ export function createDriftSampler(context: SamplerContext, options: DriftSample
           probe,
           timeoutMs: options.timeoutMs,
           concurrency: options.concurrency,
+          privilegedOutputs: options.privilegedOutputs,
         });
         for (const outcome of outcomes) {
           if (outcome.status === 'error')

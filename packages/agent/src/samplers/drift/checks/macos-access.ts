@@ -1,5 +1,11 @@
+import { MACOS_REMOTE_LOGIN_JOB } from '../../../privileged/macos-privileged-jobs.ts';
 import type { DriftCheck } from '../check.ts';
-import { parseAdminMembership, parseSshAccessGroup, parseSystemsetupOnOff } from '../parse/macos.ts';
+import {
+  lastLine,
+  parseAdminMembership,
+  parseSshAccessGroup,
+  parseSystemsetupOnOff,
+} from '../parse/macos.ts';
 import { expectKind, stdoutOf } from '../parse/raw.ts';
 import { captureList } from './common.ts';
 import { sshdChecks } from './sshd.ts';
@@ -13,11 +19,12 @@ export const macosAccessChecks: readonly DriftCheck[] = [
     id: 'macos.ssh.remote-login',
     title: 'Remote Login (SSH) state matches the baseline (default off)',
     platform: 'darwin',
-    reads: { kind: 'command', argv: ['systemsetup', '-getremotelogin'] },
-    // "You need administrator access to run this tool" without root.
+    // "You need administrator access to run this tool" without root: a non-root agent reads the
+    // root job's file (docs/least-privilege.md).
+    reads: { kind: 'root-output', job: MACOS_REMOTE_LOGIN_JOB },
     needsRoot: true,
     controls: SSH_CONTROLS,
-    parse: (raw) => parseSystemsetupOnOff(stdoutOf(raw), 'Remote Login'),
+    parse: (raw) => parseSystemsetupOnOff(lastLine(stdoutOf(raw)), 'Remote Login'),
     expect: { op: 'equals', value: 'off' },
   },
   {

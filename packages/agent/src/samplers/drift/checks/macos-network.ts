@@ -1,5 +1,7 @@
+import { MACOS_LISTENERS_JOB } from '../../../privileged/macos-privileged-jobs.ts';
 import type { DriftCheck } from '../check.ts';
 import {
+  lastLsofRun,
   launchdDisabledState,
   parseArdAgentRunning,
   parseFirewallGlobalState,
@@ -109,15 +111,13 @@ export const macosNetworkChecks: readonly DriftCheck[] = [
     id: 'macos.network.listeners',
     title: 'Listening network services match the allow-list',
     platform: 'darwin',
-    reads: {
-      kind: 'command',
-      argv: ['lsof', '-nP', '-iTCP', '-sTCP:LISTEN', '-iUDP', '-F', 'pcLPn'],
-    },
-    // Without root lsof lists only the agent user's own sockets: a pass would be a false pass.
+    // Without root lsof lists only the agent user's own sockets: a pass would be a false pass, so a
+    // non-root agent reads the root job's file (docs/least-privilege.md).
+    reads: { kind: 'root-output', job: MACOS_LISTENERS_JOB },
     needsRoot: true,
     controls: { soc2: ['CC6.6', 'CC7.1'], iso27001: ['A.8.20', 'A.8.9'] },
     // lsof exits 1 when nothing matched.
-    parse: (raw) => parseLsofListeners(stdoutOf(raw, [0, 1])),
+    parse: (raw) => parseLsofListeners(lastLsofRun(stdoutOf(raw, [0, 1]))),
     expect: listenerExpectation,
     capture: captureListeners,
   },

@@ -139,6 +139,33 @@ export function parseLsofListeners(text: string): string {
   return formatList(items);
 }
 
+/**
+ * A root launchd job appends each run to its file (privileged/macos-privileged-jobs.ts): the drift
+ * checks judge the newest run only. `systemsetup -getremotelogin` prints one line, so the last one.
+ */
+export function lastLine(text: string): string {
+  return text.trimEnd().split('\n').at(-1) ?? '';
+}
+
+/**
+ * The newest run of `lsof -F` in an appended file. lsof lists processes in ascending PID order, so
+ * a `p` line whose PID is not above the one before starts a later run. A later run whose PIDs all
+ * lie above the previous run's goes undetected: the two lists merge, which can add a closed
+ * listener (a fail to look at) but never hide an open one.
+ */
+export function lastLsofRun(text: string): string {
+  const lines = text.split('\n');
+  let start = 0;
+  let previousPid = -1;
+  lines.forEach((line, index) => {
+    if (!/^p\d+$/.test(line)) return;
+    const pid = Number(line.slice(1));
+    if (pid <= previousPid) start = index;
+    previousPid = pid;
+  });
+  return lines.slice(start).join('\n');
+}
+
 /** `defaults read <domain>` (old-style plist): top-level `Key = value;` pairs. */
 export function parseDefaultsDomain(text: string): Map<string, string> {
   if (!text.trim().startsWith('{'))
