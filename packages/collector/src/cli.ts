@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { runRulesCommand } from './alerts/rules-command.ts';
 import { runEvidenceCommand } from './evidence/evidence-command.ts';
 import { runForwardCommand } from './forward/forward-command.ts';
+import { runCheckpointCommand, runKeysCommand, runVerifyCommand } from './integrity/integrity-command.ts';
 import { runReplayCommand } from './replay/replay-command.ts';
 import { startCollector } from './serve.ts';
 import { runTokensCommand } from './tokens/tokens-command.ts';
@@ -29,10 +30,13 @@ Usage:
   perimeter-collector rules check FILE ...
   perimeter-collector replay --node ID --from T --to T [--format table|jsonl|md] [--archive DIR]
   perimeter-collector evidence --from T --to T --out DIR [--data-dir DIR] [--config FILE]
+  perimeter-collector keys create --out DIR
+  perimeter-collector checkpoint --data-dir D --out FILE [--config FILE] [--signing-key FILE]
+  perimeter-collector verify --data-dir D [--checkpoint FILE ...] [--public-key FILE]
 
 Every flag can also be set as PERIMETER_<FLAG> (PERIMETER_DATA_DIR, PERIMETER_LISTEN, …).
 Defaults: --listen 127.0.0.1:4318, --data-dir ./.perimeter/collector.
-Exit status: 0 ok, 2 usage or config error, 3 integrity broken (replay, evidence), 1 anything else.
+Exit status: 0 ok, 2 usage or config error, 3 integrity broken (replay, evidence, verify), 1 anything else.
 Run "perimeter-collector <command> --help" for one command; --version prints the version.`;
 
 const SERVE_USAGE = `perimeter-collector serve [options]
@@ -84,9 +88,15 @@ async function main(argv: string[]): Promise<number> {
         env: process.env,
         nowMs: Date.now,
       });
+    case 'keys':
+      return runKeysCommand(rest, { stdout: process.stdout, env: process.env, nowMs: Date.now });
+    case 'checkpoint':
+      return runCheckpointCommand(rest, { stdout: process.stdout, env: process.env, nowMs: Date.now });
+    case 'verify':
+      return runVerifyCommand(rest, { stdout: process.stdout, env: process.env, nowMs: Date.now });
     default:
       throw new UsageError(
-        `unknown command "${command}" (expected serve, tokens, forward, rules, replay or evidence; see --help)`,
+        `unknown command "${command}" (expected serve, tokens, forward, rules, replay, evidence, keys, checkpoint or verify; see --help)`,
       );
   }
 }

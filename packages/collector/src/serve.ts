@@ -9,6 +9,7 @@ import { startRetentionJob } from './evidence/retention-job.ts';
 import { sinkNames, startForwardService } from './forward/forward-service.ts';
 import { createApp } from './http/app.ts';
 import { admissionPolicy } from './ingest/admission-config.ts';
+import { startCheckpointJob } from './integrity/checkpoint-job.ts';
 import { createSelfMetrics } from './metrics/self-metrics.ts';
 import { formatStoredBatch } from './reading-printer.ts';
 import { ensureDataDir } from './store/db.ts';
@@ -48,6 +49,8 @@ export async function startCollector(
   // hand their plans to store.prune.
   const forward = startForwardService({ config, store, metrics: metrics.forward, log, nowMs });
   const retention = startRetentionJob({ config, store, log, nowMs });
+  // Signed checkpoints over everything the store holds (docs/integrity.md).
+  const checkpoints = startCheckpointJob({ config, store, log, nowMs });
   const observeClock = registerClockSkewGauge(metrics.registry, nowMs);
   let ready = false;
   const app = createApp({
@@ -93,6 +96,7 @@ export async function startCollector(
     } catch (error) {
       server.close();
       retention.stop();
+      checkpoints.stop();
       await forward.stop();
       await store.close();
       lock.release();
@@ -119,6 +123,7 @@ export async function startCollector(
       clearTimeout(force);
       await alerting?.stop();
       retention.stop();
+      checkpoints.stop();
       await forward.stop();
       await store.close();
       lock.release();

@@ -393,6 +393,22 @@ const MIGRATIONS: readonly string[] = [
     setting TEXT NOT NULL
   ) STRICT;
   `,
+  // 8: integrity (docs/integrity.md). The audit log is chained (each row's link holds the previous
+  // row's hash; a side table, for the reason given at 7), and every signed checkpoint is kept as
+  // the exact signed text, so verify checks the signature over the bytes that were signed.
+  `
+  CREATE TABLE IF NOT EXISTS audit_log_links (
+    audit_id INTEGER PRIMARY KEY REFERENCES audit_log (id),
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS checkpoints (
+    seq INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    signed_json TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -9,6 +9,7 @@ import { createDerivedReads, type DerivedReads } from './derived-rows.ts';
 import { createEvidenceReads, type EvidenceReads } from './evidence-reads.ts';
 import { createForwardRows, type ForwardRows } from './forward-rows.ts';
 import { createHourlySummaries, type HourlySummaries } from './hourly-summaries.ts';
+import { createIntegrityRows, type IntegrityRows } from './integrity-rows.ts';
 import { SCHEMA_VERSION } from './migrations.ts';
 import { createModelReads, type ModelReads } from './model-reads.ts';
 import { createPrune, type Prune } from './prune.ts';
@@ -44,6 +45,8 @@ export interface StoreTables {
   readonly space: StoreSpace;
   /** The only deleter of batches, blocks and events (store/prune.ts). */
   readonly prune: Prune;
+  /** What signed checkpoints commit to, and the checkpoints kept (store/integrity-rows.ts). */
+  readonly integrity: IntegrityRows;
 }
 
 export interface StoreFile extends StoreTables {
@@ -69,6 +72,7 @@ export function withStoreTables<T extends object>(target: T, db: SqliteDatabase)
     alertSamples: () => createAlertSamples(db),
     summaries: () => createHourlySummaries(db),
     space: () => createStoreSpace(db),
+    integrity: () => createIntegrityRows(db),
     prune(this: StoreTables) {
       return createPrune(db, { batches: this.batches, forward: this.forward, summaries: this.summaries });
     },

@@ -311,6 +311,18 @@ export const collectorConfigSchema = z
     retention: retentionSchema.default(retentionDefaults),
     /** Alert rules the collector evaluates and where it sends them (ARCHITECTURE.md "Alerts"). */
     alerting: alertingSchema.optional(),
+    /**
+     * Signed checkpoints (docs/integrity.md). `signingKey`: the Ed25519 private key from
+     * `perimeter-collector keys create`, kept OUTSIDE the data directory (another volume, or owned
+     * by another user), so whoever can write the store cannot sign. Without it checkpoints are off.
+     */
+    integrity: z
+      .object({
+        signingKey: z.string().min(1).optional(),
+        checkpointInterval: durationMs.default(3_600_000),
+      })
+      .strict()
+      .default({ checkpointInterval: 3_600_000 }),
   })
   .strict();
 

@@ -1,0 +1,292 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { computeChainHash } from '@perimeter/schema';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRetention } from '../evidence/retention.ts';
+import { storePath } from '../store/db.ts';
+import { openStoreFile } from '../store/store-file.ts';
+import { createTestCollector, jsonGauge } from '../test-support/test-collector.ts';
+import { revokeTokens } from '../tokens/token-store.ts';
+import { makeCheckpoint } from './checkpoint.ts';
+import { createSigningKeyFiles, loadPublicKey, loadSigningKey } from './keys.ts';
+import { verifyStore } from './verify-store.ts';
+
+/**
+ * The store verifier on real stores: a real collector app ingests OTLP/JSON into SQLite in a temp
+ * dir, a signed checkpoint is taken off the box (a file outside the data dir), then a script edits
+ * the closed store with its own SQLite connection, as someone holding the collector's files would.
+ * Each edit must read BROKEN against the off-box checkpoint; legitimate pruning stays intact.
+ */
+const HOUR = 3_600_000;
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+const SETTINGS = { retention: { events: 0, metricDetail: 5 * HOUR } };
+
+let work: string;
+let dataDir: string;
+let keyDir: string;
+
+async function buildStore(hours: number): Promise<void> {
+  const collector = createTestCollector({ dataDir });
+  for (const nodeId of ['node-a', 'node-b']) {
+    const token = collector.tokenFor(nodeId);
+    for (let hour = 0; hour < hours; hour++) {
+      collector.clock.nowMs = T0 + hour * HOUR;
+      const body = jsonGauge({
+        nodeId,
+        points: [{ value: hour, timeMs: collector.clock.nowMs, attributes: { sensor: 'cpu0' } }],
+      });
+      const response = await collector.post('metrics', body, { token, stream: `${nodeId}-s`, seq: hour + 1 });
+      expect(response.status).toBe(200);
+    }
+  }
+  revokeTokens(collector.store, { nodeId: 'node-b', actor: 'test', nowMs: T0 + hours * HOUR });
+  await collector.store.close();
+}
+
+function withStore<T>(fn: (store: ReturnType<typeof openStoreFile>) => T): T {
+  const store = openStoreFile({ dataDir });
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+/** A checkpoint now, written off the box (outside the data dir); returns its path. */
+function checkpointOffBox(
+  name: string,
+  atMs: number,
+  keyPath = join(keyDir, 'checkpoint-signing.key'),
+): string {
+  const path = join(work, name);
+  withStore((store) => {
+    const checkpoint = makeCheckpoint(store, loadSigningKey(keyPath), SETTINGS, atMs);
+    writeFileSync(path, JSON.stringify(checkpoint.envelope));
+  });
+  return path;
+}
+
+function verify(files: string[], publicKey = join(keyDir, 'checkpoint-signing.pub')) {
+  return withStore((store) =>
+    verifyStore({
+      store,
+      given: files.map((file): [string, string] => [file, readFileSync(file, 'utf8')]),
+      pinnedKey: loadPublicKey(publicKey).publicKey,
+    }),
+  );
+}
+
+function tamper(sql: (db: Database.Database) => void): void {
+  const db = new Database(storePath(dataDir));
+  try {
+    sql(db);
+  } finally {
+    db.close();
+  }
+}
+
+function problemsText(verdict: ReturnType<typeof verify>): string {
+  return verdict.problems.map((p) => `${p.where}: ${p.what}`).join('\n');
+}
+
+beforeEach(async () => {
+  work = mkdtempSync(join(tmpdir(), 'perimeter-integrity-'));
+  dataDir = join(work, 'data');
+  keyDir = join(work, 'keys');
+  createSigningKeyFiles(keyDir);
+  await buildStore(10);
+});
+afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+describe('verify against an off-box signed checkpoint', () => {
+  it('holds on an untouched store, after legitimate retention pruning covered by a checkpoint', () => {
+    const first = checkpointOffBox('cp1.json', T0 + 10 * HOUR);
+    expect(verify([first])).toMatchObject({ ok: true, problems: [] });
+    withStore((store) => {
+      const result = createRetention(store, { events: 0, metricDetail: 5 * HOUR, summaries: 0 }).enforce(
+        T0 + 10 * HOUR,
+      );
+      expect(result.metricBatches).toBeGreaterThanOrEqual(5);
+    });
+    // Pruned after the newest checkpoint: not yet proven.
+    expect(problemsText(verify([first]))).toMatch(/covered by no signed checkpoint/);
+    const second = checkpointOffBox('cp2.json', T0 + 10 * HOUR + 1);
+    const verdict = verify([first, second]);
+    expect(problemsText(verdict)).toBe('');
+    expect(verdict.checkpoint).toMatchObject({ seq: 2, origin: second });
+  });
+
+  it('is BROKEN by a forged retention range in the middle of a chain', () => {
+    const cp = checkpointOffBox('cp.json', T0 + 10 * HOUR);
+    tamper((db) => {
+      const batch = db
+        .prepare(
+          "SELECT id, prev_hash, hash, received_at_ms FROM batches WHERE node_id = 'node-a' ORDER BY id LIMIT 1 OFFSET 4",
+        )
+        .get() as {
+        id: number;
+        prev_hash: string;
+        hash: string;
+        received_at_ms: number;
+      };
+      db.prepare('DELETE FROM sample_blocks WHERE batch_id = ?').run(batch.id);
+      db.prepare('DELETE FROM batches WHERE id = ?').run(batch.id);
+      const range = db
+        .prepare(
+          `INSERT INTO pruned_ranges (node_id, from_batch_id, to_batch_id, batch_count, min_received_at_ms, max_received_at_ms,
+             first_prev_hash, last_hash, reason, pruned_at_ms) VALUES ('node-a', ?, ?, 1, ?, ?, ?, ?, 'retention', ?)`,
+        )
+        .run(
+          batch.id,
+          batch.id,
+          batch.received_at_ms,
+          batch.received_at_ms,
+          batch.prev_hash,
+          batch.hash,
+          T0 + 400 * 24 * HOUR,
+        );
+      db.prepare('INSERT INTO pruned_range_settings (range_id, setting) VALUES (?, ?)').run(
+        range.lastInsertRowid,
+        'retention.events=0,retention.metricDetail=18000000',
+      );
+    });
+    const verdict = verify([cp]);
+    expect(verdict.ok).toBe(false);
+    expect(problemsText(verdict)).toMatch(
+      /pruned range node node-a batches \d+-\d+ .*covered by no signed checkpoint/,
+    );
+  });
+
+  it('is BROKEN by a renamed metric or a changed label', () => {
+    const cp = checkpointOffBox('cp.json', T0 + 10 * HOUR);
+    tamper((db) => db.prepare("UPDATE series SET metric = 'hw.fan.speed' WHERE node_id = 'node-a'").run());
+    expect(problemsText(verify([cp]))).toMatch(
+      /metric was renamed or a label changed \(since checkpoint 1\)/,
+    );
+    tamper((db) =>
+      db
+        .prepare(
+          "UPDATE series SET metric = 'hw.temperature', attributes_json = replace(attributes_json, 'cpu0', 'cpu1')",
+        )
+        .run(),
+    );
+    expect(problemsText(verify([cp]))).toMatch(/series metadata/);
+  });
+
+  it('is BROKEN by an edited or a deleted audit row', () => {
+    const cp = checkpointOffBox('cp.json', T0 + 10 * HOUR);
+    tamper((db) => db.prepare("UPDATE audit_log SET actor = 'someone-else' WHERE id = 1").run());
+    expect(problemsText(verify([cp]))).toMatch(/audit row 1 was edited/);
+    tamper((db) => db.prepare("UPDATE audit_log SET actor = 'test' WHERE id = 1").run());
+    expect(verify([cp]).ok).toBe(true);
+    tamper((db) => {
+      const last = db.prepare('SELECT max(id) FROM audit_log').pluck().get() as number;
+      db.prepare('DELETE FROM audit_log_links WHERE audit_id = ?').run(last);
+      db.prepare('DELETE FROM audit_log WHERE id = ?').run(last);
+    });
+    expect(problemsText(verify([cp]))).toMatch(/audit row \d+, the head checkpoint 1 signed, is gone/);
+  });
+
+  it('is BROKEN by a deleted token row or an undone revocation', () => {
+    const cp = checkpointOffBox('cp.json', T0 + 10 * HOUR);
+    tamper((db) => db.prepare('UPDATE tokens SET revoked_at_ms = NULL').run());
+    expect(problemsText(verify([cp]))).toMatch(/was revoked at \d+ and that was undone/);
+    tamper((db) => db.prepare("DELETE FROM tokens WHERE node_id = 'node-a'").run());
+    expect(problemsText(verify([cp]))).toMatch(/token \S+ \(in checkpoint 1\) was deleted/);
+  });
+
+  it('is BROKEN when every chain link and the head are recomputed by a script without the key', () => {
+    const cp = checkpointOffBox('cp.json', T0 + 10 * HOUR);
+    tamper((db) => {
+      const rows = db
+        .prepare(
+          "SELECT id, stream_id, seq, signal, received_at_ms, payload_sha256, rows_sha256 FROM batches WHERE node_id = 'node-a' ORDER BY id",
+        )
+        .all() as Array<{
+        id: number;
+        stream_id: string;
+        seq: number;
+        signal: string;
+        received_at_ms: number;
+        payload_sha256: string;
+        rows_sha256: string;
+      }>;
+      let previousHash = '0'.repeat(64);
+      for (const [index, row] of rows.entries()) {
+        // Back-date the third batch by an hour, then relink everything after it.
+        const receivedAtMs = index === 2 ? row.received_at_ms - HOUR : row.received_at_ms;
+        const hash = computeChainHash({
+          previousHash,
+          nodeId: 'node-a',
+          streamId: row.stream_id,
+          seq: row.seq,
+          signal: row.signal,
+          receivedAtMs,
+          payloadDigest: row.payload_sha256,
+          rowsDigest: row.rows_sha256,
+        });
+        db.prepare('UPDATE batches SET received_at_ms = ?, prev_hash = ?, hash = ? WHERE id = ?').run(
+          receivedAtMs,
+          previousHash,
+          hash,
+          row.id,
+        );
+        previousHash = hash;
+      }
+      db.prepare("UPDATE nodes SET chain_head = ? WHERE node_id = 'node-a'").run(previousHash);
+    });
+    const verdict = verify([cp]);
+    expect(problemsText(verdict)).not.toMatch(/node node-a: BROKEN/); // the unkeyed chain alone holds…
+    expect(problemsText(verdict)).toMatch(/the chain was recomputed without the key \(since checkpoint 1\)/);
+  });
+
+  it('is BROKEN when the newest batches are cut off', () => {
+    const cp = checkpointOffBox('cp.json', T0 + 10 * HOUR);
+    tamper((db) => {
+      const last = db
+        .prepare("SELECT id FROM batches WHERE node_id = 'node-a' ORDER BY id DESC LIMIT 3")
+        .pluck()
+        .all() as number[];
+      for (const id of last) {
+        db.prepare('DELETE FROM sample_blocks WHERE batch_id = ?').run(id);
+        db.prepare('DELETE FROM batches WHERE id = ?').run(id);
+      }
+      const kept = db
+        .prepare("SELECT id, hash FROM batches WHERE node_id = 'node-a' ORDER BY id DESC LIMIT 1")
+        .get() as { id: number; hash: string };
+      db.prepare("UPDATE nodes SET chain_head = ?, last_batch_id = ? WHERE node_id = 'node-a'").run(
+        kept.hash,
+        kept.id,
+      );
+    });
+    expect(problemsText(verify([cp]))).toMatch(
+      /head of node node-a in checkpoint 1, is gone: the newest batches were cut off/,
+    );
+  });
+
+  it('is BROKEN by an edited checkpoint file or one signed by another key', () => {
+    const cp = checkpointOffBox('cp.json', T0 + 10 * HOUR);
+    const envelope = JSON.parse(readFileSync(cp, 'utf8'));
+    envelope.signed = envelope.signed.replace('"seq":1', '"seq":7');
+    writeFileSync(cp, JSON.stringify(envelope));
+    expect(problemsText(verify([cp]))).toMatch(/the signature does not verify/);
+    const otherKeys = join(work, 'other-keys');
+    createSigningKeyFiles(otherKeys);
+    const forged = checkpointOffBox('forged.json', T0 + 11 * HOUR, join(otherKeys, 'checkpoint-signing.key'));
+    expect(problemsText(verify([forged]))).toMatch(/is signed by key \w+, not the given public key/);
+  });
+
+  it('keeps old checkpoints verifiable across a key rotation', () => {
+    const old = checkpointOffBox('old.json', T0 + 10 * HOUR);
+    const newKeys = join(work, 'new-keys');
+    createSigningKeyFiles(newKeys);
+    const rotated = checkpointOffBox('new.json', T0 + 11 * HOUR, join(newKeys, 'checkpoint-signing.key'));
+    expect(verify([old, rotated], join(newKeys, 'checkpoint-signing.pub'))).toMatchObject({
+      ok: true,
+      checkpoint: { seq: 2 },
+    });
+    expect(verify([old])).toMatchObject({ ok: true, checkpoint: { seq: 1 } });
+  });
+});

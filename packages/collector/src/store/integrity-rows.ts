@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import type { SqliteDatabase } from './db.ts';
+
+/**
+ * What a signed checkpoint commits to and what `verify` compares it with (integrity/): each node's
+ * head and batch counts, digests of series metadata and tokens, the pruned ranges with the setting
+ * that made each due, and the checkpoints themselves. Read-only except `saveCheckpoint`.
+ */
+export interface NodeCheckpointState {
+  nodeId: string;
+  head: string;
+  lastBatchId: number | null;
+  storedBatches: number;
+}
+
+export interface PrunedRangeRecord {
+  nodeId: string;
+  fromBatchId: number;
+  toBatchId: number;
+  batchCount: number;
+  maxReceivedAtMs: number;
+  firstPrevHash: string;
+  lastHash: string;
+  reason: string;
+  setting: string | null;
+  prunedAtMs: number;
+}
+
+export interface TokenRecord {
+  id: string;
+  digest: string;
+  revokedAtMs: number | null;
+}
+
+export interface StoredCheckpoint {
+  seq: number;
+  atMs: number;
+  hash: string;
+  signedJson: string;
+}
+
+export interface IntegrityRows {
+  nodes(): NodeCheckpointState[];
+  /** The batch's stored hash, or undefined when no such batch of the node is stored. */
+  batchHash(nodeId: string, batchId: number): string | undefined;
+  /** Stored batches of the node with id at most `upTo`. */
+  storedBatchesUpTo(nodeId: string, upTo: number): number;
+  maxSeriesId(): number;
+  /** SHA-256 over series names, units, kinds and labels of every series with id ≤ maxId, in id order. */
+  seriesDigest(maxId: number): string;
+  /** The series rows with id ≤ maxId, for naming which one changed. */
+  seriesRows(maxId: number): Array<{ id: number; line: string }>;
+  prunedRanges(): PrunedRangeRecord[];
+  tokens(): TokenRecord[];
+  saveCheckpoint(checkpoint: StoredCheckpoint): void;
+  latestCheckpoint(): StoredCheckpoint | undefined;
+  checkpoints(): StoredCheckpoint[];
+}
+
+export function seriesLine(row: {
+  id: number;
+  node_id: string;
+  metric: string;
+  unit: string;
+  kind: string;
+  attributes_json: string;
+}): string {
+  return JSON.stringify([row.id, row.node_id, row.metric, row.unit, row.kind, row.attributes_json]);
+}
+
+export function createIntegrityRows(db: SqliteDatabase): IntegrityRows {
+  const statements = {
+    nodes: db.prepare(
+      `SELECT n.node_id AS nodeId, n.chain_head AS head, n.last_batch_id AS lastBatchId,
+         (SELECT count(*) FROM batches b WHERE b.node_id = n.node_id) AS storedBatches
+       FROM nodes n ORDER BY n.node_id`,
+    ),
+    batchHash: db.prepare('SELECT hash FROM batches WHERE id = ? AND node_id = ?').pluck(),
+    storedUpTo: db.prepare('SELECT count(*) FROM batches WHERE node_id = ? AND id <= ?').pluck(),
+    maxSeries: db.prepare('SELECT coalesce(max(id), 0) FROM series').pluck(),
+    series: db.prepare(
+      'SELECT id, node_id, metric, unit, kind, attributes_json FROM series WHERE id <= ? ORDER BY id',
+    ),
+    pruned: db.prepare(
+      `SELECT r.node_id AS nodeId, r.from_batch_id AS fromBatchId, r.to_batch_id AS toBatchId, r.batch_count AS batchCount,
+         r.max_received_at_ms AS maxReceivedAtMs, r.first_prev_hash AS firstPrevHash, r.last_hash AS lastHash,
+         r.reason, s.setting, r.pruned_at_ms AS prunedAtMs
+       FROM pruned_ranges r LEFT JOIN pruned_range_settings s ON s.range_id = r.id ORDER BY r.node_id, r.from_batch_id`,
+    ),
+    tokens: db.prepare(
+      'SELECT id, node_id, role, secret_sha256, created_at_ms, revoked_at_ms FROM tokens ORDER BY id',
+    ),
+    saveCheckpoint: db.prepare('INSERT INTO checkpoints (seq, at_ms, hash, signed_json) VALUES (?, ?, ?, ?)'),
+    latest: db.prepare(
+      'SELECT seq, at_ms AS atMs, hash, signed_json AS signedJson FROM checkpoints ORDER BY seq DESC LIMIT 1',
+    ),
+    all: db.prepare(
+      'SELECT seq, at_ms AS atMs, hash, signed_json AS signedJson FROM checkpoints ORDER BY seq',
+    ),
+  };
+  type SeriesRow = Parameters<typeof seriesLine>[0];
+  return {
+    nodes: () => statements.nodes.all() as NodeCheckpointState[],
+    batchHash: (nodeId, batchId) => statements.batchHash.get(batchId, nodeId) as string | undefined,
+    storedBatchesUpTo: (nodeId, upTo) => statements.storedUpTo.get(nodeId, upTo) as number,
+    maxSeriesId: () => statements.maxSeries.get() as number,
+    seriesDigest(maxId) {
+      const hash = createHash('sha256');
+      for (const row of statements.series.iterate(maxId) as IterableIterator<SeriesRow>) {
+        hash.update(seriesLine(row)).update('\n');
+      }
+      return hash.digest('hex');
+    },
+    seriesRows: (maxId) =>
+      (statements.series.all(maxId) as SeriesRow[]).map((row) => ({ id: row.id, line: seriesLine(row) })),
+    prunedRanges: () => statements.pruned.all() as PrunedRangeRecord[],
+    tokens: () =>
+      (
+        statements.tokens.all() as Array<{
+          id: string;
+          node_id: string;
+          role: string;
+          secret_sha256: string;
+          created_at_ms: number;
+          revoked_at_ms: number | null;
+        }>
+      ).map((row) => ({
+        id: row.id,
+        // The fields a token never changes; revocation is kept beside, as it may come later.
+        digest: createHash('sha256')
+          .update([row.id, row.node_id, row.role, row.secret_sha256, row.created_at_ms].join('\u001f'))
+          .digest('hex'),
+        revokedAtMs: row.revoked_at_ms,
+      })),
+    saveCheckpoint: (checkpoint) => {
+      statements.saveCheckpoint.run(checkpoint.seq, checkpoint.atMs, checkpoint.hash, checkpoint.signedJson);
+    },
+    latestCheckpoint: () => statements.latest.get() as StoredCheckpoint | undefined,
+    checkpoints: () => statements.all.all() as StoredCheckpoint[],
+  };
+}
