@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CollectorProcess, startCollectorProcess } from '../helpers/collector-process.ts';
-import { AGENT_CLI, COLLECTOR_CLI, freePort, REPO_ROOT, stopProcess } from '../helpers/processes.ts';
+import {
+  AGENT_CLI,
+  COLLECTOR_CLI,
+  freePort,
+  REPO_ROOT,
+  stopProcess,
+  waitForOutput,
+} from '../helpers/processes.ts';
 
 /**
  * Chaos (e): a locked or corrupt SQLite file at start, on real `serve` and `run` processes. Each
@@ -145,9 +152,13 @@ describe('a locked or corrupt SQLite file at start', () => {
         '--interval',
         '200ms',
       ],
-      { env: { ...process.env, PERIMETER_TOKEN: 'pmt_x_y' }, stdio: 'ignore' },
+      { env: { ...process.env, PERIMETER_TOKEN: 'pmt_x_y' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Wait for the agent's own "started" line (it installs its SIGTERM handler right after) and a
+    // few rounds, not a fixed time: on a loaded machine start-up alone can take over 2 s, and a
+    // SIGTERM before the handler exists kills the process instead of stopping it.
+    await waitForOutput(once, 'perimeter-agent started', 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await stopProcess(once, 'SIGTERM')).toBe(0);
     const before = sha256(path);
     children.push(await holdLock(path));

@@ -77,6 +77,29 @@ export async function stopProcess(
   return code;
 }
 
+/** Resolves once `text` appears on the child's stdout or stderr (both must be pipes); rejects after `timeoutMs`. */
+export function waitForOutput(child: ChildProcess, text: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => {
+      reject(
+        new Error(
+          `no "${text}" from pid ${child.pid} within ${timeoutMs} ms; it printed: ${seen.slice(-500)}`,
+        ),
+      );
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      seen = (seen + chunk.toString('utf8')).slice(-64 * 1024);
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+  });
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
