@@ -9,6 +9,7 @@ import { startRetentionJob } from './evidence/retention-job.ts';
 import { sinkNames, startForwardService } from './forward/forward-service.ts';
 import { createApp } from './http/app.ts';
 import { admissionPolicy } from './ingest/admission-config.ts';
+import { exportCheckpoint } from './integrity/checkpoint-export.ts';
 import { startCheckpointJob } from './integrity/checkpoint-job.ts';
 import { createSelfMetrics } from './metrics/self-metrics.ts';
 import { formatStoredBatch } from './reading-printer.ts';
@@ -50,7 +51,13 @@ export async function startCollector(
   const forward = startForwardService({ config, store, metrics: metrics.forward, log, nowMs });
   const retention = startRetentionJob({ config, store, log, nowMs });
   // Signed checkpoints over everything the store holds (docs/integrity.md).
-  const checkpoints = startCheckpointJob({ config, store, log, nowMs });
+  const checkpoints = startCheckpointJob({
+    config,
+    store,
+    log,
+    nowMs,
+    onCheckpoint: (checkpoint) => exportCheckpoint(config, checkpoint),
+  });
   const observeClock = registerClockSkewGauge(metrics.registry, nowMs);
   let ready = false;
   const app = createApp({
