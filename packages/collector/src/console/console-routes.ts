@@ -38,7 +38,7 @@ export function consoleRoutes(deps: ConsoleDeps): Hono {
   const app = new Hono();
   const assets = deps.assets ?? loadConsoleAssets();
   const sessions = deps.sessions ?? createSessionStore({ nowMs: deps.nowMs });
-  const gates = createSessionGates(sessions, deps.store.tokens, deps.secureCookies);
+  const gates = createSessionGates(sessions, deps.store.tokens, deps.nowMs, deps.secureCookies);
   const api = timelineRoutes(deps);
   api.onError(createErrorHandler(deps.log));
 

@@ -2,12 +2,13 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { HttpError } from '../http/errors.ts';
 import type { TokenRows } from '../store/token-rows.ts';
+import { tokenIsLive } from '../tokens/token-store.ts';
 import type { ConsoleSession, SessionStore } from './session-store.ts';
 
 /**
  * Which session a request carries, and the gates pages and JSON calls stand behind. A session
  * lives only while its token does: every request re-reads the token, so revoking it (or deleting
- * it) ends its sessions at once.
+ * it, or its expiry passing) ends its sessions at once.
  */
 export const SESSION_COOKIE = 'perimeter_session';
 /**
@@ -44,13 +45,15 @@ export interface SessionGates {
 export function createSessionGates(
   sessions: SessionStore,
   tokens: Pick<TokenRows, 'find'>,
+  nowMs: () => number,
   secureCookies = false,
 ): SessionGates {
   const sessionOf = (c: Context): ConsoleSession | undefined => {
     const id = getCookie(c, sessionCookieName(c, secureCookies));
     const session = id === undefined ? undefined : sessions.get(id);
-    if (session !== undefined && tokens.find(session.tokenId)?.revokedAtMs !== null) {
-      sessions.delete(session.id); // the token was revoked (or deleted): its sessions end with it
+    const token = session === undefined ? undefined : tokens.find(session.tokenId);
+    if (session !== undefined && (token === undefined || !tokenIsLive(token, nowMs()))) {
+      sessions.delete(session.id); // the token was revoked, expired or deleted: its sessions end with it
       return undefined;
     }
     return session;

@@ -409,6 +409,14 @@ const MIGRATIONS: readonly string[] = [
     signed_json TEXT NOT NULL
   ) STRICT;
   `,
+  // 9: tokens may expire (`tokens create --expires 90d`); a side table for the same reason as 7.
+  // A token with no row here never expires (every token made before this version).
+  `
+  CREATE TABLE IF NOT EXISTS token_expiry (
+    token_id TEXT PRIMARY KEY REFERENCES tokens (id) ON DELETE CASCADE,
+    expires_at_ms INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -33,10 +33,31 @@ describe('store.tokens and store.audit', () => {
       role: 'node',
       secretSha256Hex: SHA,
       revokedAtMs: null,
+      expiresAtMs: null,
     });
     expect(store.tokens.find('nope')).toBeUndefined();
     expect(store.audit.list()).toEqual([
       { atMs: T0, actor: 'ops', action: 'token.create', detail: { id: 't1', nodeId: 'node-a' } },
+    ]);
+  });
+
+  it('stores an expiry beside the token (found and listed with it); a token without one never expires', () => {
+    store.tokens.insert(
+      {
+        id: 't9',
+        nodeId: 'node-x',
+        role: 'node',
+        secretSha256Hex: SHA,
+        createdAtMs: T0,
+        expiresAtMs: T0 + 5,
+      },
+      { atMs: T0, actor: 'ops', action: 'token.create', detail: { id: 't9' } },
+    );
+    create('t1', 'node-a', T0 + 1);
+    expect(store.tokens.find('t9')?.expiresAtMs).toBe(T0 + 5);
+    expect(store.tokens.list().map((t) => [t.id, t.expiresAtMs])).toEqual([
+      ['t9', T0 + 5],
+      ['t1', null],
     ]);
   });
 

@@ -15,6 +15,8 @@ export interface TokenRecord {
   revokedAtMs: number | null;
   /** Last successful use, to the minute; null if never used since schema 5. */
   lastUsedAtMs: number | null;
+  /** When the token stops being accepted; null: never. */
+  expiresAtMs: number | null;
 }
 
 export interface StoredToken {
@@ -22,13 +24,21 @@ export interface StoredToken {
   role: TokenRole;
   secretSha256Hex: string;
   revokedAtMs: number | null;
+  expiresAtMs: number | null;
 }
 
 export type RevokeTarget = { tokenId: string } | { nodeId: string };
 
 export interface TokenRows {
   insert(
-    token: { id: string; nodeId: string; role: TokenRole; secretSha256Hex: string; createdAtMs: number },
+    token: {
+      id: string;
+      nodeId: string;
+      role: TokenRole;
+      secretSha256Hex: string;
+      createdAtMs: number;
+      expiresAtMs?: number | null;
+    },
     audit: AuditEntry,
   ): void;
   list(): TokenRecord[];
@@ -46,10 +56,15 @@ export function createTokenRows(db: SqliteDatabase): TokenRows {
       'INSERT INTO tokens (id, node_id, role, secret_sha256, created_at_ms) VALUES (?, ?, ?, ?, ?)',
     ),
     list: db.prepare(
-      `SELECT t.id, t.node_id, t.role, t.created_at_ms, t.revoked_at_ms, u.last_used_at_ms
-       FROM tokens t LEFT JOIN token_last_used u ON u.token_id = t.id ORDER BY t.created_at_ms, t.id`,
+      `SELECT t.id, t.node_id, t.role, t.created_at_ms, t.revoked_at_ms, u.last_used_at_ms, e.expires_at_ms
+       FROM tokens t LEFT JOIN token_last_used u ON u.token_id = t.id
+       LEFT JOIN token_expiry e ON e.token_id = t.id ORDER BY t.created_at_ms, t.id`,
     ),
-    find: db.prepare('SELECT node_id, role, secret_sha256, revoked_at_ms FROM tokens WHERE id = ?'),
+    find: db.prepare(
+      `SELECT t.node_id, t.role, t.secret_sha256, t.revoked_at_ms, e.expires_at_ms
+       FROM tokens t LEFT JOIN token_expiry e ON e.token_id = t.id WHERE t.id = ?`,
+    ),
+    insertExpiry: db.prepare('INSERT INTO token_expiry (token_id, expires_at_ms) VALUES (?, ?)'),
     revokeById: db.prepare('UPDATE tokens SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL'),
     revokeByNode: db.prepare(
       'UPDATE tokens SET revoked_at_ms = ? WHERE node_id = ? AND revoked_at_ms IS NULL',
@@ -61,6 +76,9 @@ export function createTokenRows(db: SqliteDatabase): TokenRows {
   };
   const insert = db.transaction((token: Parameters<TokenRows['insert']>[0], entry: AuditEntry) => {
     statements.insert.run(token.id, token.nodeId, token.role, token.secretSha256Hex, token.createdAtMs);
+    if (token.expiresAtMs !== undefined && token.expiresAtMs !== null) {
+      statements.insertExpiry.run(token.id, token.expiresAtMs);
+    }
     audit.record(entry);
   });
   const revoke = db.transaction(
@@ -85,6 +103,7 @@ export function createTokenRows(db: SqliteDatabase): TokenRows {
         created_at_ms: number;
         revoked_at_ms: number | null;
         last_used_at_ms: number | null;
+        expires_at_ms: number | null;
       }>;
       return rows.map((row) => ({
         id: row.id,
@@ -93,11 +112,18 @@ export function createTokenRows(db: SqliteDatabase): TokenRows {
         createdAtMs: row.created_at_ms,
         revokedAtMs: row.revoked_at_ms,
         lastUsedAtMs: row.last_used_at_ms,
+        expiresAtMs: row.expires_at_ms,
       }));
     },
     find(id) {
       const row = statements.find.get(id) as
-        | { node_id: string; role: TokenRole; secret_sha256: string; revoked_at_ms: number | null }
+        | {
+            node_id: string;
+            role: TokenRole;
+            secret_sha256: string;
+            revoked_at_ms: number | null;
+            expires_at_ms: number | null;
+          }
         | undefined;
       return row
         ? {
@@ -105,6 +131,7 @@ export function createTokenRows(db: SqliteDatabase): TokenRows {
             role: row.role,
             secretSha256Hex: row.secret_sha256,
             revokedAtMs: row.revoked_at_ms,
+            expiresAtMs: row.expires_at_ms,
           }
         : undefined;
     },

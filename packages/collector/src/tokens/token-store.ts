@@ -27,7 +27,7 @@ export type TokenTables = Pick<StoreTables, 'tokens'>;
 
 export function createToken(
   store: TokenTables,
-  request: { nodeId: string; role: TokenRole; actor: string; nowMs: number },
+  request: { nodeId: string; role: TokenRole; actor: string; nowMs: number; expiresAtMs?: number | null },
 ): { id: string; token: string } {
   const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
@@ -38,12 +38,13 @@ export function createToken(
       role: request.role,
       secretSha256Hex: hashSecret(secret).toString('hex'),
       createdAtMs: request.nowMs,
+      expiresAtMs: request.expiresAtMs ?? null,
     },
     {
       atMs: request.nowMs,
       actor: request.actor,
       action: 'token.create',
-      detail: { id, nodeId: request.nodeId, role: request.role },
+      detail: { id, nodeId: request.nodeId, role: request.role, expiresAtMs: request.expiresAtMs ?? null },
     },
   );
   return { id, token: `pmt_${id}_${secret}` };
@@ -66,6 +67,14 @@ export function revokeTokens(
     action: 'token.revoke',
     detail: { tokenId: request.tokenId ?? null, nodeId: request.nodeId ?? null, revoked },
   }));
+}
+
+/** Neither revoked nor expired at nowMs: the one test ingest, the API and the console apply. */
+export function tokenIsLive(
+  row: { revokedAtMs: number | null; expiresAtMs: number | null },
+  nowMs: number,
+): boolean {
+  return row.revokedAtMs === null && (row.expiresAtMs === null || nowMs < row.expiresAtMs);
 }
 
 /** How often a token's last use is written: the access review needs the day, not the second. */
@@ -98,7 +107,7 @@ export function createTokenVerifier(
     }
     const [, id, secret] = match as unknown as [string, string, string];
     const row = store.tokens.find(id);
-    if (!row || row.revokedAtMs !== null) {
+    if (!row || !tokenIsLive(row, nowMs())) {
       return null;
     }
     const expected = Buffer.from(row.secretSha256Hex, 'hex');

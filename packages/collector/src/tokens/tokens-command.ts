@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ExitCodes, UsageError } from '@perimeter/schema';
+import { ExitCodes, parseDurationMs, UsageError } from '@perimeter/schema';
 import { cliActor } from '../cli-actor.ts';
 import { openStoreFile } from '../store/store-file.ts';
 import { createToken, listTokens, revokeTokens, type TokenRole } from './token-store.ts';
@@ -7,7 +7,9 @@ import { createToken, listTokens, revokeTokens, type TokenRole } from './token-s
 /** `perimeter-collector tokens create|list|revoke`: prints the new token alone on stdout, for scripts. */
 const TOKENS_USAGE = `perimeter-collector tokens <create|list|revoke> [options]
 
-  create --node ID [--role node|reader|admin]   print a new token (shown once) alone on stdout
+  create --node ID [--role node|reader|admin] [--expires 90d]
+                                                print a new token (shown once) alone on stdout;
+                                                with --expires it is refused after that long
   list [--json]                                 list tokens (never their secrets)
   revoke --node ID                              revoke every live token of a node
   revoke TOKEN_ID                               revoke one token
@@ -27,6 +29,7 @@ export function runTokensCommand(args: string[], io: CommandIo): number {
     options: {
       node: { type: 'string' },
       role: { type: 'string' },
+      expires: { type: 'string' },
       json: { type: 'boolean' },
       'data-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -52,7 +55,9 @@ export function runTokensCommand(args: string[], io: CommandIo): number {
         if (!['node', 'reader', 'admin'].includes(role)) {
           throw new UsageError(`--role must be node, reader or admin, not "${values.role}"`);
         }
-        io.stdout.write(`${createToken(store, { nodeId, role, actor, nowMs: io.nowMs() }).token}\n`);
+        const nowMs = io.nowMs();
+        const expiresAtMs = values.expires === undefined ? null : nowMs + expiresAfterMs(values.expires);
+        io.stdout.write(`${createToken(store, { nodeId, role, actor, nowMs, expiresAtMs }).token}\n`);
         return ExitCodes.ok;
       }
       case 'list': {
@@ -61,7 +66,7 @@ export function runTokensCommand(args: string[], io: CommandIo): number {
           io.stdout.write(`${JSON.stringify(tokens)}\n`);
         } else {
           io.stdout.write(
-            `${['ID'.padEnd(18), 'NODE'.padEnd(24), 'ROLE'.padEnd(8), 'CREATED'.padEnd(26), 'REVOKED'].join('')}\n`,
+            `${['ID'.padEnd(18), 'NODE'.padEnd(24), 'ROLE'.padEnd(8), 'CREATED'.padEnd(26), 'EXPIRES'.padEnd(26), 'REVOKED'].join('')}\n`,
           );
           for (const token of tokens) {
             io.stdout.write(
@@ -70,6 +75,7 @@ export function runTokensCommand(args: string[], io: CommandIo): number {
                 token.nodeId.padEnd(24),
                 token.role.padEnd(8),
                 new Date(token.createdAtMs).toISOString().padEnd(26),
+                expiryText(token.expiresAtMs, io.nowMs()).padEnd(26),
                 token.revokedAtMs === null ? '-' : new Date(token.revokedAtMs).toISOString(),
               ].join('')}\n`,
             );
@@ -95,4 +101,25 @@ export function runTokensCommand(args: string[], io: CommandIo): number {
   } finally {
     store.close();
   }
+}
+
+/** `--expires 90d`: a positive duration (schema's parseDurationMs), naming the flag when it is not one. */
+function expiresAfterMs(text: string): number {
+  let ms: number;
+  try {
+    ms = parseDurationMs(text);
+  } catch {
+    throw new UsageError(`--expires must be a duration such as 90d or 12h, not "${text}"`);
+  }
+  if (!(ms > 0)) {
+    throw new UsageError(`--expires must be a positive duration, not "${text}"`);
+  }
+  return ms;
+}
+
+function expiryText(expiresAtMs: number | null, nowMs: number): string {
+  if (expiresAtMs === null) {
+    return 'never';
+  }
+  return `${new Date(expiresAtMs).toISOString()}${expiresAtMs <= nowMs ? ' (expired)' : ''}`;
 }

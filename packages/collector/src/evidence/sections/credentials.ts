@@ -7,6 +7,8 @@ import { defineSection } from '../section.ts';
  * what a reviewer should look at (never used, unused for 90 days, admin), with the audit trail.
  */
 export const STALE_TOKEN_MS = 90 * 86_400_000;
+/** A token expiring within this of the period's end is flagged, so it is renewed before ingest stops. */
+export const EXPIRING_SOON_MS = 14 * 86_400_000;
 
 export interface TokenReviewRow {
   id: string;
@@ -15,6 +17,7 @@ export interface TokenReviewRow {
   createdAtMs: number;
   revokedAtMs: number | null;
   lastUsedAtMs: number | null;
+  expiresAtMs: number | null;
   statusAtEnd: 'active' | 'revoked';
   issuedInPeriod: boolean;
   revokedInPeriod: boolean;
@@ -57,7 +60,13 @@ export const credentialsSection = defineSection<CredentialsRows>({
       .map((t): TokenReviewRow => {
         const revoked = t.revokedAtMs !== null && t.revokedAtMs < period.toMs;
         const notes: string[] = [];
-        if (!revoked) {
+        const expired = t.expiresAtMs !== null && t.expiresAtMs <= period.toMs;
+        if (!revoked && expired) {
+          notes.push('expired: refused since its expiry; revoke or replace');
+        } else if (!revoked) {
+          if (t.expiresAtMs !== null && t.expiresAtMs - period.toMs <= EXPIRING_SOON_MS) {
+            notes.push('expires within 14 days: issue a replacement');
+          }
           if (t.lastUsedAtMs === null) {
             notes.push('never used: confirm it is still needed');
           } else if (period.toMs - t.lastUsedAtMs > STALE_TOKEN_MS) {
@@ -74,6 +83,7 @@ export const credentialsSection = defineSection<CredentialsRows>({
           createdAtMs: t.createdAtMs,
           revokedAtMs: revoked ? t.revokedAtMs : null,
           lastUsedAtMs: t.lastUsedAtMs,
+          expiresAtMs: t.expiresAtMs,
           statusAtEnd: revoked ? 'revoked' : 'active',
           issuedInPeriod: t.createdAtMs >= period.fromMs,
           revokedInPeriod: revoked && (t.revokedAtMs as number) >= period.fromMs,
@@ -96,12 +106,13 @@ export const credentialsSection = defineSection<CredentialsRows>({
     `${c.issued} token(s) issued and ${c.revoked} revoked in the period; ${c.activeAtEnd} active at its end; ${c.flagged} flagged for review. Last use is recorded to the minute. Files: tokens.csv, token-audit.csv`,
     '',
     ...markdownTable(
-      ['Token', 'Subject', 'Role', 'Created', 'Revoked', 'Last used', 'Status', 'Review'],
+      ['Token', 'Subject', 'Role', 'Created', 'Expires', 'Revoked', 'Last used', 'Status', 'Review'],
       c.tokens.map((t) => [
         t.id,
         t.subject,
         t.role,
         iso(t.createdAtMs),
+        iso(t.expiresAtMs) || 'never',
         iso(t.revokedAtMs) || '-',
         iso(t.lastUsedAtMs) || 'never',
         t.statusAtEnd,
@@ -118,6 +129,7 @@ export const credentialsSection = defineSection<CredentialsRows>({
         'subject',
         'role',
         'created',
+        'expires',
         'revoked',
         'last_used',
         'status_at_end',
@@ -130,6 +142,7 @@ export const credentialsSection = defineSection<CredentialsRows>({
         t.subject,
         t.role,
         iso(t.createdAtMs),
+        iso(t.expiresAtMs),
         iso(t.revokedAtMs),
         iso(t.lastUsedAtMs),
         t.statusAtEnd,
