@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyNodeChain } from '../evidence/integrity.ts';
 import { createQuota } from '../forward/quota.ts';
-import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
+import { createTestCollector, postHourlyGauges, type TestCollector } from '../test-support/test-collector.ts';
 
 /**
  * verify-chain.ts over a real SQLite store in a temp directory (no process spawned), walked as
@@ -16,12 +16,7 @@ describe('the hash chain as verify-chain.ts walks it (real store)', () => {
   let collector: TestCollector;
   beforeEach(async () => {
     collector = createTestCollector();
-    for (let hour = 0; hour < 5; hour++) {
-      collector.clock.nowMs = T0 + hour * HOUR;
-      const body = jsonGauge({ nodeId: 'node-a', points: [{ value: hour, timeMs: collector.clock.nowMs }] });
-      const response = await collector.post('metrics', body, { stream: 'stream-a', seq: hour + 1 });
-      expect(response.status).toBe(200);
-    }
+    await postHourlyGauges(collector, 5, T0);
   });
   afterEach(() => collector.close());
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRetention } from '../evidence/retention.ts';
 import { walkStoredChain } from '../replay/store-chain-walk.ts';
-import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
+import { createTestCollector, postHourlyGauges, type TestCollector } from '../test-support/test-collector.ts';
 
 /**
  * store.prune through the retention policy, on a real SQLite store in a temp directory (no
@@ -15,12 +15,7 @@ describe('store.prune (through the retention policy)', () => {
   let collector: TestCollector;
   beforeEach(async () => {
     collector = createTestCollector();
-    for (let hour = 0; hour < 10; hour++) {
-      collector.clock.nowMs = T0 + hour * HOUR;
-      const body = jsonGauge({ nodeId: 'node-a', points: [{ value: hour, timeMs: collector.clock.nowMs }] });
-      const response = await collector.post('metrics', body, { stream: 'stream-a', seq: hour + 1 });
-      expect(response.status).toBe(200);
-    }
+    await postHourlyGauges(collector, 10, T0);
   });
   afterEach(() => collector.close());
 

@@ -120,6 +120,22 @@ export function createTestCollector(
   };
 }
 
+/** One gauge batch an hour from `fromMs` (node-a, stream-a, seq 1, 2, …), each stored or it throws. */
+export async function postHourlyGauges(
+  collector: TestCollector,
+  hours: number,
+  fromMs: number,
+): Promise<void> {
+  for (let hour = 0; hour < hours; hour++) {
+    collector.clock.nowMs = fromMs + hour * 3_600_000;
+    const body = jsonGauge({ nodeId: 'node-a', points: [{ value: hour, timeMs: collector.clock.nowMs }] });
+    const response = await collector.post('metrics', body, { stream: 'stream-a', seq: hour + 1 });
+    if (response.status !== 200) {
+      throw new Error(`hour ${hour} not stored: ${response.status} ${await response.text()}`);
+    }
+  }
+}
+
 /** An OTLP/JSON metrics request with one gauge, as a spec-following client writes it. */
 export function jsonGauge(options: {
   nodeId?: string;
