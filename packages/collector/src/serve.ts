@@ -8,6 +8,7 @@ import { DEFAULT_RULES_FILE, loadRuleFiles } from './alerts/load-rules.ts';
 import { startRetentionJob } from './evidence/retention-job.ts';
 import { sinkNames, startForwardService } from './forward/forward-service.ts';
 import { createApp } from './http/app.ts';
+import { warnIfCleartextListen } from './http/cleartext-warning.ts';
 import { admissionPolicy } from './ingest/admission-config.ts';
 import { exportCheckpoint } from './integrity/checkpoint-export.ts';
 import { startCheckpointJob } from './integrity/checkpoint-job.ts';
@@ -114,6 +115,7 @@ export async function startCollector(
   checkpointTimer.unref();
   ready = true;
   log.info({ url, dataDir: config.dataDir }, 'collector listening');
+  warnIfCleartextListen({ hostname, url, tls: config.tls !== undefined }, log);
 
   return {
     url,

@@ -289,3 +289,44 @@ describe('shipper', () => {
     expect(collector.requests).toHaveLength(1);
   });
 });
+
+describe('cleartext warning', () => {
+  const cleartextWarnings = () => logs.filter((l) => l.level === 'warn' && /cleartext/.test(l.msg ?? ''));
+  const shipperFor = (url: string) =>
+    createShipper({
+      spool,
+      collectorUrl: url,
+      token: 'secret-token',
+      gzip: true,
+      timeoutMs: 2000,
+      backoff: {
+        initialMs: 100,
+        maxMs: 400,
+        multiplier: 2,
+        randomizationFactor: 0,
+        maxRetryAfterMs: 300_000,
+      },
+      clock: { nowMs: () => Date.now() },
+      sleep: fastSleep,
+      random: () => 0.5,
+      log,
+    });
+
+  it('warns once for an http:// collector off loopback (the token would cross the network in the clear)', () => {
+    shipperFor('http://10.0.0.5:4318');
+    expect(cleartextWarnings()).toHaveLength(1);
+    expect(cleartextWarnings()[0]?.obj).toEqual({ collector: 'http://10.0.0.5:4318' });
+  });
+
+  it('stays quiet for https:// anywhere and for http:// on loopback', () => {
+    for (const url of [
+      'https://10.0.0.5:4318',
+      'http://127.0.0.1:4318',
+      'http://localhost:4318',
+      'http://[::1]:4318',
+    ]) {
+      shipperFor(url);
+    }
+    expect(cleartextWarnings()).toEqual([]);
+  });
+});

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '@perimeter/schema';
 import {
   type BackoffPolicy,
   backoffDelayMs,
@@ -73,6 +74,7 @@ export function createShipper(options: ShipperOptions): Shipper {
   const { spool, clock, log } = options;
   const idlePollMs = options.idlePollMs ?? 1000;
   const http = createHttpClient({ tls: options.tls });
+  warnIfCleartext(options.collectorUrl, log);
   const target: SendTarget = { ...options, http, streamId: spool.streamId, nowMs: () => clock.nowMs() };
   const stats: ShipperStats = {
     shippedBatches: 0,
@@ -198,4 +200,15 @@ export function createShipper(options: ShipperOptions): Shipper {
     },
     stats: () => ({ ...stats }),
   };
+}
+
+/** A non-loopback http:// collector: the bearer token and every batch cross the network in the clear. */
+function warnIfCleartext(collectorUrl: string, log: ShipperOptions['log']): void {
+  const url = new URL(collectorUrl);
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    log.warn(
+      { collector: collectorUrl },
+      'collector URL is http:// off loopback: the token and telemetry travel in cleartext; use https://',
+    );
+  }
 }
