@@ -34,21 +34,21 @@ const log: Logger = {
   error: (obj, msg) => logs.push({ level: 'error', obj, msg }),
 };
 
+const shipperOptions = (url: string): ShipperOptions => ({
+  spool,
+  collectorUrl: url,
+  token: 'secret-token',
+  gzip: true,
+  timeoutMs: 2000,
+  backoff: { initialMs: 100, maxMs: 400, multiplier: 2, randomizationFactor: 0, maxRetryAfterMs: 300_000 },
+  clock: { nowMs: () => Date.now() },
+  sleep: fastSleep,
+  random: () => 0.5,
+  log,
+});
+
 function startShipper(url: string, overrides: Partial<ShipperOptions> = {}): Shipper {
-  const shipper = createShipper({
-    spool,
-    collectorUrl: url,
-    token: 'secret-token',
-    gzip: true,
-    timeoutMs: 2000,
-    backoff: { initialMs: 100, maxMs: 400, multiplier: 2, randomizationFactor: 0, maxRetryAfterMs: 300_000 },
-    clock: { nowMs: () => Date.now() },
-    sleep: fastSleep,
-    random: () => 0.5,
-    log,
-    idlePollMs: 20,
-    ...overrides,
-  });
+  const shipper = createShipper({ ...shipperOptions(url), idlePollMs: 20, ...overrides });
   const controller = new AbortController();
   const running = shipper.run(controller.signal);
   stops.push(async () => {
@@ -292,25 +292,7 @@ describe('shipper', () => {
 
 describe('cleartext warning', () => {
   const cleartextWarnings = () => logs.filter((l) => l.level === 'warn' && /cleartext/.test(l.msg ?? ''));
-  const shipperFor = (url: string) =>
-    createShipper({
-      spool,
-      collectorUrl: url,
-      token: 'secret-token',
-      gzip: true,
-      timeoutMs: 2000,
-      backoff: {
-        initialMs: 100,
-        maxMs: 400,
-        multiplier: 2,
-        randomizationFactor: 0,
-        maxRetryAfterMs: 300_000,
-      },
-      clock: { nowMs: () => Date.now() },
-      sleep: fastSleep,
-      random: () => 0.5,
-      log,
-    });
+  const shipperFor = (url: string) => createShipper(shipperOptions(url));
 
   it('warns once for an http:// collector off loopback (the token would cross the network in the clear)', () => {
     shipperFor('http://10.0.0.5:4318');
