@@ -14,7 +14,17 @@ import {
   UP_MAP,
 } from './common-panels.ts';
 import { COLLECTOR_JOB, Label, Prom, PrometheusOwn } from './metric-names.ts';
-import { barGauge, Colors, heatmapRows, row, stat, stateTimeline, table, timeseries } from './panels.ts';
+import {
+  barGauge,
+  Colors,
+  heatmapRows,
+  rangeCount,
+  row,
+  stat,
+  stateTimeline,
+  table,
+  timeseries,
+} from './panels.ts';
 
 /**
  * Fleet overview: the first screen of a shift. Is every node reporting, is anything hot, is a
@@ -67,20 +77,17 @@ export function buildFleetOverview(): dashboard.Dashboard {
       }),
     )
     .withPanel(
-      stat({
+      rangeCount({
         title: 'Failed logins (range)',
         description:
           'Failed logins (ssh, console, screensaver, sudo) across the fleet in the selected time range, derived by the collector from auth.login events.',
         width: 4,
-        height: 4,
-        unit: 'short',
-        decimals: 0,
         thresholds: [
           [null, Colors.ok],
           [10, Colors.warn],
           [50, Colors.bad],
         ],
-        queries: [{ expr: `sum(increase(${Prom.authFailures}[$__range]))` }],
+        selector: Prom.authFailures,
       }),
     )
     .withPanel(

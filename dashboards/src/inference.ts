@@ -9,7 +9,7 @@ import {
   UP_MAP,
 } from './common-panels.ts';
 import { Label, Prom } from './metric-names.ts';
-import { Colors, note, row, stat, stateTimeline, table, timeseries } from './panels.ts';
+import { Colors, note, rangeCount, row, stat, stateTimeline, table, timeseries } from './panels.ts';
 
 /**
  * Inference: the AI workload itself (ARCHITECTURE.md "The AI workload"). Who is being served and
@@ -32,44 +32,35 @@ export function buildInference(): dashboard.Dashboard {
   })
     .withRow(row('Now'))
     .withPanel(
-      stat({
+      rangeCount({
         title: 'Inference requests (range)',
         description: `Every request the proxies logged in the selected range. ${WHO}`,
         width: 6,
-        height: 4,
-        unit: 'short',
-        decimals: 0,
-        queries: [{ expr: `sum(increase(${Prom.inferenceRequests}[$__range]))` }],
+        selector: Prom.inferenceRequests,
       }),
     )
     .withPanel(
-      stat({
+      rangeCount({
         title: 'Refused requests, 401/403 (range)',
         description:
           'Requests answered 401 or 403: a guessed or revoked key still in use. InferenceAuthFailureSpike pages above 0.5 a second over 5 min (seed 001, CC7.2).',
         width: 6,
-        height: 4,
-        unit: 'short',
-        decimals: 0,
         thresholds: [
           [null, Colors.ok],
           [10, Colors.warn],
           [150, Colors.bad],
         ],
-        queries: [{ expr: `sum(increase(${Prom.inferenceRequests}{${REFUSED}}[$__range]))` }],
+        selector: `${Prom.inferenceRequests}{${REFUSED}}`,
       }),
     )
     .withPanel(
-      stat({
+      rangeCount({
         title: 'Weights integrity failures (range)',
         description:
           'model.integrity events: weights whose content no longer matches their digest, or that cannot be read. ModelWeightsTampered pages (critical) on the first one.',
         width: 6,
-        height: 4,
-        unit: 'short',
-        decimals: 0,
         thresholds: ANY_IS_BAD,
-        queries: [{ expr: `sum(increase(${Prom.modelIntegrityFailures}[$__range]))` }],
+        selector: Prom.modelIntegrityFailures,
       }),
     )
     .withPanel(

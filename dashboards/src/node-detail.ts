@@ -12,7 +12,7 @@ import {
   THERMAL_PRESSURE_STEPS,
 } from './common-panels.ts';
 import { Prom } from './metric-names.ts';
-import { Colors, row, stat, stateTimeline, table, timeseries, valueMap } from './panels.ts';
+import { Colors, rangeCount, row, stat, stateTimeline, table, timeseries, valueMap } from './panels.ts';
 
 /**
  * One node, everything it reports: the Node Exporter Full layout (quick stats, then rows) with
@@ -121,19 +121,16 @@ export function buildNodeDetail(): dashboard.Dashboard {
       }),
     )
     .withPanel(
-      stat({
+      rangeCount({
         title: 'Failed logins (range)',
         description: 'Failed logins on this node in the selected range, all methods.',
         width: 3,
-        height: 4,
-        unit: 'short',
-        decimals: 0,
         thresholds: [
           [null, Colors.ok],
           [3, Colors.warn],
           [10, Colors.bad],
         ],
-        queries: [{ expr: `sum(increase(${Prom.authFailures}{${N}}[$__range]))` }],
+        selector: `${Prom.authFailures}{${N}}`,
       }),
     )
     .withRow(row('Thermals'))

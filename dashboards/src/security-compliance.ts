@@ -8,7 +8,7 @@ import {
   perimeterDashboard,
 } from './common-panels.ts';
 import { Label, Prom } from './metric-names.ts';
-import { Colors, note, row, stat, stateTimeline, table, timeseries } from './panels.ts';
+import { Colors, note, rangeCount, row, stat, stateTimeline, table, timeseries } from './panels.ts';
 
 /**
  * Security & compliance: what an auditor or the on-call security engineer asks. Who is failing to
@@ -32,19 +32,16 @@ export function buildSecurityCompliance(): dashboard.Dashboard {
   })
     .withRow(row('Now'))
     .withPanel(
-      stat({
+      rangeCount({
         title: 'Failed logins (range)',
         description: `All failed logins in the selected range. ${WHO_AND_WHERE}`,
         width: 6,
-        height: 4,
-        unit: 'short',
-        decimals: 0,
         thresholds: [
           [null, Colors.ok],
           [10, Colors.warn],
           [50, Colors.bad],
         ],
-        queries: [{ expr: `sum(increase(${Prom.authFailures}[$__range]))` }],
+        selector: Prom.authFailures,
       }),
     )
     .withPanel(
