@@ -1,10 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAlertStore } from '../alerts/alert-store.ts';
 import type { AlertInstance } from '../alerts/state.ts';
+import { makeCheckpoint } from '../integrity/checkpoint.ts';
+import { createSigningKeyFiles, loadSigningKey } from '../integrity/keys.ts';
 import type { DecodedEvent } from '../otlp/types.ts';
+import { storePath } from '../store/db.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { createToken, revokeTokens } from '../tokens/token-store.ts';
 import { buildEvidence, type EvidenceReport } from './build-report.ts';
@@ -211,5 +215,39 @@ describe('evidence sections over a real store', () => {
     ]);
     expect(report.sections[1]?.csv['models.csv']).toBe('node,model\r\nnode-a,llama\r\nnode-b,llama\r\n');
     expect(report.integrityOk).toBe(false);
+  });
+
+  it('names the signed checkpoint it verified against (sequence, time, hash, key id), and BROKEN when the store no longer matches it', () => {
+    expect(renderMarkdown(build())).toContain('Signed checkpoint: none in the store');
+    const key = createSigningKeyFiles(join(dataDir, 'keys'));
+    makeCheckpoint(store, loadSigningKey(key.privateKeyPath), {}, at(50));
+    const second = makeCheckpoint(store, loadSigningKey(key.privateKeyPath), {}, at(61));
+    const report = build();
+    const md = renderMarkdown(report);
+    expect(md).toContain(
+      `Signed checkpoint verified against: sequence 2 at ${new Date(at(61)).toISOString()}, hash ${second.hash}, signing key id (SHA-256 of the public key) ${key.keyId}: the store verifies against it`,
+    );
+    expect(md).toContain("Integrity: every node's hash chain holds and the store matches checkpoint 2");
+    expect(reportJson(report)['integrityCheckpoint']).toMatchObject({
+      ok: true,
+      checkpoint: { seq: 2, atMs: at(61), hash: second.hash, keyId: key.keyId },
+    });
+
+    // A token the checkpoint signed is revoked afterwards: legal. Deleting one is not; the chains still hold.
+    createToken(store, { nodeId: 'late', role: 'node', actor: 'test', nowMs: at(62) });
+    expect(build().integrityOk).toBe(true);
+    // As someone holding the store file would: their own SQLite connection beside the store's.
+    const db = new Database(storePath(dataDir));
+    db.prepare("DELETE FROM tokens WHERE node_id = 'auditor'").run();
+    db.close();
+    const broken = build();
+    expect(broken.integrityOk).toBe(false);
+    expect(json(broken).integrity.map((i) => i.verdict.ok)).toEqual([true, true]);
+    const brokenMd = renderMarkdown(broken);
+    const section = EVIDENCE_SECTIONS.findIndex((s) => s.id === 'integrity') + 1;
+    expect(brokenMd).toContain(`Integrity: BROKEN against the signed checkpoint (see section ${section})`);
+    expect(brokenMd).toMatch(
+      /- token [^:]+: token \S+ \(in checkpoint 2\) was deleted \(since checkpoint 2\)/,
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { verifyStore } from '../integrity/verify-store.ts';
 import type { StoreTables } from '../store/store-file.ts';
 import { verifyNodeChain } from './integrity.ts';
 import type { ReadSection, RetentionSettings, SectionDefinition, SectionInput } from './section.ts';
@@ -27,7 +28,7 @@ export interface BuildOptions {
 }
 
 export function buildEvidence(
-  store: Pick<StoreTables, 'evidence' | 'chain'>,
+  store: Pick<StoreTables, 'evidence' | 'chain' | 'integrity' | 'audit'>,
   options: BuildOptions,
 ): EvidenceReport {
   const generatedAtMs = options.nowMs();
@@ -38,6 +39,8 @@ export function buildEvidence(
     retention: options.retention,
     progress: options.progress,
     verifyChain: (nodeId, onProgress) => verifyNodeChain(store.chain, nodeId, onProgress),
+    // No off-box checkpoint here: the report names the stored one it verified against; `verify --checkpoint` is the stronger check.
+    verifyStore: (verifyNode) => verifyStore({ store, given: [], verifyNode }),
   };
   const sections = (options.sections ?? EVIDENCE_SECTIONS).map((section, index) => {
     options.progress(`${index + 1}. ${section.title}`);

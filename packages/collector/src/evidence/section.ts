@@ -1,3 +1,4 @@
+import type { StoreVerdict } from '../integrity/verify-store.ts';
 import type { IntegrityVerdict } from '../replay/types.ts';
 import type { EvidenceReads } from '../store/evidence-reads.ts';
 import type { RetentionPolicy } from './retention.ts';
@@ -21,6 +22,11 @@ export interface SectionInput {
   retention: RetentionSettings;
   /** One node's whole hash chain, verified (evidence/integrity.ts). */
   verifyChain(nodeId: string, onProgress: (verified: number) => void): IntegrityVerdict;
+  /**
+   * The store against its own newest signed checkpoint, as `verify` checks it
+   * (integrity/verify-store.ts), each node's chain walked by `verifyNode`.
+   */
+  verifyStore(verifyNode: (nodeId: string) => IntegrityVerdict): StoreVerdict;
   /** A progress line on stderr. */
   progress(line: string): void;
 }

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { GENESIS_HASH } from '@perimeter/schema';
 import { walkStoredChain } from '../replay/store-chain-walk.ts';
+import type { IntegrityVerdict } from '../replay/types.ts';
 import { type AuditLog, auditRowHash } from '../store/audit-log.ts';
 import type { ChainReads } from '../store/chain-reads.ts';
 import type { IntegrityRows, PrunedRangeRecord } from '../store/integrity-rows.ts';
@@ -23,6 +24,8 @@ export interface StoreVerdict {
   ok: boolean;
   /** The checkpoint the store was verified against, or null when none was available. */
   checkpoint: { seq: number; atMs: number; hash: string; keyId: string; origin: string } | null;
+  /** Checkpoints given or stored, readable or not: 0 means checkpoints were never on for this store. */
+  checkpointsSeen: number;
   nodes: number;
   problems: IntegrityFinding[];
   notes: string[];
@@ -33,6 +36,8 @@ export interface VerifyInput {
   /** Off-box checkpoint files: [origin, text]. */
   given: Array<[string, string]>;
   pinnedKey?: KeyObject;
+  /** Walks one node's chain; default the replay walk. Evidence passes its own, to walk each chain once. */
+  verifyNode?: (nodeId: string) => IntegrityVerdict;
 }
 
 export function verifyStore(input: VerifyInput): StoreVerdict {
@@ -48,8 +53,8 @@ export function verifyStore(input: VerifyInput): StoreVerdict {
     }
   };
   const given = input.given.map(([origin, text]) => parse(origin, text)).filter((c) => c !== undefined);
-  const stored = integrity
-    .checkpoints()
+  const storedRows = integrity.checkpoints();
+  const stored = storedRows
     .map((row) => parse(`store checkpoint ${row.seq}`, row.signedJson))
     .filter((c) => c !== undefined);
 
@@ -110,12 +115,14 @@ export function verifyStore(input: VerifyInput): StoreVerdict {
   const since = reference === undefined ? '' : ` (since checkpoint ${reference.body.seq})`;
   const nodes = integrity.nodes();
   for (const node of nodes) {
-    const verdict = walkStoredChain(input.store.chain, {
-      nodeId: node.nodeId,
-      prunedRows: input.store.chain.prunedRanges(node.nodeId),
-      head: input.store.chain.nodeHead(node.nodeId) ?? null,
-      placeOrphans: false,
-    });
+    const verdict = input.verifyNode
+      ? input.verifyNode(node.nodeId)
+      : walkStoredChain(input.store.chain, {
+          nodeId: node.nodeId,
+          prunedRows: input.store.chain.prunedRanges(node.nodeId),
+          head: input.store.chain.nodeHead(node.nodeId) ?? null,
+          placeOrphans: false,
+        });
     if (!verdict.ok) {
       problems.push({ where: `node ${node.nodeId}`, what: verdict.summary });
     }
@@ -138,6 +145,7 @@ export function verifyStore(input: VerifyInput): StoreVerdict {
             keyId: reference.body.keyId,
             origin: reference.origin,
           },
+    checkpointsSeen: input.given.length + storedRows.length,
     nodes: nodes.length,
     problems,
     notes,
