@@ -21,6 +21,7 @@ import type { InventoryRow } from '../packages/collector/src/evidence/sections/i
 import { reportJson, writeReport } from '../packages/collector/src/evidence/write-report.ts';
 import type { DecodedEvent } from '../packages/collector/src/otlp/types.ts';
 import {
+  gzipJsonNode,
   historyFlags,
   metricsPayload,
   openBenchStore,
@@ -41,13 +42,7 @@ const resource = (n: number) => ({
 const buildStarted = performance.now();
 const { batches } = writeSyntheticHistory(store, {
   ...history,
-  node: (n) => ({
-    nodeId: `node-${n}`,
-    streamId: `stream-${n}`,
-    contentType: 'application/json',
-    contentEncoding: 'gzip',
-    payload,
-  }),
+  node: (n) => gzipJsonNode(n, payload),
   resource,
   points: (_n, t) =>
     Array.from({ length: history.points }, (_, i) => ({

@@ -16,9 +16,11 @@ import { verifyStore } from '../packages/collector/src/integrity/verify-store.ts
 import { openStoreFile } from '../packages/collector/src/store/store-file.ts';
 import { fmt } from './lib/measure.ts';
 import {
+  gzipJsonNode,
   historyFlags,
   metricsPayload,
   openBenchStore,
+  sensorGauges,
   sshLogin,
   writeSyntheticHistory,
 } from './lib/synthetic-store.ts';
@@ -28,23 +30,12 @@ const { dataDir, store } = openBenchStore('integrity');
 const payloads = Array.from({ length: history.nodes }, (_, n) => metricsPayload(history.points, `node-${n}`));
 const { batches } = writeSyntheticHistory(store, {
   ...history,
-  node: (n) => ({
-    nodeId: `node-${n}`,
-    streamId: `stream-${n}`,
-    contentType: 'application/json',
-    contentEncoding: 'gzip',
-    payload: payloads[n] as Buffer,
-  }),
+  node: (n) => gzipJsonNode(n, payloads[n] as Buffer),
   resource: (n) => ({ 'perimeter.node.id': `node-${n}` }),
   points: (_n, t) =>
-    Array.from({ length: history.points }, (_, i) => ({
-      metric: i === 0 ? 'hw.temperature' : 'system.cpu.utilization',
-      unit: i === 0 ? 'Cel' : '1',
-      kind: 'gauge' as const,
-      attributes: [['hw.id', `sensor-${i}`] as const],
-      timeMs: t,
-      value: 40 + ((t / history.intervalMs + i) % 30),
-    })),
+    sensorGauges(history.points, history.intervalMs, t, (i) =>
+      i === 0 ? 'hw.temperature' : 'system.cpu.utilization',
+    ),
   hourlyEvents: (_n, t) => [sshLogin(t)],
 });
 await store.close();

@@ -15,9 +15,11 @@ import { openStore, storePath } from '@perimeter/collector';
 import Database from 'better-sqlite3';
 import { replayFromStore } from '../packages/collector/src/replay/replay.ts';
 import {
+  gzipJsonNode,
   historyFlags,
   metricsPayload,
   openBenchStore,
+  sensorGauges,
   sshLogin,
   writeSyntheticHistory,
 } from './lib/synthetic-store.ts';
@@ -32,23 +34,12 @@ const payloads = Array.from({ length: history.nodes }, (_, n) => metricsPayload(
 const buildStarted = performance.now();
 const { batches } = writeSyntheticHistory(store, {
   ...history,
-  node: (n) => ({
-    nodeId: `node-${n}`,
-    streamId: `stream-${n}`,
-    contentType: 'application/json',
-    contentEncoding: 'gzip',
-    payload: payloads[n] as Buffer,
-  }),
+  node: (n) => gzipJsonNode(n, payloads[n] as Buffer),
   resource: (n) => ({ 'perimeter.node.id': `node-${n}` }),
   points: (_n, t) =>
-    Array.from({ length: history.points }, (_, i) => ({
-      metric: i === 0 ? 'hw.temperature' : i === 1 ? 'perimeter.thermal.pressure' : 'system.cpu.utilization',
-      unit: i === 0 ? 'Cel' : '1',
-      kind: 'gauge' as const,
-      attributes: [['hw.id', `sensor-${i}`] as const],
-      timeMs: t,
-      value: 40 + ((t / history.intervalMs + i) % 30),
-    })),
+    sensorGauges(history.points, history.intervalMs, t, (i) =>
+      i === 0 ? 'hw.temperature' : i === 1 ? 'perimeter.thermal.pressure' : 'system.cpu.utilization',
+    ),
   hourlyEvents: (_n, t) => [sshLogin(t)],
 });
 const buildSeconds = (performance.now() - buildStarted) / 1000;

@@ -120,6 +120,34 @@ export interface SyntheticHistory {
   hourlyEvents(n: number, t: number, hour: number): DecodedEvent[];
 }
 
+/** Node n's batch identity as the benches write it: node-N on stream-N, a gzipped OTLP/JSON body. */
+export function gzipJsonNode(n: number, payload: Uint8Array): ReturnType<SyntheticHistory['node']> {
+  return {
+    nodeId: `node-${n}`,
+    streamId: `stream-${n}`,
+    contentType: 'application/json',
+    contentEncoding: 'gzip',
+    payload,
+  };
+}
+
+/** `count` gauges at t, sensor-0 a temperature in Cel and the rest unitless, named by metricOf(i). */
+export function sensorGauges(
+  count: number,
+  intervalMs: number,
+  t: number,
+  metricOf: (i: number) => string,
+): DecodedPoint[] {
+  return Array.from({ length: count }, (_, i) => ({
+    metric: metricOf(i),
+    unit: i === 0 ? 'Cel' : '1',
+    kind: 'gauge' as const,
+    attributes: [['hw.id', `sensor-${i}`] as const],
+    timeMs: t,
+    value: 40 + ((t / intervalMs + i) % 30),
+  }));
+}
+
 /** Every interval each node's metrics batch, and on the hour its logs batch; each node one stream. */
 export function writeSyntheticHistory(store: Store, history: SyntheticHistory): { batches: number } {
   const seqs = new Array<number>(history.nodes).fill(0);
