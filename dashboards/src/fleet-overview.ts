@@ -18,6 +18,7 @@ import {
   barGauge,
   Colors,
   heatmapRows,
+  intervalBars,
   rangeCount,
   row,
   stat,
@@ -259,16 +260,10 @@ export function buildFleetOverview(): dashboard.Dashboard {
     )
     .withRow(row('Security and alerts'))
     .withPanel(
-      timeseries({
+      intervalBars({
         title: 'Failed logins by node',
         description:
           'Failed logins per node per interval. AuthFailureSpike pages at more than 10 in 5 min on one node, AuthFailureSpikeFleet at 50 across the fleet. Users and source addresses are in the events (replay), not in metrics.',
-        width: 12,
-        height: 8,
-        unit: 'short',
-        min: 0,
-        bars: true,
-        stacked: true,
         queries: [
           {
             expr: `sum by (node) (increase(${Prom.authFailures}[$__rate_interval]))`,

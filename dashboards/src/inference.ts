@@ -9,7 +9,17 @@ import {
   UP_MAP,
 } from './common-panels.ts';
 import { Label, Prom } from './metric-names.ts';
-import { Colors, note, rangeCount, row, stat, stateTimeline, table, timeseries } from './panels.ts';
+import {
+  Colors,
+  intervalBars,
+  note,
+  rangeCount,
+  row,
+  stat,
+  stateTimeline,
+  table,
+  timeseries,
+} from './panels.ts';
 
 /**
  * Inference: the AI workload itself (ARCHITECTURE.md "The AI workload"). Who is being served and
@@ -91,15 +101,9 @@ export function buildInference(): dashboard.Dashboard {
       }),
     )
     .withPanel(
-      timeseries({
+      intervalBars({
         title: 'Refused requests (401/403) by node',
         description: `Refused requests per node per interval. ${WHO}`,
-        width: 12,
-        height: 8,
-        unit: 'short',
-        min: 0,
-        bars: true,
-        stacked: true,
         queries: [
           {
             expr: `sum by (node) (increase(${Prom.inferenceRequests}{${REFUSED}}[$__rate_interval]))`,
@@ -232,16 +236,10 @@ export function buildInference(): dashboard.Dashboard {
       ]),
     )
     .withPanel(
-      timeseries({
+      intervalBars({
         title: 'Model changes and integrity failures',
         description:
           'model.change events (added, replaced, removed: each a CC8.1 change to match to a ticket) and model.integrity failures per interval. The evidence report lists each with time, node and old and new digest.',
-        width: 12,
-        height: 8,
-        unit: 'short',
-        min: 0,
-        bars: true,
-        stacked: true,
         queries: [
           {
             expr: `sum by (change) (increase(${Prom.modelChanges}[$__rate_interval]))`,

@@ -233,3 +233,12 @@ export function rangeCount(spec: {
     queries: [{ expr: `sum(increase(${selector}[$__range]))` }],
   });
 }
+
+/** Counts per interval as stacked bars, half the width and 8 high: events over time, not rates. */
+export function intervalBars(spec: {
+  title: string;
+  description: string;
+  queries: Query[];
+}): TimeseriesBuilder {
+  return timeseries({ ...spec, width: 12, height: 8, unit: 'short', min: 0, bars: true, stacked: true });
+}

@@ -8,7 +8,7 @@ import {
   perimeterDashboard,
 } from './common-panels.ts';
 import { Label, Prom } from './metric-names.ts';
-import { Colors, note, rangeCount, row, stat, stateTimeline, table, timeseries } from './panels.ts';
+import { Colors, intervalBars, note, rangeCount, row, stat, stateTimeline, table } from './panels.ts';
 
 /**
  * Security & compliance: what an auditor or the on-call security engineer asks. Who is failing to
@@ -84,15 +84,9 @@ export function buildSecurityCompliance(): dashboard.Dashboard {
     )
     .withRow(row('Logins'))
     .withPanel(
-      timeseries({
+      intervalBars({
         title: 'Failed logins by node',
         description: `Failed logins per node per interval; AuthFailureSpike pages above 10 in 5 min. ${WHO_AND_WHERE}`,
-        width: 12,
-        height: 8,
-        unit: 'short',
-        min: 0,
-        bars: true,
-        stacked: true,
         queries: [
           {
             expr: `sum by (node) (increase(${Prom.authFailures}[$__rate_interval]))`,
@@ -102,16 +96,10 @@ export function buildSecurityCompliance(): dashboard.Dashboard {
       }).dataLinks(nodeDataLinks()),
     )
     .withPanel(
-      timeseries({
+      intervalBars({
         title: 'Failed logins by method',
         description:
           'Across the fleet by method: ssh (password guessing), console and screensaver (someone at the machine), sudo (a local user trying for root), other (su, screen sharing…).',
-        width: 12,
-        height: 8,
-        unit: 'short',
-        min: 0,
-        bars: true,
-        stacked: true,
         queries: [
           {
             expr: `sum by (auth_method) (increase(${Prom.authFailures}[$__rate_interval]))`,
@@ -254,16 +242,10 @@ export function buildSecurityCompliance(): dashboard.Dashboard {
     )
     .withRow(row('Tokens'))
     .withPanel(
-      timeseries({
+      intervalBars({
         title: 'Refused requests by reason',
         description:
           'Authentication refusals at the collector per interval: unauthenticated (no token), invalid_token (unknown or revoked), wrong_node / foreign_stream (a node token used for another node), forbidden_role. A burst after a revoke is the revoked node retrying.',
-        width: 12,
-        height: 8,
-        unit: 'short',
-        min: 0,
-        bars: true,
-        stacked: true,
         queries: [
           {
             expr: `sum by (reason) (increase(${Prom.ingestRejects}{reason=~"${AUTH_REJECT_REASONS}"}[$__rate_interval]))`,
@@ -273,16 +255,10 @@ export function buildSecurityCompliance(): dashboard.Dashboard {
       }),
     )
     .withPanel(
-      timeseries({
+      intervalBars({
         title: 'Token changes and operator actions',
         description:
           'Audit log rows per interval by action: token.create and token.revoke (a quarterly access review starts here; `perimeter-collector evidence` lists each one with who and when), forward.retry, console sign-ins. A token created outside a change window is worth a question.',
-        width: 12,
-        height: 8,
-        unit: 'short',
-        min: 0,
-        bars: true,
-        stacked: true,
         queries: [
           {
             expr: `sum by (action) (increase(${Prom.auditEvents}[$__rate_interval]))`,
