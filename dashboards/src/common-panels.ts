@@ -1,6 +1,8 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { Colors, DATASOURCE, type Steps, valueMap } from './panels.ts';
+import type { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
+import type { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { Colors, DATASOURCE, type Query, type Steps, stat, timeseries, valueMap } from './panels.ts';
 
 /**
  * What several dashboards share: thresholds that match the alert rules in
@@ -132,4 +134,34 @@ export const NODE_CELL_LINKS = [{ title: NODE_LINK_TITLE, url: NODE_LINK }];
 /** Threshold steps as the JSON a field override carries. */
 export function stepsJson(steps: Steps): Array<{ value: number | null; color: string }> {
   return steps.map(([value, color]) => ({ value, color }));
+}
+
+/**
+ * How many times a counter went up in the selected range, as a whole-number stat 4 units high:
+ * the "(range)" tiles every dashboard opens with. `selector` is the metric with any label matchers.
+ */
+export function rangeCount(spec: {
+  title: string;
+  description: string;
+  width: number;
+  selector: string;
+  thresholds?: Steps;
+}): StatBuilder {
+  const { selector, ...panel } = spec;
+  return stat({
+    ...panel,
+    height: 4,
+    unit: 'short',
+    decimals: 0,
+    queries: [{ expr: `sum(increase(${selector}[$__range]))` }],
+  });
+}
+
+/** Counts per interval as stacked bars, half the width and 8 high: events over time, not rates. */
+export function intervalBars(spec: {
+  title: string;
+  description: string;
+  queries: Query[];
+}): TimeseriesBuilder {
+  return timeseries({ ...spec, width: 12, height: 8, unit: 'short', min: 0, bars: true, stacked: true });
 }

@@ -2,10 +2,12 @@ import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   ANY_IS_BAD,
   DashboardUids,
+  intervalBars,
   NODE_CELL_LINKS,
   nodeDataLinks,
   perimeterDashboard,
   RATIO_STEPS,
+  rangeCount,
   SILENCE_STEPS,
   stepsJson,
   TEMPERATURE_STEPS,
@@ -14,18 +16,7 @@ import {
   UP_MAP,
 } from './common-panels.ts';
 import { COLLECTOR_JOB, Label, Prom, PrometheusOwn } from './metric-names.ts';
-import {
-  barGauge,
-  Colors,
-  heatmapRows,
-  intervalBars,
-  rangeCount,
-  row,
-  stat,
-  stateTimeline,
-  table,
-  timeseries,
-} from './panels.ts';
+import { barGauge, Colors, heatmapRows, row, stat, stateTimeline, table, timeseries } from './panels.ts';
 
 /**
  * Fleet overview: the first screen of a shift. Is every node reporting, is anything hot, is a

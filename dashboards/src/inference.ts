@@ -2,24 +2,16 @@ import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   ANY_IS_BAD,
   DashboardUids,
+  intervalBars,
   NODE_CELL_LINKS,
   nodeDataLinks,
   perimeterDashboard,
+  rangeCount,
   stepsJson,
   UP_MAP,
 } from './common-panels.ts';
 import { Label, Prom } from './metric-names.ts';
-import {
-  Colors,
-  intervalBars,
-  note,
-  rangeCount,
-  row,
-  stat,
-  stateTimeline,
-  table,
-  timeseries,
-} from './panels.ts';
+import { Colors, note, row, stat, stateTimeline, table, timeseries } from './panels.ts';
 
 /**
  * Inference: the AI workload itself (ARCHITECTURE.md "The AI workload"). Who is being served and

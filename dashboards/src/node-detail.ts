@@ -6,13 +6,14 @@ import {
   nodeVariable,
   perimeterDashboard,
   RATIO_STEPS,
+  rangeCount,
   SILENCE_STEPS,
   TEMPERATURE_STEPS,
   THERMAL_PRESSURE_MAP,
   THERMAL_PRESSURE_STEPS,
 } from './common-panels.ts';
 import { Prom } from './metric-names.ts';
-import { Colors, rangeCount, row, stat, stateTimeline, table, timeseries, valueMap } from './panels.ts';
+import { Colors, row, stat, stateTimeline, table, timeseries, valueMap } from './panels.ts';
 
 /**
  * One node, everything it reports: the Node Exporter Full layout (quick stats, then rows) with

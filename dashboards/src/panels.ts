@@ -212,33 +212,3 @@ export function note(title: string, markdown: string, width: number, height: num
 export function row(title: string): dashboard.RowBuilder {
   return new dashboard.RowBuilder(title);
 }
-
-/**
- * How many times a counter went up in the selected range, as a whole-number stat 4 units high:
- * the "(range)" tiles every dashboard opens with. `selector` is the metric with any label matchers.
- */
-export function rangeCount(spec: {
-  title: string;
-  description: string;
-  width: number;
-  selector: string;
-  thresholds?: Steps;
-}): StatBuilder {
-  const { selector, ...panel } = spec;
-  return stat({
-    ...panel,
-    height: 4,
-    unit: 'short',
-    decimals: 0,
-    queries: [{ expr: `sum(increase(${selector}[$__range]))` }],
-  });
-}
-
-/** Counts per interval as stacked bars, half the width and 8 high: events over time, not rates. */
-export function intervalBars(spec: {
-  title: string;
-  description: string;
-  queries: Query[];
-}): TimeseriesBuilder {
-  return timeseries({ ...spec, width: 12, height: 8, unit: 'short', min: 0, bars: true, stacked: true });
-}

@@ -3,12 +3,14 @@ import {
   ANY_IS_BAD,
   DashboardUids,
   DRIFT_MAP,
+  intervalBars,
   NODE_CELL_LINKS,
   nodeDataLinks,
   perimeterDashboard,
+  rangeCount,
 } from './common-panels.ts';
 import { Label, Prom } from './metric-names.ts';
-import { Colors, intervalBars, note, rangeCount, row, stat, stateTimeline, table } from './panels.ts';
+import { Colors, note, row, stat, stateTimeline, table } from './panels.ts';
 
 /**
  * Security & compliance: what an auditor or the on-call security engineer asks. Who is failing to
