@@ -21,8 +21,11 @@ import { type CollectorProcess, scrape, startCollectorProcess } from '../helpers
  * agent's clock by rewriting one file. Monotonic time is left alone (FAKETIME_DONT_FAKE_MONOTONIC),
  * as in a real NTP step. The collector runs the ClockSkew rule with a short window: +1 h fires it
  * (perimeter_ingest_clock_skew_seconds ≈ 3600, seen in GET /api/v1/alerts); −1 h does not page
- * (behind looks like a draining spool, see deploy/rules) and the alert resolves. Nothing is lost:
- * seqs 1..n stored once with no gap, samples stamped in all three clock phases, chain intact.
+ * (behind looks like a draining spool, see deploy/rules) and the alert resolves. No batch is lost:
+ * seqs 1..n stored once with no gap, chain intact. Samples stamped an hour behind are kept (inside
+ * the retention horizon: a draining spool looks the same); samples stamped an hour ahead are
+ * refused by ingest admission (ingest.maxAhead, 10 min) and counted as timestamp_ahead, never
+ * kept as sample rows that would pin /metrics — their batches stay in the chain as received.
  * About 35 s. Skipped, saying so, where libfaketime is not installed.
  */
 function findLibfaketime(): string | undefined {
@@ -144,6 +147,8 @@ describe.skipIf(!LIBFAKETIME)('agent clock jumps ±1 hour (libfaketime)', () => 
     expect(a.spoolQuery('SELECT seq FROM batches')).toEqual([]);
     expect(a.spoolQuery('SELECT seq FROM dead_letter')).toEqual([]);
     await sleep(1_000);
+    const scrapeBeforeStop = scrape(c.url);
+    await scrapeBeforeStop;
     expect(await c.stop()).toBe(0);
 
     readStore(c.dataDir, (db) => {
@@ -155,6 +160,11 @@ describe.skipIf(!LIBFAKETIME)('agent clock jumps ±1 hour (libfaketime)', () => 
       expect(seqs).toEqual(range(1, seqs.length));
       expect(db.prepare('SELECT * FROM gaps').all()).toEqual([]);
     });
+    const aheadRejects = metricValue(
+      await scrapeBeforeStop,
+      'perimeter_ingest_rejects_total{reason="timestamp_ahead"}',
+    );
+    expect(aheadRejects, 'points stamped an hour ahead are refused and counted').toBeGreaterThan(0);
     const cpu = c
       .samples()
       .filter((sample) => sample.nodeId === 'skewed-node' && sample.metric === 'system.cpu.utilization');
@@ -164,7 +174,7 @@ describe.skipIf(!LIBFAKETIME)('agent clock jumps ±1 hour (libfaketime)', () => 
     const ahead = cpu.filter((sample) => sample.tsMs > end + 50 * 60_000);
     const behind = cpu.filter((sample) => sample.tsMs < t0 - 50 * 60_000);
     const onTime = cpu.filter((sample) => sample.tsMs >= t0 - 60_000 && sample.tsMs <= end + 60_000);
-    expect(ahead.length, 'samples stamped an hour ahead are kept').toBeGreaterThan(0);
+    expect(ahead.length, 'samples stamped an hour ahead are not kept as samples').toBe(0);
     expect(behind.length, 'samples stamped an hour behind are kept').toBeGreaterThan(0);
     expect(onTime.length).toBeGreaterThan(0);
     expect(ahead.length + behind.length + onTime.length).toBe(cpu.length);

@@ -18,6 +18,7 @@ describe('the demo’s line per stored batch', () => {
         nodeId: 'vm',
         signal: 'logs',
         outcome: { outcome: 'stored', batchId: 7, points: 0, events: 4, gap: null } as never,
+        newestPointTimeMs: null,
         request: {
           resources: [
             {

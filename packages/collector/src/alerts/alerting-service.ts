@@ -141,16 +141,8 @@ export function registerClockSkewGauge(
     if (event.signal !== 'metrics' || event.outcome.outcome !== 'stored') {
       return;
     }
-    let newest = Number.NEGATIVE_INFINITY;
-    for (const resource of event.request.resources) {
-      for (const point of resource.points) {
-        if (point.timeMs > newest) {
-          newest = point.timeMs;
-        }
-      }
-    }
-    if (Number.isFinite(newest)) {
-      skewByNode.set(event.nodeId, (newest - nowMs()) / 1000);
+    if (event.newestPointTimeMs !== null) {
+      skewByNode.set(event.nodeId, (event.newestPointTimeMs - nowMs()) / 1000);
     }
   };
 }

@@ -27,6 +27,22 @@ export interface StoredBatchEvent {
   signal: Signal;
   outcome: WriteOutcome;
   request: DecodedRequest;
+  /**
+   * The newest point time the node sent, before admission removed refused points: a node whose
+   * clock runs an hour ahead has every point refused, and the clock-skew gauge must still see it.
+   */
+  newestPointTimeMs: number | null;
+}
+
+/** The newest point time in the request, or null where it holds no point. */
+function newestPointTime(request: DecodedRequest): number | null {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const resource of request.resources) {
+    for (const point of resource.points) {
+      if (point.timeMs > newest) newest = point.timeMs;
+    }
+  }
+  return Number.isFinite(newest) ? newest : null;
 }
 
 const STREAM_ID_PATTERN = /^[A-Za-z0-9-]{8,64}$/;
@@ -47,6 +63,7 @@ export function ingestRoutes(deps: IngestDeps): Hono {
       checkItemCount(request, deps.limits.maxItemsPerRequest);
       checkNodeIdentity(request, token.nodeId, signal);
       const malformedItems = request.rejectedItems;
+      const newestPointTimeMs = newestPointTime(request);
       const refused = admitItems(
         request,
         token.nodeId,
@@ -89,7 +106,7 @@ export function ingestRoutes(deps: IngestDeps): Hono {
         for (const [reason, count] of refused) {
           deps.metrics.rejects.inc({ reason }, count);
         }
-        deps.onStored?.({ nodeId: token.nodeId, signal, outcome, request });
+        deps.onStored?.({ nodeId: token.nodeId, signal, outcome, request, newestPointTimeMs });
       }
       const response = encodeOtlpResponse(signal, encoding, request.rejectedItems, request.rejectionMessages);
       return c.body(response as string, 200, {
