@@ -178,6 +178,16 @@ describe('alerting inside a running collector (live data, webhook, kill -9)', ()
 
     // 2. kill -9 while it fires, restart on the same store and port: the state is read back, so
     //    there is no second firing post (resend is 10m), and the pending → firing timer is not rerun.
+    //    The webhook's answer is logged right after it arrives: wait for that row first, so the
+    //    kill does not land between the receiver's 200 and the log write (a delivery the log cannot
+    //    show is the at-least-once window the notifier accepts; it is not what this test is about).
+    await waitUntil(
+      () =>
+        collector.query<{ n: number }>('SELECT count(*) AS n FROM alert_notifications')[0]?.n ===
+        receiver.posts.length,
+      'the firing post in the notification log',
+      5_000,
+    );
     await collector.kill9();
     await collector.restart();
     await sleep(3_000);
