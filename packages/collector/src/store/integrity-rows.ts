@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SqliteDatabase } from './db.ts';
+import type { SeriesRow } from './series-index.ts';
 
 /**
  * What a signed checkpoint commits to and what `verify` compares it with (integrity/): each node's
@@ -57,14 +58,7 @@ export interface IntegrityRows {
   checkpoints(): StoredCheckpoint[];
 }
 
-export function seriesLine(row: {
-  id: number;
-  node_id: string;
-  metric: string;
-  unit: string;
-  kind: string;
-  attributes_json: string;
-}): string {
+export function seriesLine(row: SeriesRow): string {
   return JSON.stringify([row.id, row.node_id, row.metric, row.unit, row.kind, row.attributes_json]);
 }
 
@@ -98,7 +92,6 @@ export function createIntegrityRows(db: SqliteDatabase): IntegrityRows {
       'SELECT seq, at_ms AS atMs, hash, signed_json AS signedJson FROM checkpoints ORDER BY seq',
     ),
   };
-  type SeriesRow = Parameters<typeof seriesLine>[0];
   return {
     nodes: () => statements.nodes.all() as NodeCheckpointState[],
     batchHash: (nodeId, batchId) => statements.batchHash.get(batchId, nodeId) as string | undefined,

@@ -15,6 +15,16 @@ export interface SeriesInfo {
   attributes: Record<string, string | number | boolean>;
 }
 
+/** A `series` table row as stored: the index loads these, the integrity digest hashes them. */
+export interface SeriesRow {
+  id: number;
+  node_id: string;
+  metric: string;
+  unit: string;
+  kind: string;
+  attributes_json: string;
+}
+
 export interface SeriesIndex {
   idFor(nodeId: string, point: DecodedPoint, nowMs: number): number;
   /** Call after a rolled-back transaction. */
@@ -51,14 +61,7 @@ export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
 
   const rows = db
     .prepare('SELECT id, node_id, metric, unit, kind, attributes_json FROM series')
-    .all() as Array<{
-    id: number;
-    node_id: string;
-    metric: string;
-    unit: string;
-    kind: string;
-    attributes_json: string;
-  }>;
+    .all() as SeriesRow[];
   for (const row of rows) {
     const attributes = JSON.parse(row.attributes_json) as Record<string, string | number | boolean>;
     idsByKey.set(seriesKey(row.node_id, row.metric, Object.entries(attributes)), row.id);
