@@ -15,29 +15,13 @@ import { createSigningKeyFiles, loadSigningKey } from '../packages/collector/src
 import { verifyStore } from '../packages/collector/src/integrity/verify-store.ts';
 import { openStoreFile } from '../packages/collector/src/store/store-file.ts';
 import { fmt } from './lib/measure.ts';
-import {
-  gzipJsonNode,
-  historyFlags,
-  metricsPayload,
-  openBenchStore,
-  sensorGauges,
-  sshLogin,
-  writeSyntheticHistory,
-} from './lib/synthetic-store.ts';
+import { historyFlags, openBenchStore, writeSensorHistory } from './lib/synthetic-store.ts';
 
 const history = historyFlags({ days: 30, runs: 5 });
 const { dataDir, store } = openBenchStore('integrity');
-const payloads = Array.from({ length: history.nodes }, (_, n) => metricsPayload(history.points, `node-${n}`));
-const { batches } = writeSyntheticHistory(store, {
-  ...history,
-  node: (n) => gzipJsonNode(n, payloads[n] as Buffer),
-  resource: (n) => ({ 'perimeter.node.id': `node-${n}` }),
-  points: (_n, t) =>
-    sensorGauges(history.points, history.intervalMs, t, (i) =>
-      i === 0 ? 'hw.temperature' : 'system.cpu.utilization',
-    ),
-  hourlyEvents: (_n, t) => [sshLogin(t)],
-});
+const { batches } = writeSensorHistory(store, history, (i) =>
+  i === 0 ? 'hw.temperature' : 'system.cpu.utilization',
+);
 await store.close();
 console.log(
   `store: ${history.nodes} nodes × ${history.days} days at ${history.intervalMs / 1000} s: ${batches} batches`,

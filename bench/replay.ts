@@ -14,15 +14,7 @@ import { rmSync } from 'node:fs';
 import { openStore, storePath } from '@perimeter/collector';
 import Database from 'better-sqlite3';
 import { replayFromStore } from '../packages/collector/src/replay/replay.ts';
-import {
-  gzipJsonNode,
-  historyFlags,
-  metricsPayload,
-  openBenchStore,
-  sensorGauges,
-  sshLogin,
-  writeSyntheticHistory,
-} from './lib/synthetic-store.ts';
+import { historyFlags, openBenchStore, writeSensorHistory } from './lib/synthetic-store.ts';
 
 const history = historyFlags({ days: 30, runs: 7 });
 
@@ -30,18 +22,10 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 
 const { dataDir, store } = openBenchStore('replay');
-const payloads = Array.from({ length: history.nodes }, (_, n) => metricsPayload(history.points, `node-${n}`));
 const buildStarted = performance.now();
-const { batches } = writeSyntheticHistory(store, {
-  ...history,
-  node: (n) => gzipJsonNode(n, payloads[n] as Buffer),
-  resource: (n) => ({ 'perimeter.node.id': `node-${n}` }),
-  points: (_n, t) =>
-    sensorGauges(history.points, history.intervalMs, t, (i) =>
-      i === 0 ? 'hw.temperature' : i === 1 ? 'perimeter.thermal.pressure' : 'system.cpu.utilization',
-    ),
-  hourlyEvents: (_n, t) => [sshLogin(t)],
-});
+const { batches } = writeSensorHistory(store, history, (i) =>
+  i === 0 ? 'hw.temperature' : i === 1 ? 'perimeter.thermal.pressure' : 'system.cpu.utilization',
+);
 const buildSeconds = (performance.now() - buildStarted) / 1000;
 const storeBytes = store.sizeBytes();
 await store.close();

@@ -188,3 +188,24 @@ export function writeSyntheticHistory(store: Store, history: SyntheticHistory): 
   }
   return { batches };
 }
+
+/**
+ * The history the replay and integrity benches build: every node sends --points sensor gauges
+ * (named by metricOf(i)) with its own id in a gzipped OTLP/JSON payload, and one SSH login an hour.
+ */
+export function writeSensorHistory(
+  store: Store,
+  history: HistoryFlags,
+  metricOf: (i: number) => string,
+): { batches: number } {
+  const payloads = Array.from({ length: history.nodes }, (_, n) =>
+    metricsPayload(history.points, `node-${n}`),
+  );
+  return writeSyntheticHistory(store, {
+    ...history,
+    node: (n) => gzipJsonNode(n, payloads[n] as Buffer),
+    resource: (n) => ({ 'perimeter.node.id': `node-${n}` }),
+    points: (_n, t) => sensorGauges(history.points, history.intervalMs, t, metricOf),
+    hourlyEvents: (_n, t) => [sshLogin(t)],
+  });
+}
