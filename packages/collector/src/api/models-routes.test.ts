@@ -1,45 +1,25 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../serve.ts';
+import { describe, expect, it } from 'vitest';
+import { issueTokens, jsonEvents, postLogs, postMetrics } from '../test-support/loopback-collector.ts';
 import {
-  issueTokens,
-  jsonEvents,
-  postLogs,
-  postMetrics,
-  startLoopbackCollector,
-} from '../test-support/loopback-collector.ts';
+  loopbackCollectorPerTest,
+  ollamaModelAttributes,
+} from '../test-support/loopback-collector-fixture.ts';
 import { jsonGauge } from '../test-support/test-collector.ts';
 
 const LLAMA = 'sha256:b8c7e4f1d2a1f9b8c7e4f1d2a1f9b8c7e4f1d2a1f9b8c7e4f1d2a1f9b8c7e4f1';
 const TAMPERED = 'sha256:0000aa11bb22cc33dd44ee55ff6600aa11bb22cc33dd44ee55ff6600aa11bb22';
 const NOMIC = 'sha256:970aa74c0a90ef7482477cf803618e776e173c007bf957f635f1015bfcfef0e6';
 
-/** perimeter.model.info attributes as the agent's `models` sampler sends them (ARCHITECTURE.md). */
-function modelAttributes(name: string, digest: string) {
-  return {
-    'model.name': name,
-    'model.source': 'ollama',
-    'model.digest': digest,
-    'model.manifest_digest': 'sha256:a80c4f17acd5',
-    'model.format': 'gguf',
-    'model.quantization': 'Q4_K_M',
-    'model.parameters': '70.6B',
-    'model.path': `/usr/share/ollama/.ollama/models/blobs/${digest.replace(':', '-')}`,
-  };
-}
-
 function inventoryRound(nodeId: string, timeMs: number, models: Array<[string, string]>): string[] {
   const points = models.map(([name, digest]) => ({
     value: 1,
     timeMs,
-    attributes: modelAttributes(name, digest),
+    attributes: ollamaModelAttributes(name, digest),
   }));
   const sizes = models.map(([name, digest]) => ({
     value: 42_520_392_800,
     timeMs,
-    attributes: modelAttributes(name, digest),
+    attributes: ollamaModelAttributes(name, digest),
   }));
   return [
     jsonGauge({ nodeId, name: 'perimeter.model.info', unit: '{model}', points }),
@@ -48,26 +28,16 @@ function inventoryRound(nodeId: string, timeMs: number, models: Array<[string, s
 }
 
 describe('GET /api/v1/models over loopback HTTP', () => {
-  let dataDir: string;
-  let collector: RunningCollector | undefined;
-
-  beforeEach(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'perimeter-models-'));
-  });
-  afterEach(async () => {
-    await collector?.stop();
-    collector = undefined;
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const loopback = loopbackCollectorPerTest('perimeter-models-');
 
   it('lists node × model × digest, names the nodes off the fleet majority, marks integrity, and drops removed models', async () => {
-    const tokens = issueTokens(dataDir, [
+    const tokens = issueTokens(loopback.dataDir, [
       { nodeId: 'gpu-1', role: 'node' },
       { nodeId: 'gpu-2', role: 'node' },
       { nodeId: 'gpu-3', role: 'node' },
       { nodeId: 'auditor', role: 'reader' },
     ]);
-    collector = await startLoopbackCollector(dataDir);
+    const collector = await loopback.start();
     const url = collector.url;
     const testStart = Date.now();
     const t0 = testStart - 60_000;

@@ -1,14 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../serve.ts';
-import {
-  issueTokens,
-  jsonEvents,
-  postLogs,
-  startLoopbackCollector,
-} from '../test-support/loopback-collector.ts';
+import { describe, expect, it } from 'vitest';
+import { issueTokens, jsonEvents, postLogs } from '../test-support/loopback-collector.ts';
+import { loopbackCollectorPerTest } from '../test-support/loopback-collector-fixture.ts';
 import { createTestCollector } from '../test-support/test-collector.ts';
 
 const STREAM = '7d3c2b1a-0000-4000-8000-00000000a001';
@@ -32,20 +24,11 @@ async function scrape(url: string): Promise<string> {
 }
 
 describe('auth counters derived from auth.login events, over loopback HTTP', () => {
-  let dataDir: string;
-  let collector: RunningCollector | undefined;
-  beforeEach(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'perimeter-auth-counts-'));
-  });
-  afterEach(async () => {
-    await collector?.stop();
-    collector = undefined;
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const loopback = loopbackCollectorPerTest('perimeter-auth-counts-');
 
   it('counts each failed login once, ignores a re-sent batch, and keeps the count across a restart', async () => {
-    const token = issueTokens(dataDir, [{ nodeId: 'n1', role: 'node' }])['n1/node'] as string;
-    collector = await startLoopbackCollector(dataDir);
+    const token = issueTokens(loopback.dataDir, [{ nodeId: 'n1', role: 'node' }])['n1/node'] as string;
+    let collector = await loopback.start();
     const t0 = Date.now();
     const first = jsonEvents({ nodeId: 'n1', events: [failedSshLogin(t0)] });
     expect((await postLogs(collector.url, token, first, { stream: STREAM, seq: 1 })).status).toBe(200);
@@ -70,8 +53,8 @@ describe('auth counters derived from auth.login events, over loopback HTTP', () 
     expect(afterResend).toContain('perimeter_auth_logins_total{node="n1",outcome="failure"} 2');
     expect(afterResend).toContain('perimeter_ingest_batches_total{signal="logs",result="duplicate"} 1');
 
-    await collector.stop();
-    collector = await startLoopbackCollector(dataDir);
+    await loopback.stop();
+    collector = await loopback.start();
     const afterRestart = await scrape(collector.url);
     expect(afterRestart).toContain('perimeter_auth_failures_total{node="n1",auth_method="ssh"} 2');
     // Labels stay bounded: who tried and from where stay in the events table.

@@ -1,14 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../serve.ts';
-import {
-  issueTokens,
-  jsonEvents,
-  postLogs,
-  startLoopbackCollector,
-} from '../test-support/loopback-collector.ts';
+import { describe, expect, it } from 'vitest';
+import { issueTokens, jsonEvents, postLogs } from '../test-support/loopback-collector.ts';
+import { loopbackCollectorPerTest } from '../test-support/loopback-collector-fixture.ts';
 
 const STREAM = '7d3c2b1a-0000-4000-8000-00000000b019';
 
@@ -37,24 +29,14 @@ async function scrape(url: string): Promise<string> {
 }
 
 describe('inference and model counters derived from events, over loopback HTTP', () => {
-  let dataDir: string;
-  let collector: RunningCollector | undefined;
-
-  beforeEach(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'perimeter-inference-counts-'));
-  });
-  afterEach(async () => {
-    await collector?.stop();
-    collector = undefined;
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const loopback = loopbackCollectorPerTest('perimeter-inference-counts-');
 
   it('counts requests per code, tokens per direction, integrity failures and changes; once per batch; across a restart', async () => {
-    const tokens = issueTokens(dataDir, [
+    const tokens = issueTokens(loopback.dataDir, [
       { nodeId: 'gpu-1', role: 'node' },
       { nodeId: 'gpu-2', role: 'node' },
     ]);
-    collector = await startLoopbackCollector(dataDir);
+    let collector = await loopback.start();
     const t0 = Date.now();
     const first = jsonEvents({
       nodeId: 'gpu-1',
@@ -112,8 +94,8 @@ describe('inference and model counters derived from events, over loopback HTTP',
 
     // A re-sent batch (same stream and seq) is answered but not counted again.
     expect((await postLogs(collector.url, gpu1, first, { stream: STREAM, seq: 1 })).status).toBe(200);
-    await collector.stop();
-    collector = await startLoopbackCollector(dataDir);
+    await loopback.stop();
+    collector = await loopback.start();
     const after = await scrape(collector.url);
     expect(after).toContain('perimeter_inference_requests_total{node="gpu-1",code="200"} 2');
     expect(after).toContain('perimeter_inference_tokens_total{node="gpu-1",direction="input"} 500');
@@ -125,8 +107,8 @@ describe('inference and model counters derived from events, over loopback HTTP',
   });
 
   it('skips (and counts) a request without a usable status and a change of unknown kind; odd token values are not counted', async () => {
-    const token = issueTokens(dataDir, [{ nodeId: 'gpu-1', role: 'node' }])['gpu-1/node'] as string;
-    collector = await startLoopbackCollector(dataDir);
+    const token = issueTokens(loopback.dataDir, [{ nodeId: 'gpu-1', role: 'node' }])['gpu-1/node'] as string;
+    const collector = await loopback.start();
     const t0 = Date.now();
     const body = jsonEvents({
       nodeId: 'gpu-1',

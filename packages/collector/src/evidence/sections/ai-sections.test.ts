@@ -1,16 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../../serve.ts';
+import { describe, expect, it } from 'vitest';
 import { openStoreFile } from '../../store/store-file.ts';
+import { issueTokens, jsonEvents, postLogs, postMetrics } from '../../test-support/loopback-collector.ts';
 import {
-  issueTokens,
-  jsonEvents,
-  postLogs,
-  postMetrics,
-  startLoopbackCollector,
-} from '../../test-support/loopback-collector.ts';
+  loopbackCollectorPerTest,
+  ollamaModelAttributes,
+} from '../../test-support/loopback-collector-fixture.ts';
 import { jsonGauge } from '../../test-support/test-collector.ts';
 import { buildEvidence } from '../build-report.ts';
 import { citationLine } from '../section.ts';
@@ -24,16 +18,7 @@ import { citationLine } from '../section.ts';
 const OLD = 'sha256:b8c7e4f1d2a1f9b8c7e4f1d2a1f9b8c7e4f1d2a1f9b8c7e4f1d2a1f9b8c7e4f1';
 const NEW = 'sha256:3a2c1de7f8b23a2c1de7f8b23a2c1de7f8b23a2c1de7f8b23a2c1de7f8b23a2c1d';
 
-const model = (digest: string) => ({
-  'model.name': 'llama3.3:70b',
-  'model.source': 'ollama',
-  'model.digest': digest,
-  'model.manifest_digest': 'sha256:a80c4f17acd5',
-  'model.format': 'gguf',
-  'model.quantization': 'Q4_K_M',
-  'model.parameters': '70.6B',
-  'model.path': `/usr/share/ollama/.ollama/models/blobs/${digest.replace(':', '-')}`,
-});
+const model = (digest: string) => ollamaModelAttributes('llama3.3:70b', digest);
 
 const request = (timeMs: number, user: string, status: number, tokens?: [number, number]) => ({
   name: 'inference.request',
@@ -51,22 +36,14 @@ const request = (timeMs: number, user: string, status: number, tokens?: [number,
 });
 
 describe('AI evidence sections from OTLP over loopback HTTP', () => {
-  let dataDir: string;
-  let collector: RunningCollector | undefined;
-  beforeEach(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'perimeter-ai-evidence-'));
-  });
-  afterEach(async () => {
-    await collector?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const loopback = loopbackCollectorPerTest('perimeter-ai-evidence-');
 
   it('answers inventory, access, change record and tampering with citations', async () => {
-    const tokens = issueTokens(dataDir, [
+    const tokens = issueTokens(loopback.dataDir, [
       { nodeId: 'gpu-1', role: 'node' },
       { nodeId: 'gpu-2', role: 'node' },
     ]);
-    collector = await startLoopbackCollector(dataDir);
+    const collector = await loopback.start();
     const url = collector.url;
     const t0 = Date.now() - 10 * 60_000;
     const gpu1 = tokens['gpu-1/node'] as string;
@@ -129,10 +106,9 @@ describe('AI evidence sections from OTLP over loopback HTTP', () => {
     expect((await postLogs(url, gpu1, gpu1Events)).status).toBe(200);
     const gpu2Events = jsonEvents({ nodeId: 'gpu-2', events: [request(t0 + 4000, 'bob@example.com', 500)] });
     expect((await postLogs(url, gpu2, gpu2Events)).status).toBe(200);
-    await collector.stop();
-    collector = undefined;
+    await loopback.stop();
 
-    const store = openStoreFile({ dataDir, readonly: true });
+    const store = openStoreFile({ dataDir: loopback.dataDir, readonly: true });
     const report = buildEvidence(store, {
       period: { fromMs: t0 - 60_000, toMs: Date.now() + 60_000 },
       nowMs: () => Date.now(),
