@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +27,9 @@ interface PrometheusConfig {
     job_name: string;
     scrape_interval?: string;
     metrics_path?: string;
+    scheme?: string;
+    tls_config?: { ca_file?: string };
+    authorization?: { type?: string; credentials_file?: string };
     static_configs: { targets: string[] }[];
   }[];
 }
@@ -42,6 +45,11 @@ describe('deploy/prometheus/prometheus.yml', () => {
     expect(job?.static_configs.flatMap((s) => s.targets)).toEqual(['localhost:4318']);
   });
 
+  it('sends a reader token from a file beside it (metrics.auth: token off loopback)', () => {
+    const job = config.scrape_configs.find((c) => c.job_name === 'perimeter-collector');
+    expect(job?.authorization).toEqual({ type: 'Bearer', credentials_file: 'perimeter/reader.token' });
+  });
+
   it('loads the generated rules by a relative path and alerts to localhost:9093', () => {
     expect(config.rule_files).toEqual(['perimeter.rules.yml']);
     expect(config.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((s) => s.targets))).toEqual([
@@ -54,6 +62,9 @@ describe('deploy/prometheus/prometheus.yml', () => {
     () => {
       const dir = mkdtempSync(join(tmpdir(), 'perimeter-prometheus-'));
       copyFileSync(join(DIR, 'prometheus.yml'), join(dir, 'prometheus.yml'));
+      // promtool checks that the files the scrape reads exist: stand-ins where an install puts them.
+      mkdirSync(join(dir, 'perimeter'));
+      writeFileSync(join(dir, 'perimeter/reader.token'), 'pmt_0123456789abcdef_stand-in\n');
       const rules = join(DIR, 'perimeter.rules.yml');
       if (existsSync(rules)) copyFileSync(rules, join(dir, 'perimeter.rules.yml'));
       else writeFileSync(join(dir, 'perimeter.rules.yml'), 'groups: []\n');

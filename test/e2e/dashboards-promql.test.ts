@@ -159,8 +159,11 @@ function testPrometheusConfig(
   collectorPort: number,
 ): Record<string, unknown> {
   const jobs = deploy['scrape_configs'] as Array<Record<string, unknown>>;
-  const collectorJob = jobs.find((job) => job['job_name'] === COLLECTOR_JOB);
-  if (!collectorJob) throw new Error(`deploy/prometheus/prometheus.yml has no ${COLLECTOR_JOB} job`);
+  const deployJob = jobs.find((job) => job['job_name'] === COLLECTOR_JOB);
+  if (!deployJob) throw new Error(`deploy/prometheus/prometheus.yml has no ${COLLECTOR_JOB} job`);
+  // The test collector is plain HTTP on loopback (metrics.auth none): the deploy job's transport
+  // (https, its CA, the reader token file) is proven in metrics-auth-prometheus.test.ts.
+  const { authorization: _authorization, scheme: _scheme, tls_config: _tls, ...collectorJob } = deployJob;
   return {
     global: { ...(deploy['global'] as object), scrape_interval: '1s', evaluation_interval: '1s' },
     rule_files: (deploy['rule_files'] as string[]).map((file) =>

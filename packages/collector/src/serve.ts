@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { serve } from '@hono/node-server';
-import { type CollectorConfig, ConfigError } from '@perimeter/schema';
+import { type CollectorConfig, ConfigError, metricsAuth } from '@perimeter/schema';
 import type { Logger } from 'pino';
 import { type AlertingService, registerClockSkewGauge, startAlerting } from './alerts/alerting-service.ts';
 import { DEFAULT_RULES_FILE, loadRuleFiles } from './alerts/load-rules.ts';
@@ -68,6 +68,7 @@ export async function startCollector(
     limits: config.limits,
     admission: admissionPolicy(config),
     secureCookies: config.console.secureCookies,
+    metricsAuth: metricsAuth(config),
     nowMs,
     log,
     isReady: () => ready,
@@ -114,7 +115,7 @@ export async function startCollector(
   const checkpointTimer = setInterval(() => store.checkpoint(), 5_000);
   checkpointTimer.unref();
   ready = true;
-  log.info({ url, dataDir: config.dataDir }, 'collector listening');
+  log.info({ url, dataDir: config.dataDir, metricsAuth: metricsAuth(config) }, 'collector listening');
   warnIfCleartextListen({ hostname, url, tls: config.tls !== undefined }, log);
 
   return {

@@ -1,7 +1,7 @@
 export type { AgentConfig } from './config/agent.ts';
 export { agentConfigSchema, agentFlagKeys } from './config/agent.ts';
 export type { CollectorConfig } from './config/collector.ts';
-export { collectorConfigSchema, collectorFlagKeys, ingestDefaults } from './config/collector.ts';
+export { collectorConfigSchema, collectorFlagKeys, ingestDefaults, metricsAuth } from './config/collector.ts';
 export type { ConfigSources } from './config/load.ts';
 export { envNameFor, loadConfig, validateConfig } from './config/load.ts';
 export { parseByteSize, parseDurationMs } from './duration.ts';

@@ -14,6 +14,7 @@ import { createReplayReader, type ReplayReader } from '../replay/replay-worker.t
 import type { Store } from '../store/store.ts';
 import type { VerifiedToken } from '../tokens/token-store.ts';
 import { bearerAuth } from './auth.ts';
+import { createFailedAuthLimiter } from './auth-limiter.ts';
 import { BODY_LIMIT_DEFAULTS, limitBodiesExceptIngest, limitBody } from './body-limit.ts';
 import { createErrorHandler, type ErrorLog, HttpError } from './errors.ts';
 import type { BodyLimits } from './read-body.ts';
@@ -37,6 +38,11 @@ export interface AppDeps {
   secureCookies?: boolean;
   /** Replay reader (default: a worker thread over the store file, replay/replay-worker.ts). */
   replay?: ReplayReader;
+  /**
+   * `token`: /metrics needs a reader or admin bearer token, like the read API (serve resolves
+   * `metrics.auth` with metricsAuth: token off loopback). Default `none`.
+   */
+  metricsAuth?: 'token' | 'none';
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -72,6 +78,16 @@ export function createApp(deps: AppDeps): Hono {
     deps.isReady() ? c.json({ status: 'ready' }) : c.json({ status: 'not ready' }, 503),
   );
 
+  // /metrics and the read API are one audience (reader and admin tokens): one check, one failed-auth
+  // limiter per (address, token id), so a scraper with a bad token is throttled wherever it knocks.
+  const readAuth = bearerAuth({
+    verifyToken: deps.verifyToken,
+    roles: ['reader', 'admin'],
+    limiter: createFailedAuthLimiter(),
+  });
+  if (deps.metricsAuth === 'token') {
+    app.use('/metrics', readAuth);
+  }
   app.get('/metrics', async (c) => {
     const own = await deps.metrics.registry.metrics();
     if (reservedNames.size === 0) {
@@ -93,7 +109,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   // The read API: reader and admin tokens; a node token may only send its own data.
-  app.use('/api/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['reader', 'admin'] }));
+  app.use('/api/v1/*', readAuth);
   app.route('/', driftRoutes(deps));
   app.route('/', modelsRoutes(deps));
   app.route('/', deadLetterRoutes(deps));

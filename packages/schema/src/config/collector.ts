@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLoopbackHost } from '../loopback.ts';
 import { byteSize, durationMs, flagBoolean, logLevel } from './fields.ts';
 
 /**
@@ -272,6 +273,22 @@ export const collectorConfigSchema = z
       })
       .strict()
       .default({ secureCookies: false }),
+    /**
+     * `/metrics` shows every node, login counts, drift and audit counts. `token`: a scrape needs
+     * `Authorization: Bearer <reader or admin token>` (Prometheus: `authorization.credentials_file`);
+     * `none`: open. Unset: `token` when the collector listens off loopback, `none` when only on it
+     * (see metricsAuth).
+     */
+    metrics: z
+      .object({
+        auth: z
+          .enum(['token', 'none'], {
+            message: 'metrics.auth is token (a reader or admin bearer token) or none',
+          })
+          .optional(),
+      })
+      .strict()
+      .default({}),
     /** Sinks the store forwards to, each with its own cursor (ARCHITECTURE.md "Forward"). */
     forward: z
       .array(forwardSinkSchema)
@@ -327,5 +344,18 @@ export const collectorConfigSchema = z
   .strict();
 
 export type CollectorConfig = z.output<typeof collectorConfigSchema>;
+
+/**
+ * Whether `/metrics` asks for a reader or admin token: `metrics.auth` when set, else `token` for a
+ * listener reachable off this machine (0.0.0.0, a LAN address) and `none` for one on loopback only,
+ * where only local processes can scrape.
+ */
+export function metricsAuth(config: Pick<CollectorConfig, 'listen' | 'metrics'>): 'token' | 'none' {
+  if (config.metrics.auth !== undefined) {
+    return config.metrics.auth;
+  }
+  const host = /^\[?([^\]]+)\]?:\d+$/.exec(config.listen)?.[1] ?? config.listen;
+  return isLoopbackHost(host) ? 'none' : 'token';
+}
 
 export const collectorFlagKeys = ['listen', 'dataDir', 'logLevel', 'logReadings'] as const;
