@@ -1,5 +1,4 @@
 import type { CollectorConfig } from '@perimeter/schema';
-import type { StoreTables } from '../store/store-file.ts';
 import { createRetention } from './retention.ts';
 
 /**
@@ -14,7 +13,7 @@ export interface RetentionJob {
 
 export function startRetentionJob(deps: {
   config: CollectorConfig;
-  store: Pick<StoreTables, 'batches' | 'prune' | 'summaries'>;
+  store: Parameters<typeof createRetention>[0];
   log: { info(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
   nowMs: () => number;
   firstRunDelayMs?: number;
@@ -29,7 +28,7 @@ export function startRetentionJob(deps: {
     running = true;
     try {
       const result = retention.enforce(nowMs());
-      if (result.metricBatches + result.logBatches + result.summaryRowsPruned > 0) {
+      if (result.metricBatches + result.logBatches + result.summaryRowsPruned + result.seriesEvicted > 0) {
         log.info({ ...result }, 'retention: pruned');
       }
     } catch (error) {

@@ -1,4 +1,5 @@
 import { HOUR_MS } from '../store/hourly-summaries.ts';
+import type { Store } from '../store/store.ts';
 import type { StoreTables } from '../store/store-file.ts';
 
 export { usualIntervalMs } from '../store/hourly-summaries.ts';
@@ -9,7 +10,9 @@ export { usualIntervalMs } from '../store/hourly-summaries.ts';
  * (cut on whole hours, after being folded into hourly per-series summaries and per-node activity,
  * which evidence uses for coverage), summaries after `retention.summaries`. This is a policy: it
  * picks the batches that are due and hands the store plans; `store.prune` deletes them and records
- * each node's pruned runs so the hash chain still verifies.
+ * each node's pruned runs so the hash chain still verifies. In the running collector it also lets
+ * series idle past the metric cutoff leave memory (`store.evictIdleSeries`), so a burst of
+ * one-off series (a cardinality attack, a renamed label) does not stay in RAM and in /metrics.
  */
 export interface RetentionPolicy {
   /** Log batches and their events; 0 keeps them. */
@@ -25,6 +28,8 @@ export interface RetentionResult {
   logBatches: number;
   events: number;
   summaryRowsPruned: number;
+  /** Series whose newest point is older than the metric cutoff that left memory. */
+  seriesEvicted: number;
 }
 
 const CHUNK = 2_000;
@@ -34,7 +39,7 @@ export function metricCutoffMs(policy: RetentionPolicy, nowMs: number): number {
 }
 
 export function createRetention(
-  store: Pick<StoreTables, 'batches' | 'prune' | 'summaries'>,
+  store: Pick<StoreTables, 'batches' | 'prune' | 'summaries'> & Partial<Pick<Store, 'evictIdleSeries'>>,
   policy: RetentionPolicy,
 ) {
   // Recorded with every pruned range: the settings (and their values) this policy prunes by.
@@ -42,7 +47,13 @@ export function createRetention(
   return {
     policy,
     enforce(nowMs: number, onProgress?: (prunedSoFar: number) => void): RetentionResult {
-      const result: RetentionResult = { metricBatches: 0, logBatches: 0, events: 0, summaryRowsPruned: 0 };
+      const result: RetentionResult = {
+        metricBatches: 0,
+        logBatches: 0,
+        events: 0,
+        summaryRowsPruned: 0,
+        seriesEvicted: 0,
+      };
       const metricCutoff = policy.metricDetail > 0 ? metricCutoffMs(policy, nowMs) : Number.NEGATIVE_INFINITY;
       const eventCutoff = policy.events > 0 ? nowMs - policy.events : Number.NEGATIVE_INFINITY;
       const newest = Math.max(metricCutoff, eventCutoff);
@@ -72,6 +83,10 @@ export function createRetention(
           after = last.id;
           onProgress?.(result.metricBatches + result.logBatches);
         }
+      }
+      // A short-lived command's store file has no series in memory: nothing to evict.
+      if (policy.metricDetail > 0 && store.evictIdleSeries !== undefined) {
+        result.seriesEvicted = store.evictIdleSeries(metricCutoff);
       }
       if (policy.summaries > 0) {
         result.summaryRowsPruned = store.summaries.pruneBefore(nowMs - policy.summaries);

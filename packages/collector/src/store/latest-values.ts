@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from './db.ts';
 import { readSamples } from './sample-block.ts';
+import { seriesIdleBeforeMs } from './series-index.ts';
 
 /**
  * The newest sample of every series, for /metrics. Kept in memory and checkpointed to the series
@@ -15,6 +16,10 @@ export interface LatestValues {
   observe(seriesId: number, tsMs: number, value: number): void;
   get(seriesId: number): LatestSample | undefined;
   entries(): IterableIterator<[number, LatestSample]>;
+  /** Series whose newest point is older than `beforeMs` (idle past retention). */
+  idleBefore(beforeMs: number): number[];
+  /** Lets these series leave memory; checkpoint first so their rows keep the newest value. */
+  forget(ids: Iterable<number>): void;
   checkpoint(): void;
 }
 
@@ -24,9 +29,15 @@ export function loadLatestValues(db: SqliteDatabase): LatestValues {
   const latest = new Map<number, LatestSample>();
   const dirty = new Set<number>();
 
+  // Series that went idle past retention stay on disk only (series-index.ts).
+  const idleBefore = seriesIdleBeforeMs(db);
   for (const row of db
-    .prepare('SELECT id, last_ts_ms, last_value FROM series WHERE last_ts_ms IS NOT NULL')
-    .iterate() as IterableIterator<{ id: number; last_ts_ms: number; last_value: number | null }>) {
+    .prepare('SELECT id, last_ts_ms, last_value FROM series WHERE last_ts_ms >= ?')
+    .iterate(Number.isFinite(idleBefore) ? idleBefore : Number.MIN_SAFE_INTEGER) as IterableIterator<{
+    id: number;
+    last_ts_ms: number;
+    last_value: number | null;
+  }>) {
     latest.set(row.id, { tsMs: row.last_ts_ms, value: row.last_value ?? Number.NaN });
   }
   const checkpointRow = db.prepare('SELECT value FROM meta WHERE key = ?').get(CHECKPOINT_KEY) as
@@ -67,6 +78,19 @@ export function loadLatestValues(db: SqliteDatabase): LatestValues {
     observe,
     get: (id) => latest.get(id),
     entries: () => latest.entries(),
+    idleBefore(beforeMs) {
+      const ids: number[] = [];
+      for (const [id, sample] of latest) {
+        if (sample.tsMs < beforeMs) ids.push(id);
+      }
+      return ids;
+    },
+    forget(ids) {
+      for (const id of ids) {
+        latest.delete(id);
+        dirty.delete(id);
+      }
+    },
     checkpoint: () => {
       if (dirty.size > 0) {
         checkpoint();

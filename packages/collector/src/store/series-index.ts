@@ -26,13 +26,23 @@ export interface SeriesRow {
 }
 
 export interface SeriesIndex {
+  /** The series' id: from memory, else its stored row (an idle series coming back), else a new row. */
   idFor(nodeId: string, point: DecodedPoint, nowMs: number): number;
   /** Call after a rolled-back transaction. */
   forgetUncommitted(): void;
   /** Call after a commit. */
   commit(): void;
+  /** A series in memory, or else read from its row (an idle series' old samples are still read). */
   get(id: number): SeriesInfo | undefined;
+  /** The series in memory: those not idle past retention. */
   all(): IterableIterator<SeriesInfo>;
+  /** How many series are in memory. */
+  size(): number;
+  /**
+   * Lets idle series leave memory (their rows stay: the integrity digest and old samples need
+   * them) and records the idle mark so the next start does not load them back.
+   */
+  evict(ids: Iterable<number>, idleBeforeMs: number): number;
   /** Whether this point's series already exists (ingest's caps count only new series). */
   has(nodeId: string, point: Pick<DecodedPoint, 'metric' | 'attributes'>): boolean;
   /** How many series the node has: what ingest.maxSeriesPerNode bounds. */
@@ -51,34 +61,82 @@ export function seriesKey(nodeId: string, metric: string, attributes: DecodedPoi
   return key;
 }
 
+const IDLE_MARK_KEY = 'series_idle_before_ms';
+
+/**
+ * The last idle cut made (series whose newest point is older left memory), or -Infinity when
+ * none was: at start the index and the latest values load only series at or after it.
+ */
+export function seriesIdleBeforeMs(db: SqliteDatabase): number {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(IDLE_MARK_KEY) as
+    | { value: string }
+    | undefined;
+  return row === undefined ? Number.NEGATIVE_INFINITY : Number(row.value);
+}
+
+function infoFromRow(row: SeriesRow): SeriesInfo {
+  return {
+    id: row.id,
+    nodeId: row.node_id,
+    metric: row.metric,
+    unit: row.unit,
+    kind: row.kind,
+    attributes: JSON.parse(row.attributes_json) as Record<string, string | number | boolean>,
+  };
+}
+
 export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
   const idsByKey = new Map<string, number>();
-  const infoById = new Map<number, SeriesInfo>();
+  // The key is kept with the info (the same string the map holds, so no copy) because a key
+  // rebuilt from parsed JSON could order integer-like attribute names differently.
+  const byId = new Map<number, { info: SeriesInfo; key: string }>();
   const countByNode = new Map<string, number>();
-  const counted = (nodeId: string, delta: number) =>
-    countByNode.set(nodeId, (countByNode.get(nodeId) ?? 0) + delta);
+  const counted = (nodeId: string, delta: number) => {
+    const count = (countByNode.get(nodeId) ?? 0) + delta;
+    if (count > 0) countByNode.set(nodeId, count);
+    else countByNode.delete(nodeId);
+  };
+  const remember = (key: string, info: SeriesInfo) => {
+    idsByKey.set(key, info.id);
+    byId.set(info.id, { info, key });
+    counted(info.nodeId, 1);
+  };
+  const forget = (id: number) => {
+    const entry = byId.get(id);
+    if (entry === undefined) return false;
+    byId.delete(id);
+    if (idsByKey.get(entry.key) === id) idsByKey.delete(entry.key);
+    counted(entry.info.nodeId, -1);
+    return true;
+  };
   let uncommitted: string[] = [];
 
+  const idleBefore = seriesIdleBeforeMs(db);
   const rows = db
-    .prepare('SELECT id, node_id, metric, unit, kind, attributes_json FROM series')
-    .all() as SeriesRow[];
+    .prepare(
+      `SELECT id, node_id, metric, unit, kind, attributes_json FROM series
+       WHERE last_ts_ms IS NULL OR last_ts_ms >= ?`,
+    )
+    .all(Number.isFinite(idleBefore) ? idleBefore : Number.MIN_SAFE_INTEGER) as SeriesRow[];
   for (const row of rows) {
-    const attributes = JSON.parse(row.attributes_json) as Record<string, string | number | boolean>;
-    idsByKey.set(seriesKey(row.node_id, row.metric, Object.entries(attributes)), row.id);
-    counted(row.node_id, 1);
-    infoById.set(row.id, {
-      id: row.id,
-      nodeId: row.node_id,
-      metric: row.metric,
-      unit: row.unit,
-      kind: row.kind,
-      attributes,
-    });
+    const info = infoFromRow(row);
+    remember(seriesKey(row.node_id, row.metric, Object.entries(info.attributes)), info);
   }
 
-  const insert = db.prepare(
-    'INSERT INTO series (node_id, metric, unit, kind, attributes_json, first_seen_ms) VALUES (?, ?, ?, ?, ?, ?)',
-  );
+  const statements = {
+    // An idle series that comes back keeps its row and id: ON CONFLICT finds it instead.
+    insert: db.prepare(
+      `INSERT INTO series (node_id, metric, unit, kind, attributes_json, first_seen_ms) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (node_id, metric, attributes_json) DO NOTHING`,
+    ),
+    byKey: db.prepare(
+      'SELECT id, node_id, metric, unit, kind, attributes_json FROM series WHERE node_id = ? AND metric = ? AND attributes_json = ?',
+    ),
+    byId: db.prepare('SELECT id, node_id, metric, unit, kind, attributes_json FROM series WHERE id = ?'),
+    saveMark: db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    ),
+  };
 
   return {
     idFor(nodeId, point, nowMs) {
@@ -88,39 +146,57 @@ export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
         return known;
       }
       const attributesJson = JSON.stringify(Object.fromEntries(point.attributes));
-      const id = Number(
-        insert.run(nodeId, point.metric, point.unit, point.kind, attributesJson, nowMs).lastInsertRowid,
-      );
-      idsByKey.set(key, id);
-      counted(nodeId, 1);
-      infoById.set(id, {
-        id,
+      const inserted = statements.insert.run(
         nodeId,
-        metric: point.metric,
-        unit: point.unit,
-        kind: point.kind,
-        attributes: Object.fromEntries(point.attributes),
-      });
+        point.metric,
+        point.unit,
+        point.kind,
+        attributesJson,
+        nowMs,
+      );
+      const info =
+        inserted.changes === 1
+          ? {
+              id: Number(inserted.lastInsertRowid),
+              nodeId,
+              metric: point.metric,
+              unit: point.unit,
+              kind: point.kind,
+              attributes: Object.fromEntries(point.attributes),
+            }
+          : infoFromRow(statements.byKey.get(nodeId, point.metric, attributesJson) as SeriesRow);
+      remember(key, info);
       uncommitted.push(key);
-      return id;
+      return info.id;
     },
     forgetUncommitted() {
       for (const key of uncommitted) {
         const id = idsByKey.get(key);
-        idsByKey.delete(key);
-        if (id !== undefined) {
-          const info = infoById.get(id);
-          if (info !== undefined) counted(info.nodeId, -1);
-          infoById.delete(id);
-        }
+        if (id !== undefined) forget(id);
       }
       uncommitted = [];
     },
     commit() {
       uncommitted = [];
     },
-    get: (id) => infoById.get(id),
-    all: () => infoById.values(),
+    get(id) {
+      const entry = byId.get(id);
+      if (entry !== undefined) return entry.info;
+      const row = statements.byId.get(id) as SeriesRow | undefined;
+      return row === undefined ? undefined : infoFromRow(row);
+    },
+    *all() {
+      for (const entry of byId.values()) yield entry.info;
+    },
+    size: () => byId.size,
+    evict(ids, idleBeforeMs) {
+      let evicted = 0;
+      for (const id of ids) {
+        if (forget(id)) evicted++;
+      }
+      statements.saveMark.run(IDLE_MARK_KEY, String(idleBeforeMs));
+      return evicted;
+    },
     has: (nodeId, point) => idsByKey.has(seriesKey(nodeId, point.metric, point.attributes)),
     countForNode: (nodeId) => countByNode.get(nodeId) ?? 0,
   };

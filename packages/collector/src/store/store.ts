@@ -63,6 +63,12 @@ export interface Store extends StoreTables {
   nodes(): NodeState[];
   gapCountsByNode(): Map<string, number>;
   sizeBytes(): number;
+  /**
+   * Series whose newest point is older than `beforeMs` leave memory (index and latest values);
+   * their rows stay for the integrity digest and old samples, and a new point brings one back
+   * under its old id. The retention policy calls this with its metric cutoff. Returns how many left.
+   */
+  evictIdleSeries(beforeMs: number): number;
   /** Persists in-memory latest values; call periodically and before close. */
   checkpoint(): void;
   close(): Promise<void>;
@@ -150,6 +156,13 @@ export function openStore(options: StoreOptions): Store {
         return counts;
       },
       sizeBytes: () => (statements.pageCount.get() as number) * (statements.pageSize.get() as number),
+      evictIdleSeries(beforeMs) {
+        // Rows first get the newest values, so a series that comes back or a restart reads them.
+        latest.checkpoint();
+        const idle = latest.idleBefore(beforeMs);
+        latest.forget(idle);
+        return series.evict(idle, beforeMs);
+      },
       checkpoint: () => latest.checkpoint(),
       close() {
         latest.checkpoint();
