@@ -1,5 +1,5 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { ANY_IS_BAD, DashboardUids, perimeterDashboard, UP_MAP } from './common-panels.ts';
+import { ANY_IS_BAD, amberThenRed, DashboardUids, perimeterDashboard, UP_MAP } from './common-panels.ts';
 import { COLLECTOR_JOB, Prom, PrometheusOwn } from './metric-names.ts';
 import { Colors, row, stat, timeseries } from './panels.ts';
 
@@ -89,11 +89,7 @@ export function buildCollectorHealth(): dashboard.Dashboard {
         width: 4,
         height: 4,
         unit: 's',
-        thresholds: [
-          [null, Colors.ok],
-          [1, Colors.warn],
-          [5, Colors.bad],
-        ],
+        thresholds: amberThenRed(1, 5),
         queries: [{ expr: Prom.alertsEvaluationSeconds }],
       }),
     )
@@ -199,11 +195,7 @@ export function buildCollectorHealth(): dashboard.Dashboard {
         height: 8,
         unit: 's',
         min: 0,
-        thresholds: [
-          [null, Colors.ok],
-          [60, Colors.warn],
-          [300, Colors.bad],
-        ],
+        thresholds: amberThenRed(60, 300),
         thresholdLines: true,
         queries: [{ expr: Prom.forwardLag, legend: '{{sink}}' }],
       }),

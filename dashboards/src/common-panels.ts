@@ -10,26 +10,23 @@ import { Colors, DATASOURCE, type Query, type Steps, stat, timeseries, valueMap 
  * the coded gauges, and the dashboard frame (time range, refresh, links between the four).
  */
 
+/** Green, amber from `amberFrom`, red from `redFrom`: the traffic light most tiles colour by. */
+export function amberThenRed(amberFrom: number, redFrom: number): Steps {
+  return [
+    [null, Colors.ok],
+    [amberFrom, Colors.warn],
+    [redFrom, Colors.bad],
+  ];
+}
+
 /** ThermalLimit's general line is 95 °C; amber 10 degrees before it. */
-export const TEMPERATURE_STEPS: Steps = [
-  [null, Colors.ok],
-  [85, Colors.warn],
-  [95, Colors.bad],
-];
+export const TEMPERATURE_STEPS: Steps = amberThenRed(85, 95);
 
 /** NodeDown fires after 60 s of silence; amber after two missed agent intervals (10 s each). */
-export const SILENCE_STEPS: Steps = [
-  [null, Colors.ok],
-  [30, Colors.warn],
-  [60, Colors.bad],
-];
+export const SILENCE_STEPS: Steps = amberThenRed(30, 60);
 
 /** Ratios (0..1): amber at 80 %, red at 95 % (GpuSaturated averages above 0.95). */
-export const RATIO_STEPS: Steps = [
-  [null, Colors.ok],
-  [0.8, Colors.warn],
-  [0.95, Colors.bad],
-];
+export const RATIO_STEPS: Steps = amberThenRed(0.8, 0.95);
 
 /** Any non-zero count is worth a look (failed checks, drops, dead letters). */
 export const ANY_IS_BAD: Steps = [
@@ -164,4 +161,16 @@ export function intervalBars(spec: {
   queries: Query[];
 }): TimeseriesBuilder {
   return timeseries({ ...spec, width: 12, height: 8, unit: 'short', min: 0, bars: true, stacked: true });
+}
+
+/** A table built from several instant queries: their rows merged, then columns hidden, renamed, ordered. */
+export function mergeThenOrganize(organize: {
+  excludeByName: Record<string, boolean>;
+  renameByName: Record<string, string>;
+  indexByName?: Record<string, number>;
+}): dashboard.DataTransformerConfig[] {
+  return [
+    { id: 'merge', options: {} },
+    { id: 'organize', options: organize },
+  ];
 }

@@ -1,8 +1,10 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   ANY_IS_BAD,
+  amberThenRed,
   DashboardUids,
   intervalBars,
+  mergeThenOrganize,
   NODE_CELL_LINKS,
   nodeDataLinks,
   perimeterDashboard,
@@ -74,11 +76,7 @@ export function buildFleetOverview(): dashboard.Dashboard {
         description:
           'Failed logins (ssh, console, screensaver, sudo) across the fleet in the selected time range, derived by the collector from auth.login events.',
         width: 4,
-        thresholds: [
-          [null, Colors.ok],
-          [10, Colors.warn],
-          [50, Colors.bad],
-        ],
+        thresholds: amberThenRed(10, 50),
         selector: Prom.authFailures,
       }),
     )
@@ -120,17 +118,11 @@ export function buildFleetOverview(): dashboard.Dashboard {
           { expr: silence, instant: true, table: true },
           { expr: `${Prom.nodeLastSeen} * 1000`, instant: true, table: true },
         ],
-        transformations: [
-          { id: 'merge', options: {} },
-          {
-            id: 'organize',
-            options: {
-              excludeByName: { Time: true, job: true, instance: true },
-              renameByName: { 'Value #A': 'State', 'Value #B': 'Silent for', 'Value #C': 'Last seen' },
-              indexByName: { node: 0, 'Value #A': 1, 'Value #B': 2, 'Value #C': 3 },
-            },
-          },
-        ],
+        transformations: mergeThenOrganize({
+          excludeByName: { Time: true, job: true, instance: true },
+          renameByName: { 'Value #A': 'State', 'Value #B': 'Silent for', 'Value #C': 'Last seen' },
+          indexByName: { node: 0, 'Value #A': 1, 'Value #B': 2, 'Value #C': 3 },
+        }),
       })
         .overrideByName('State', [
           { id: 'mappings', value: [UP_MAP] },

@@ -1,8 +1,10 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   ANY_IS_BAD,
+  amberThenRed,
   DashboardUids,
   intervalBars,
+  mergeThenOrganize,
   NODE_CELL_LINKS,
   nodeDataLinks,
   perimeterDashboard,
@@ -11,7 +13,7 @@ import {
   UP_MAP,
 } from './common-panels.ts';
 import { Label, Prom } from './metric-names.ts';
-import { Colors, note, row, stat, stateTimeline, table, timeseries } from './panels.ts';
+import { note, row, stat, stateTimeline, table, timeseries } from './panels.ts';
 
 /**
  * Inference: the AI workload itself (ARCHITECTURE.md "The AI workload"). Who is being served and
@@ -47,11 +49,7 @@ export function buildInference(): dashboard.Dashboard {
         description:
           'Requests answered 401 or 403: a guessed or revoked key still in use. InferenceAuthFailureSpike pages above 0.5 a second over 5 min (seed 001, CC7.2).',
         width: 6,
-        thresholds: [
-          [null, Colors.ok],
-          [10, Colors.warn],
-          [150, Colors.bad],
-        ],
+        thresholds: amberThenRed(10, 150),
         selector: `${Prom.inferenceRequests}{${REFUSED}}`,
       }),
     )
@@ -162,16 +160,10 @@ export function buildInference(): dashboard.Dashboard {
           { expr: `count by (node) (${Prom.modelInfo})`, instant: true, table: true },
           { expr: `sum by (node) (${Prom.modelSize})`, instant: true, table: true },
         ],
-        transformations: [
-          { id: 'merge', options: {} },
-          {
-            id: 'organize',
-            options: {
-              excludeByName: { Time: true },
-              renameByName: { 'Value #A': 'Models', 'Value #B': 'Bytes on disk' },
-            },
-          },
-        ],
+        transformations: mergeThenOrganize({
+          excludeByName: { Time: true },
+          renameByName: { 'Value #A': 'Models', 'Value #B': 'Bytes on disk' },
+        }),
       })
         .overrideByName(Label.node, [{ id: 'links', value: NODE_CELL_LINKS }])
         .overrideByName('Bytes on disk', [{ id: 'unit', value: 'bytes' }]),

@@ -1,6 +1,7 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   ANY_IS_BAD,
+  amberThenRed,
   DashboardUids,
   DRIFT_MAP,
   nodeVariable,
@@ -126,11 +127,7 @@ export function buildNodeDetail(): dashboard.Dashboard {
         title: 'Failed logins (range)',
         description: 'Failed logins on this node in the selected range, all methods.',
         width: 3,
-        thresholds: [
-          [null, Colors.ok],
-          [3, Colors.warn],
-          [10, Colors.bad],
-        ],
+        thresholds: amberThenRed(3, 10),
         selector: `${Prom.authFailures}{${N}}`,
       }),
     )

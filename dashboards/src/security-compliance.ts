@@ -1,16 +1,18 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   ANY_IS_BAD,
+  amberThenRed,
   DashboardUids,
   DRIFT_MAP,
   intervalBars,
+  mergeThenOrganize,
   NODE_CELL_LINKS,
   nodeDataLinks,
   perimeterDashboard,
   rangeCount,
 } from './common-panels.ts';
 import { Label, Prom } from './metric-names.ts';
-import { Colors, note, row, stat, stateTimeline, table } from './panels.ts';
+import { note, row, stat, stateTimeline, table } from './panels.ts';
 
 /**
  * Security & compliance: what an auditor or the on-call security engineer asks. Who is failing to
@@ -38,11 +40,7 @@ export function buildSecurityCompliance(): dashboard.Dashboard {
         title: 'Failed logins (range)',
         description: `All failed logins in the selected range. ${WHO_AND_WHERE}`,
         width: 6,
-        thresholds: [
-          [null, Colors.ok],
-          [10, Colors.warn],
-          [50, Colors.bad],
-        ],
+        thresholds: amberThenRed(10, 50),
         selector: Prom.authFailures,
       }),
     )
@@ -214,20 +212,14 @@ export function buildSecurityCompliance(): dashboard.Dashboard {
           { expr: `sum by (check_id) (${Prom.driftFleetOutlier})`, instant: true, table: true },
           { expr: Prom.driftFleetNodes, instant: true, table: true },
         ],
-        transformations: [
-          { id: 'merge', options: {} },
-          {
-            id: 'organize',
-            options: {
-              excludeByName: { Time: true, __name__: true, job: true, instance: true },
-              renameByName: {
-                check_id: 'Check',
-                'Value #A': 'Nodes differing',
-                'Value #B': 'Nodes reporting',
-              },
-            },
+        transformations: mergeThenOrganize({
+          excludeByName: { Time: true, __name__: true, job: true, instance: true },
+          renameByName: {
+            check_id: 'Check',
+            'Value #A': 'Nodes differing',
+            'Value #B': 'Nodes reporting',
           },
-        ],
+        }),
       }).overrideByName('Nodes differing', [
         {
           id: 'thresholds',
