@@ -28,7 +28,7 @@ export interface BuildOptions {
 }
 
 export function buildEvidence(
-  store: Pick<StoreTables, 'evidence' | 'chain' | 'integrity' | 'audit'>,
+  store: Pick<StoreTables, 'evidence' | 'chain' | 'integrity' | 'audit' | 'alerts'>,
   options: BuildOptions,
 ): EvidenceReport {
   const generatedAtMs = options.nowMs();

@@ -27,7 +27,7 @@ export function signedSettings(
  */
 export function startCheckpointJob(options: {
   config: CollectorConfig;
-  store: Pick<StoreTables, 'integrity' | 'audit'>;
+  store: Pick<StoreTables, 'integrity' | 'audit' | 'alerts'>;
   log: Logger;
   nowMs: () => number;
   onCheckpoint?: (checkpoint: ParsedCheckpoint) => void;

@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, sign, verify } from 'node:crypto';
 import { GENESIS_HASH } from '@perimeter/schema';
+import type { AlertStore } from '../store/alert-rows.ts';
 import type { AuditLog } from '../store/audit-log.ts';
 import type { IntegrityRows, PrunedRangeRecord, TokenRecord } from '../store/integrity-rows.ts';
 import { keyIdOf, type SigningKey } from './keys.ts';
@@ -11,15 +12,28 @@ import { keyIdOf, type SigningKey } from './keys.ts';
  * checkpoint's previousHash. The public key travels beside it so an old checkpoint stays
  * verifiable after the key is rotated; trust comes from pinning the newest one's key
  * (`verify --public-key`) and the hash chain back from it, not from the key it carries.
+ *
+ * Payload versions: 1 (schema 8-9) had no `alerts`, and its token digests leave out the expiry;
+ * 2 adds the alert history and notification chain heads and the expiry in each token digest.
+ * Verify reads each checkpoint by its own version, so checkpoints written before stay verifiable.
  */
+export const CHECKPOINT_VERSION = 2;
+
+export interface ChainHeadSigned {
+  lastId: number | null;
+  head: string;
+}
+
 export interface CheckpointBody {
-  v: 1;
+  v: 1 | 2;
   seq: number;
   atMs: number;
   previousHash: string;
   keyId: string;
   nodes: Array<{ nodeId: string; head: string; lastBatchId: number | null; batches: number }>;
-  audit: { lastId: number | null; head: string };
+  audit: ChainHeadSigned;
+  /** Version 2 on: the heads of the alert_history and alert_notifications chains. */
+  alerts?: { history: ChainHeadSigned; notifications: ChainHeadSigned };
   series: { maxId: number; digest: string };
   tokens: TokenRecord[];
   pruned: PrunedRangeRecord[];
@@ -50,8 +64,19 @@ export function digestPruned(pruned: readonly PrunedRangeRecord[]): string {
   return createHash('sha256').update(JSON.stringify(pruned)).digest('hex');
 }
 
+/** What a checkpoint reads from the store. */
+export interface CheckpointedStore {
+  integrity: IntegrityRows;
+  audit: Pick<AuditLog, 'head'>;
+  alerts: Pick<AlertStore, 'historyChain' | 'notificationChain'>;
+}
+
+function signedHead({ lastId, hash }: { lastId: number | null; hash: string }): ChainHeadSigned {
+  return { lastId, head: hash };
+}
+
 export function makeCheckpoint(
-  store: { integrity: IntegrityRows; audit: Pick<AuditLog, 'head'> },
+  store: CheckpointedStore,
   key: SigningKey,
   settings: Record<string, unknown>,
   nowMs: number,
@@ -64,7 +89,7 @@ export function makeCheckpoint(
   }
   const maxSeriesId = store.integrity.maxSeriesId();
   const body: CheckpointBody = {
-    v: 1,
+    v: CHECKPOINT_VERSION,
     seq: (previous?.seq ?? 0) + 1,
     atMs: nowMs,
     previousHash: previous?.hash ?? GENESIS_HASH,
@@ -75,9 +100,13 @@ export function makeCheckpoint(
       lastBatchId: node.lastBatchId,
       batches: node.storedBatches + (prunedByNode.get(node.nodeId) ?? 0),
     })),
-    audit: (({ lastId, hash }) => ({ lastId, head: hash }))(store.audit.head()),
+    audit: signedHead(store.audit.head()),
+    alerts: {
+      history: signedHead(store.alerts.historyChain.head()),
+      notifications: signedHead(store.alerts.notificationChain.head()),
+    },
     series: { maxId: maxSeriesId, digest: store.integrity.seriesDigest(maxSeriesId) },
-    tokens: store.integrity.tokens(),
+    tokens: store.integrity.tokens(CHECKPOINT_VERSION),
     pruned,
     prunedDigest: digestPruned(pruned),
     settings,
@@ -115,6 +144,11 @@ export function parseCheckpoint(text: string, origin: string): ParsedCheckpoint 
   }
   const publicKey = createPublicKey(envelope.publicKey);
   const body = JSON.parse(envelope.signed) as CheckpointBody;
+  if (body.v !== 1 && body.v !== CHECKPOINT_VERSION) {
+    throw new Error(
+      `${origin}: checkpoint ${body.seq} is payload version ${body.v}, which this collector does not know (it knows 1-${CHECKPOINT_VERSION}); upgrade it`,
+    );
+  }
   if (keyIdOf(publicKey) !== body.keyId) {
     throw new Error(
       `${origin}: checkpoint ${body.seq} names key ${short(body.keyId)} but carries key ${short(keyIdOf(publicKey))}`,

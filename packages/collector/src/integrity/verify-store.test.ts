@@ -1,15 +1,18 @@
+import { sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { computeChainHash } from '@perimeter/schema';
+import { computeChainHash, GENESIS_HASH } from '@perimeter/schema';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRetention } from '../evidence/retention.ts';
+import type { AlertInstance } from '../store/alert-rows.ts';
 import { storePath } from '../store/db.ts';
+import { rowLinkHash } from '../store/row-chain.ts';
 import { openStoreFile } from '../store/store-file.ts';
 import { createTestCollector, jsonGauge } from '../test-support/test-collector.ts';
-import { revokeTokens } from '../tokens/token-store.ts';
-import { makeCheckpoint } from './checkpoint.ts';
+import { createToken, revokeTokens } from '../tokens/token-store.ts';
+import { type CheckpointBody, checkpointHash, makeCheckpoint } from './checkpoint.ts';
 import { createSigningKeyFiles, loadPublicKey, loadSigningKey } from './keys.ts';
 import { verifyStore } from './verify-store.ts';
 
@@ -17,7 +20,8 @@ import { verifyStore } from './verify-store.ts';
  * The store verifier on real stores: a real collector app ingests OTLP/JSON into SQLite in a temp
  * dir, a signed checkpoint is taken off the box (a file outside the data dir), then a script edits
  * the closed store with its own SQLite connection, as someone holding the collector's files would.
- * Each edit must read BROKEN against the off-box checkpoint; legitimate pruning stays intact.
+ * Each edit must read BROKEN against the off-box checkpoint; legitimate pruning stays intact
+ * (over 400 simulated days, with a key rotation: prune-400-days.test.ts).
  */
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -42,7 +46,56 @@ async function buildStore(hours: number): Promise<void> {
     }
   }
   revokeTokens(collector.store, { nodeId: 'node-b', actor: 'test', nowMs: T0 + hours * HOUR });
+  createToken(collector.store, {
+    nodeId: 'node-a',
+    role: 'reader',
+    actor: 'test',
+    nowMs: T0,
+    expiresAtMs: T0 + 90 * 24 * HOUR,
+  });
+  recordAlerts(collector.store, hours);
   await collector.store.close();
+}
+
+/** An alert on node-a that fires and resolves every 3 hours, each firing notified: history and notification rows. */
+function recordAlerts(store: ReturnType<typeof openStoreFile>, hours: number): void {
+  const alert: AlertInstance = {
+    ruleKey: 'HighTemperature',
+    name: 'HighTemperature',
+    fingerprint: 'f-node-a',
+    labels: { node: 'node-a' },
+    annotations: {},
+    value: 91.5,
+    state: 'pending',
+    activeAtMs: T0,
+    firedAtMs: null,
+    resolvedAtMs: null,
+    keepFiringSinceMs: null,
+    lastSentAtMs: null,
+  };
+  for (let hour = 0; hour + 2 < hours; hour += 3) {
+    const steps: Array<['new' | 'pending' | 'firing', 'pending' | 'firing' | 'inactive']> = [
+      ['new', 'pending'],
+      ['pending', 'firing'],
+      ['firing', 'inactive'],
+    ];
+    steps.forEach(([from, to], step) => {
+      const atMs = T0 + (hour + step) * HOUR;
+      store.alerts.saveCycle([{ ...alert, state: to }], [], [{ alert, from, to, atMs }]);
+      if (to === 'firing') {
+        store.alerts.logNotification({
+          atMs,
+          notifier: 'webhook',
+          target: 'http://127.0.0.1:9/hook',
+          attempt: 1,
+          outcome: 'sent',
+          httpStatus: 200,
+          error: null,
+          fingerprints: [alert.fingerprint],
+        });
+      }
+    });
+  }
 }
 
 function withStore<T>(fn: (store: ReturnType<typeof openStoreFile>) => T): T {
@@ -278,15 +331,116 @@ describe('verify against an off-box signed checkpoint', () => {
     expect(problemsText(verify([forged]))).toMatch(/is signed by key \w+, not the given public key/);
   });
 
-  it('keeps old checkpoints verifiable across a key rotation', () => {
-    const old = checkpointOffBox('old.json', T0 + 10 * HOUR);
-    const newKeys = join(work, 'new-keys');
-    createSigningKeyFiles(newKeys);
-    const rotated = checkpointOffBox('new.json', T0 + 11 * HOUR, join(newKeys, 'checkpoint-signing.key'));
-    expect(verify([old, rotated], join(newKeys, 'checkpoint-signing.pub'))).toMatchObject({
-      ok: true,
-      checkpoint: { seq: 2 },
+  it('is BROKEN by an edited or a deleted alert transition, naming the table, the row and the checkpoint', () => {
+    const cp = checkpointOffBox('cp.json', T0 + 10 * HOUR);
+    tamper((db) => db.prepare("UPDATE alert_history SET to_state = 'inactive' WHERE id = 2").run());
+    expect(problemsText(verify([cp]))).toMatch(
+      /alert_history row 2: alert_history row 2 was edited \(its fields do not hash to its link\) \(since checkpoint 1\)/,
+    );
+    tamper((db) => db.prepare("UPDATE alert_history SET to_state = 'firing' WHERE id = 2").run());
+    expect(verify([cp])).toMatchObject({ ok: true, problems: [] });
+    tamper((db) => {
+      db.prepare('DELETE FROM alert_history_links WHERE row_id = 2').run();
+      db.prepare('DELETE FROM alert_history WHERE id = 2').run();
     });
-    expect(verify([old])).toMatchObject({ ok: true, checkpoint: { seq: 1 } });
+    expect(problemsText(verify([cp]))).toMatch(
+      /alert_history row 3 does not link to the row before it \(alert_history row 1\): a row between them was deleted, or one inserted \(since checkpoint 1\)/,
+    );
+  });
+
+  it('is BROKEN by a notification record relinked without the key, or the signed newest one deleted', () => {
+    const cp = checkpointOffBox('cp.json', T0 + 10 * HOUR);
+    // Turn the first delivery into a failure and recompute every link, as a script knowing the format can.
+    tamper((db) => {
+      db.prepare("UPDATE alert_notifications SET outcome = 'failed', http_status = 503 WHERE id = 1").run();
+      const rows = db
+        .prepare(
+          `SELECT id, json_array(at_ms, notifier, target, attempt, outcome, http_status, error, alert_count, fingerprints_json) AS fields
+           FROM alert_notifications ORDER BY id`,
+        )
+        .all() as Array<{ id: number; fields: string }>;
+      let previousHash = GENESIS_HASH;
+      for (const row of rows) {
+        const hash = rowLinkHash(previousHash, row.id, row.fields);
+        db.prepare('UPDATE alert_notification_links SET prev_hash = ?, hash = ? WHERE row_id = ?').run(
+          previousHash,
+          hash,
+          row.id,
+        );
+        previousHash = hash;
+      }
+    });
+    const relinked = problemsText(verify([cp]));
+    expect(relinked).not.toMatch(/was edited|does not link/); // the unkeyed chain alone holds…
+    expect(relinked).toMatch(
+      /the alert_notifications chain at row 3 is not the head checkpoint 1 signed: the rows were rewritten and their links recomputed \(since checkpoint 1\)/,
+    );
+    tamper((db) => {
+      db.prepare('DELETE FROM alert_notification_links WHERE row_id = 3').run();
+      db.prepare('DELETE FROM alert_notifications WHERE id = 3').run();
+    });
+    expect(problemsText(verify([cp]))).toMatch(
+      /alert_notifications row 3, the head checkpoint 1 signed, is gone: rows were deleted \(since checkpoint 1\)/,
+    );
+  });
+
+  it('is BROKEN by an extended or removed token expiry', () => {
+    const cp = checkpointOffBox('cp.json', T0 + 10 * HOUR);
+    tamper((db) =>
+      db.prepare('UPDATE token_expiry SET expires_at_ms = expires_at_ms + 365 * 86400000').run(),
+    );
+    expect(problemsText(verify([cp]))).toMatch(
+      /token \S+ was edited \(node, role, secret, creation time or expiry\) \(since checkpoint 1\)/,
+    );
+    tamper((db) =>
+      db.prepare('UPDATE token_expiry SET expires_at_ms = expires_at_ms - 365 * 86400000').run(),
+    );
+    expect(verify([cp]).ok).toBe(true);
+    tamper((db) => db.prepare('DELETE FROM token_expiry').run());
+    expect(problemsText(verify([cp]))).toMatch(/token \S+ was edited .*expiry/);
+  });
+
+  it('keeps a payload version 1 checkpoint (before alerts and token expiry were signed) verifiable, and chains on from it', () => {
+    const v1 = join(work, 'v1.json');
+    withStore((store) => {
+      // What the collector of schema 9 wrote: no alert heads, token digests without the expiry.
+      const { body } = makeCheckpoint(
+        store,
+        loadSigningKey(join(keyDir, 'checkpoint-signing.key')),
+        SETTINGS,
+        T0,
+      );
+      tamper((db) => db.prepare('DELETE FROM checkpoints').run());
+      const { alerts: _alerts, ...rest } = body;
+      const legacy: CheckpointBody = { ...rest, v: 1, tokens: store.integrity.tokens(1) };
+      const signed = JSON.stringify(legacy);
+      const envelope = {
+        signed,
+        signature: sign(
+          null,
+          Buffer.from(signed),
+          loadSigningKey(join(keyDir, 'checkpoint-signing.key')).privateKey,
+        ).toString('base64'),
+        publicKey: readFileSync(join(keyDir, 'checkpoint-signing.pub'), 'utf8'),
+      };
+      store.integrity.saveCheckpoint({
+        seq: 1,
+        atMs: T0,
+        hash: checkpointHash(signed),
+        signedJson: JSON.stringify(envelope),
+      });
+      writeFileSync(v1, JSON.stringify(envelope));
+    });
+    const old = verify([v1]);
+    expect(old).toMatchObject({ ok: true, problems: [], checkpoint: { seq: 1 } });
+    expect(old.notes.join('\n')).toMatch(/checkpoint 1 is payload version 1.*checked by their links alone/);
+    const v2 = checkpointOffBox('v2.json', T0 + 11 * HOUR);
+    expect(verify([v1, v2])).toMatchObject({ ok: true, problems: [], checkpoint: { seq: 2 } });
+    expect(JSON.parse(JSON.parse(readFileSync(v2, 'utf8')).signed)).toMatchObject({
+      v: 2,
+      previousHash: expect.any(String),
+    });
+    tamper((db) => db.prepare('UPDATE alert_history SET value = 50 WHERE id = 1').run());
+    expect(problemsText(verify([v1]))).toMatch(/alert_history row 1 was edited/); // links still checked under v1
   });
 });

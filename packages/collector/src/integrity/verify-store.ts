@@ -2,10 +2,12 @@ import type { KeyObject } from 'node:crypto';
 import { GENESIS_HASH } from '@perimeter/schema';
 import { walkStoredChain } from '../replay/store-chain-walk.ts';
 import type { IntegrityVerdict } from '../replay/types.ts';
+import type { AlertStore } from '../store/alert-rows.ts';
 import { type AuditLog, auditRowHash } from '../store/audit-log.ts';
 import type { ChainReads } from '../store/chain-reads.ts';
 import type { IntegrityRows, PrunedRangeRecord } from '../store/integrity-rows.ts';
-import { type ParsedCheckpoint, parseCheckpoint, short } from './checkpoint.ts';
+import { type RowChain, rowLinkHash } from '../store/row-chain.ts';
+import { type ChainHeadSigned, type ParsedCheckpoint, parseCheckpoint, short } from './checkpoint.ts';
 import { keyIdOf } from './keys.ts';
 
 /**
@@ -32,7 +34,12 @@ export interface StoreVerdict {
 }
 
 export interface VerifyInput {
-  store: { integrity: IntegrityRows; audit: Pick<AuditLog, 'chainRows'>; chain: ChainReads };
+  store: {
+    integrity: IntegrityRows;
+    audit: Pick<AuditLog, 'chainRows'>;
+    alerts: Pick<AlertStore, 'historyChain' | 'notificationChain'>;
+    chain: ChainReads;
+  };
   /** Off-box checkpoint files: [origin, text]. */
   given: Array<[string, string]>;
   pinnedKey?: KeyObject;
@@ -127,7 +134,8 @@ export function verifyStore(input: VerifyInput): StoreVerdict {
       problems.push({ where: `node ${node.nodeId}`, what: verdict.summary });
     }
   }
-  verifyAuditChain(input.store.audit, reference, problems, since);
+  verifyRowChain('audit', auditRows(input.store.audit), reference?.body.audit, reference, problems, since);
+  verifyAlertChains(input.store.alerts, reference, problems, notes, since);
   if (reference !== undefined) {
     verifyAgainst(reference, integrity, problems, since);
   }
@@ -152,56 +160,127 @@ export function verifyStore(input: VerifyInput): StoreVerdict {
   };
 }
 
-function verifyAuditChain(
-  audit: Pick<AuditLog, 'chainRows'>,
+/** One row of a chained table, with its link and what its fields hash to after `prevHash`. */
+interface LinkedRow {
+  id: number;
+  prevHash: string | null;
+  hash: string | null;
+  hashAfter(prevHash: string): string;
+}
+
+/**
+ * Walks one per-row chain (the audit log, alert history, notification records): every link must
+ * follow the one before and hash the row's fields, and the row `signed` names must still be there
+ * with the hash the checkpoint signed. `signed` is undefined when the reference checkpoint predates
+ * the chain (payload version 1 for the alert tables): the links alone are checked then.
+ */
+function verifyRowChain(
+  label: string,
+  rows: Iterable<LinkedRow>,
+  signed: ChainHeadSigned | undefined,
   reference: ParsedCheckpoint | undefined,
   problems: IntegrityFinding[],
   since: string,
 ): void {
   let expected = GENESIS_HASH;
-  let linked = false;
-  let headSeen = reference === undefined || reference.body.audit.lastId === null;
-  for (const row of audit.chainRows()) {
+  let previousId: number | null = null;
+  let headSeen = signed === undefined || signed.lastId === null;
+  for (const row of rows) {
     if (row.hash === null || row.prevHash === null) {
-      // Rows written before the chain existed (schema 8) precede every linked row.
-      if (linked) {
+      // Rows written before the chain existed precede every linked row.
+      if (previousId !== null) {
         problems.push({
-          where: `audit row ${row.id}`,
-          what: `audit row ${row.id} has no chain link: inserted by hand${since}`,
+          where: `${label} row ${row.id}`,
+          what: `${label} row ${row.id} has no chain link: inserted by hand${since}`,
         });
       }
       continue;
     }
-    linked = true;
     if (row.prevHash !== expected) {
       problems.push({
-        where: `audit row ${row.id}`,
-        what: `audit row ${row.id} does not link to the row before it: a row was deleted or inserted${since}`,
+        where: `${label} row ${row.id}`,
+        what: `${label} row ${row.id} does not link to the row before it${previousId === null ? '' : ` (${label} row ${previousId})`}: a row between them was deleted, or one inserted${since}`,
       });
     }
-    if (auditRowHash(row.prevHash, row) !== row.hash) {
+    if (row.hashAfter(row.prevHash) !== row.hash) {
       problems.push({
-        where: `audit row ${row.id}`,
-        what: `audit row ${row.id} was edited (its fields do not hash to its link)${since}`,
+        where: `${label} row ${row.id}`,
+        what: `${label} row ${row.id} was edited (its fields do not hash to its link)${since}`,
       });
     }
     expected = row.hash;
-    if (reference !== undefined && row.id === reference.body.audit.lastId) {
+    previousId = row.id;
+    if (signed !== undefined && reference !== undefined && row.id === signed.lastId) {
       headSeen = true;
-      if (row.hash !== reference.body.audit.head) {
+      if (row.hash !== signed.head) {
         problems.push({
-          where: `audit row ${row.id}`,
-          what: `the audit chain at row ${row.id} is not the head checkpoint ${reference.body.seq} signed: the log was rewritten and its links recomputed`,
+          where: `${label} row ${row.id}`,
+          what: `the ${label} chain at row ${row.id} is not the head checkpoint ${reference.body.seq} signed: the rows were rewritten and their links recomputed${since}`,
         });
       }
     }
   }
-  if (!headSeen && reference !== undefined) {
+  if (!headSeen && signed !== undefined && reference !== undefined) {
     problems.push({
-      where: `audit row ${reference.body.audit.lastId}`,
-      what: `audit row ${reference.body.audit.lastId}, the head checkpoint ${reference.body.seq} signed, is gone: rows were deleted`,
+      where: `${label} row ${signed.lastId}`,
+      what: `${label} row ${signed.lastId}, the head checkpoint ${reference.body.seq} signed, is gone: rows were deleted${since}`,
     });
   }
+}
+
+function auditRows(audit: Pick<AuditLog, 'chainRows'>): Iterable<LinkedRow> {
+  return mapRows(audit.chainRows(), (row) => ({
+    id: row.id,
+    prevHash: row.prevHash,
+    hash: row.hash,
+    hashAfter: (prevHash) => auditRowHash(prevHash, row),
+  }));
+}
+
+function chainedRows(chain: Pick<RowChain, 'rows'>): Iterable<LinkedRow> {
+  return mapRows(chain.rows(), (row) => ({
+    id: row.id,
+    prevHash: row.prevHash,
+    hash: row.hash,
+    hashAfter: (prevHash) => rowLinkHash(prevHash, row.id, row.fieldsJson),
+  }));
+}
+
+function* mapRows<T, U>(rows: Iterable<T>, map: (row: T) => U): Iterable<U> {
+  for (const row of rows) {
+    yield map(row);
+  }
+}
+
+function verifyAlertChains(
+  alerts: VerifyInput['store']['alerts'],
+  reference: ParsedCheckpoint | undefined,
+  problems: IntegrityFinding[],
+  notes: string[],
+  since: string,
+): void {
+  const signed = reference?.body.alerts;
+  if (reference !== undefined && signed === undefined) {
+    notes.push(
+      `checkpoint ${reference.body.seq} is payload version ${reference.body.v}, from before alert history was signed: alert transitions and notifications were checked by their links alone`,
+    );
+  }
+  verifyRowChain(
+    'alert_history',
+    chainedRows(alerts.historyChain),
+    signed?.history,
+    reference,
+    problems,
+    since,
+  );
+  verifyRowChain(
+    'alert_notifications',
+    chainedRows(alerts.notificationChain),
+    signed?.notifications,
+    reference,
+    problems,
+    since,
+  );
 }
 
 function verifyAgainst(
@@ -255,7 +334,7 @@ function verifyAgainst(
       what: `series metadata (metric names, units, kinds, labels) of series 1-${body.series.maxId} differs from what checkpoint ${body.seq} signed: a metric was renamed or a label changed${since}`,
     });
   }
-  const tokens = new Map(integrity.tokens().map((token) => [token.id, token]));
+  const tokens = new Map(integrity.tokens(body.v).map((token) => [token.id, token]));
   for (const token of body.tokens) {
     const now = tokens.get(token.id);
     if (now === undefined) {
@@ -266,7 +345,7 @@ function verifyAgainst(
     } else if (now.digest !== token.digest) {
       problems.push({
         where: `token ${token.id}`,
-        what: `token ${token.id} was edited (node, role, secret or creation time)${since}`,
+        what: `token ${token.id} was edited (${body.v === 1 ? 'node, role, secret or creation time' : 'node, role, secret, creation time or expiry'})${since}`,
       });
     } else if (token.revokedAtMs !== null && now.revokedAtMs !== token.revokedAtMs) {
       problems.push({

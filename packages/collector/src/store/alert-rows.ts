@@ -1,9 +1,12 @@
 import type { SqliteDatabase } from './db.ts';
+import { createRowChain, type RowChain } from './row-chain.ts';
 
 /**
  * Alert state in the store (migration 4). Invariant: the states and the history rows of one
  * evaluation are written in one transaction, so after a crash the store holds either the whole
- * cycle or none of it, and `lastSentAt` is saved with the state that caused the send.
+ * cycle or none of it, and `lastSentAt` is saved with the state that caused the send. History and
+ * notification rows are chained as they are written (store/row-chain.ts), so signed checkpoints
+ * cover them (docs/integrity.md).
  */
 /** Alert states as Prometheus keeps them (alerts/state.ts moves an alert between them). */
 export type AlertState = 'pending' | 'firing' | 'inactive';
@@ -62,9 +65,37 @@ export interface AlertStore {
   logNotification(record: NotificationRecord): void;
   history(limit: number): HistoryRow[];
   notifications(limit: number): Array<NotificationRecord & { id: number }>;
+  /** The alert_history chain, for checkpoints and verify. */
+  historyChain: Pick<RowChain, 'head' | 'rows'>;
+  /** The alert_notifications chain, for checkpoints and verify. */
+  notificationChain: Pick<RowChain, 'head' | 'rows'>;
 }
 
+/** The columns each chain commits to: every column but the id (which the link hashes itself). */
+const HISTORY_CHAIN = {
+  table: 'alert_history',
+  links: 'alert_history_links',
+  columns: ['at_ms', 'rule_key', 'name', 'fingerprint', 'labels_json', 'from_state', 'to_state', 'value'],
+};
+const NOTIFICATION_CHAIN = {
+  table: 'alert_notifications',
+  links: 'alert_notification_links',
+  columns: [
+    'at_ms',
+    'notifier',
+    'target',
+    'attempt',
+    'outcome',
+    'http_status',
+    'error',
+    'alert_count',
+    'fingerprints_json',
+  ],
+};
+
 export function createAlertRows(db: SqliteDatabase): AlertStore {
+  const historyChain = createRowChain(db, HISTORY_CHAIN);
+  const notificationChain = createRowChain(db, NOTIFICATION_CHAIN);
   const upsert = db.prepare(
     `INSERT INTO alert_states (rule_key, fingerprint, name, labels_json, annotations_json, value, state,
        active_at_ms, fired_at_ms, resolved_at_ms, keep_firing_since_ms, last_sent_at_ms)
@@ -113,7 +144,7 @@ export function createAlertRows(db: SqliteDatabase): AlertStore {
         if (t.from === 'inactive' && t.to === 'forgotten') {
           continue;
         }
-        addHistory.run(
+        const added = addHistory.run(
           t.atMs,
           t.alert.ruleKey,
           t.alert.name,
@@ -123,6 +154,7 @@ export function createAlertRows(db: SqliteDatabase): AlertStore {
           t.to,
           t.alert.value,
         );
+        historyChain.link(Number(added.lastInsertRowid));
       }
     },
   );
@@ -150,8 +182,8 @@ export function createAlertRows(db: SqliteDatabase): AlertStore {
       }));
     },
     saveCycle: (alerts, removed, transitions) => saveCycle.immediate(alerts, removed, transitions),
-    logNotification(r) {
-      addNotification.run(
+    logNotification: db.transaction((r: NotificationRecord) => {
+      const added = addNotification.run(
         r.atMs,
         r.notifier,
         r.target,
@@ -162,7 +194,10 @@ export function createAlertRows(db: SqliteDatabase): AlertStore {
         r.fingerprints.length,
         JSON.stringify(r.fingerprints),
       );
-    },
+      notificationChain.link(Number(added.lastInsertRowid));
+    }),
+    historyChain,
+    notificationChain,
     history(limit) {
       const rows = statements.history.all(limit) as Array<Record<string, unknown>>;
       return rows.map((row) => ({

@@ -33,6 +33,9 @@ export interface TokenRecord {
   revokedAtMs: number | null;
 }
 
+/** The checkpoint payload versions (integrity/checkpoint.ts) whose token digests differ. */
+export type TokenDigestVersion = 1 | 2;
+
 export interface StoredCheckpoint {
   seq: number;
   atMs: number;
@@ -52,7 +55,11 @@ export interface IntegrityRows {
   /** The series rows with id ≤ maxId, for naming which one changed. */
   seriesRows(maxId: number): Array<{ id: number; line: string }>;
   prunedRanges(): PrunedRangeRecord[];
-  tokens(): TokenRecord[];
+  /**
+   * Each token's digest as checkpoint payload `version` signs it: from version 2 the digest covers
+   * the expiry too (none or the time), so extending or removing a token's expiry breaks verify.
+   */
+  tokens(version: TokenDigestVersion): TokenRecord[];
   saveCheckpoint(checkpoint: StoredCheckpoint): void;
   latestCheckpoint(): StoredCheckpoint | undefined;
   checkpoints(): StoredCheckpoint[];
@@ -82,7 +89,8 @@ export function createIntegrityRows(db: SqliteDatabase): IntegrityRows {
        FROM pruned_ranges r LEFT JOIN pruned_range_settings s ON s.range_id = r.id ORDER BY r.node_id, r.from_batch_id`,
     ),
     tokens: db.prepare(
-      'SELECT id, node_id, role, secret_sha256, created_at_ms, revoked_at_ms FROM tokens ORDER BY id',
+      `SELECT t.id, t.node_id, t.role, t.secret_sha256, t.created_at_ms, t.revoked_at_ms, e.expires_at_ms
+       FROM tokens t LEFT JOIN token_expiry e ON e.token_id = t.id ORDER BY t.id`,
     ),
     saveCheckpoint: db.prepare('INSERT INTO checkpoints (seq, at_ms, hash, signed_json) VALUES (?, ?, ?, ?)'),
     latest: db.prepare(
@@ -107,7 +115,7 @@ export function createIntegrityRows(db: SqliteDatabase): IntegrityRows {
     seriesRows: (maxId) =>
       (statements.series.all(maxId) as SeriesRow[]).map((row) => ({ id: row.id, line: seriesLine(row) })),
     prunedRanges: () => statements.pruned.all() as PrunedRangeRecord[],
-    tokens: () =>
+    tokens: (version) =>
       (
         statements.tokens.all() as Array<{
           id: string;
@@ -116,12 +124,23 @@ export function createIntegrityRows(db: SqliteDatabase): IntegrityRows {
           secret_sha256: string;
           created_at_ms: number;
           revoked_at_ms: number | null;
+          expires_at_ms: number | null;
         }>
       ).map((row) => ({
         id: row.id,
-        // The fields a token never changes; revocation is kept beside, as it may come later.
+        // The fields a token never changes (expiry is set at creation); revocation is kept beside,
+        // as it may come later. Version 1 checkpoints signed the digest without the expiry.
         digest: createHash('sha256')
-          .update([row.id, row.node_id, row.role, row.secret_sha256, row.created_at_ms].join('\u001f'))
+          .update(
+            [
+              row.id,
+              row.node_id,
+              row.role,
+              row.secret_sha256,
+              row.created_at_ms,
+              ...(version === 1 ? [] : [row.expires_at_ms === null ? 'never' : row.expires_at_ms]),
+            ].join('\u001f'),
+          )
           .digest('hex'),
         revokedAtMs: row.revoked_at_ms,
       })),

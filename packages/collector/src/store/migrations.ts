@@ -417,6 +417,21 @@ const MIGRATIONS: readonly string[] = [
     expires_at_ms INTEGER NOT NULL
   ) STRICT;
   `,
+  // 10: alert history and notification records are chained like the audit log (store/row-chain.ts:
+  // each row's link holds the previous row's hash); signed checkpoints carry both heads. Side
+  // tables for the reason given at 7. Rows written before this version have no link.
+  `
+  CREATE TABLE IF NOT EXISTS alert_history_links (
+    row_id INTEGER PRIMARY KEY REFERENCES alert_history (id),
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS alert_notification_links (
+    row_id INTEGER PRIMARY KEY REFERENCES alert_notifications (id),
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { GENESIS_HASH } from '@perimeter/schema';
+import type { SqliteDatabase } from './db.ts';
+
+/**
+ * A per-row hash chain over an append-only table, kept in a side links table (`row_id`,
+ * `prev_hash`, `hash`): each row's hash commits to the previous row's hash, its id and its
+ * columns as stored. Signed checkpoints carry the head (docs/integrity.md), so an edited, inserted
+ * or deleted row breaks the chain, and a chain relinked without the key no longer meets the signed
+ * head. Used for alert history and notification records; the audit log has its own (older) link
+ * format (audit-log.ts).
+ */
+export interface ChainHead {
+  lastId: number | null;
+  hash: string;
+}
+
+export interface ChainedRow {
+  id: number;
+  /** The row's chained columns as stored, JSON text (so NULL and '' differ). */
+  fieldsJson: string;
+  prevHash: string | null;
+  hash: string | null;
+}
+
+export interface RowChain {
+  /** Links the row just inserted (call inside the insert's transaction). */
+  link(id: number): void;
+  head(): ChainHead;
+  /** Every row with its link (null for a row with none), oldest first, for the verifier. */
+  rows(): Iterable<ChainedRow>;
+}
+
+export function rowLinkHash(prevHash: string, id: number, fieldsJson: string): string {
+  return createHash('sha256').update(`${prevHash}\u001f${id}\u001f${fieldsJson}`).digest('hex');
+}
+
+export function createRowChain(
+  db: SqliteDatabase,
+  options: { table: string; links: string; columns: readonly string[] },
+): RowChain {
+  const fields = `json_array(${options.columns.map((column) => `t.${column}`).join(', ')})`;
+  const statements = {
+    fields: db.prepare(`SELECT ${fields} FROM ${options.table} t WHERE t.id = ?`).pluck(),
+    head: db.prepare(`SELECT row_id AS lastId, hash FROM ${options.links} ORDER BY row_id DESC LIMIT 1`),
+    insert: db.prepare(`INSERT INTO ${options.links} (row_id, prev_hash, hash) VALUES (?, ?, ?)`),
+    rows: db.prepare(
+      `SELECT t.id, ${fields} AS fieldsJson, l.prev_hash AS prevHash, l.hash
+       FROM ${options.table} t LEFT JOIN ${options.links} l ON l.row_id = t.id ORDER BY t.id`,
+    ),
+  };
+  const head = (): ChainHead =>
+    (statements.head.get() as ChainHead | undefined) ?? { lastId: null, hash: GENESIS_HASH };
+  return {
+    link(id) {
+      const prevHash = head().hash;
+      statements.insert.run(id, prevHash, rowLinkHash(prevHash, id, statements.fields.get(id) as string));
+    },
+    head,
+    rows: () => statements.rows.iterate() as IterableIterator<ChainedRow>,
+  };
+}
