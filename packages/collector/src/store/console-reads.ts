@@ -2,6 +2,11 @@ import { AttributeNames, EventNames } from '@perimeter/schema';
 import type { HistoryRow } from '../alerts/alert-store.ts';
 import { ALERT_HISTORY_COLUMNS, alertTransitionOf } from './alert-history-rows.ts';
 import type { SqliteDatabase } from './db.ts';
+import {
+  createInferenceReads,
+  type NodeInferenceQuery,
+  type NodeInferenceSummary,
+} from './inference-reads.ts';
 
 /**
  * The store as the console reads it: the few questions its pages ask that no other reader does,
@@ -22,6 +27,8 @@ export interface ConsoleReads {
   firingAlertsByNode(nodeId?: string): Map<string, string[]>;
   /** One node's alert transitions in [fromMs, toMs], newest first, at most `limit`. */
   nodeAlertHistory(nodeId: string, window: { fromMs: number; toMs: number }, limit: number): HistoryRow[];
+  /** One node's inference requests in [fromMs, toMs]: by status, tokens, users, the newest ones. */
+  nodeInference(query: NodeInferenceQuery): NodeInferenceSummary;
 }
 
 export function createConsoleReads(db: SqliteDatabase): ConsoleReads {
@@ -45,7 +52,10 @@ export function createConsoleReads(db: SqliteDatabase): ConsoleReads {
      WHERE at_ms >= ? AND at_ms <= ? AND json_extract(labels_json, '$.node') = ? ORDER BY id DESC LIMIT ?`,
   );
 
+  const nodeInference = createInferenceReads(db);
+
   return {
+    nodeInference,
     failedLoginsByNode({ sinceMs, receivedSinceMs, nodeId }) {
       const counts = new Map<string, number>();
       const firstBatch = firstIdWithValueAtLeast(batchIds, batchReceivedAt, receivedSinceMs);

@@ -6,6 +6,7 @@ import { buildTimeline } from '../../replay/build-timeline.ts';
 import { formatDuration } from '../../replay/render.ts';
 import { MAX_WINDOW_MS, NODE_ID_PATTERN } from '../../replay/replay.ts';
 import type { Timeline, TimelineRow } from '../../replay/types.ts';
+import type { NodeInferenceSummary } from '../../store/inference-reads.ts';
 import type { ConsoleAssets } from '../assets.ts';
 import type { ConsoleContext } from '../console-context.ts';
 import { type FleetRow, readFleetNode } from '../fleet-data.ts';
@@ -26,6 +27,8 @@ export interface NodePageModel {
   timeline: Timeline;
   charts: NodeCharts;
   alertHistory: HistoryRow[];
+  /** The node's inference requests in the window (store/inference-reads.ts). */
+  inference: NodeInferenceSummary;
 }
 
 const PRESETS = [
@@ -37,6 +40,9 @@ const PRESETS = [
 
 /** The node's transitions drawn in its timeline: at most this many, newest first. */
 const ALERT_HISTORY_LIMIT = 5000;
+/** The newest inference requests listed, and the users named, on the node page. */
+const INFERENCE_LATEST_LIMIT = 50;
+const INFERENCE_USER_LIMIT = 20;
 
 export function nodePage(ctx: ConsoleContext): Hono {
   const app = new Hono();
@@ -108,6 +114,13 @@ export function nodePage(ctx: ConsoleContext): Hono {
         timeline,
         charts: buildNodeCharts(read.input, timeline, ctx.rules()),
         alertHistory: ctx.fleet.reads.nodeAlertHistory(nodeId, { fromMs, toMs }, ALERT_HISTORY_LIMIT),
+        inference: ctx.fleet.reads.nodeInference({
+          nodeId,
+          fromMs,
+          toMs,
+          latestLimit: INFERENCE_LATEST_LIMIT,
+          userLimit: INFERENCE_USER_LIMIT,
+        }),
       }),
     );
   });
@@ -154,6 +167,7 @@ export function renderNode(assets: ConsoleAssets, subject: string, model: NodePa
           </figure>`,
         )}
       </section>
+      ${inferenceSection(model.inference)}
       <h2>Timeline <small class="muted">${timeline.counts.events} events, ${timeline.counts.gaps} sequence gaps, ${timeline.counts.silences} silences, ${timeline.counts.breaches} threshold breaches</small></h2>
       <table id="timeline" class="grid">
         <thead><tr><th>Time (UTC)</th><th>Kind</th><th>What</th><th>Detail</th></tr></thead>
@@ -161,6 +175,41 @@ export function renderNode(assets: ConsoleAssets, subject: string, model: NodePa
       </table>
       ${jsonBlock('node-data', model.charts)}`,
   });
+}
+
+/**
+ * Who used the node's inference endpoint in the window and how it answered (issue 19): requests by
+ * status, tokens, users, and the newest requests. Every value came from a proxy's log line, so all
+ * of it is escaped (hono's html escapes each interpolation); a user named `<script>` stays text.
+ */
+function inferenceSection(summary: NodeInferenceSummary): Html {
+  const header = html`<h2>Inference <small class="muted">${summary.requests} request(s) in this window</small></h2>`;
+  if (summary.requests === 0) {
+    return html`<section id="inference">${header}<p class="muted empty">no inference requests in this window</p></section>`;
+  }
+  const tokens = (n: number | null) => (n === null ? '—' : String(n));
+  const moreUsers = summary.userCount - summary.users.length;
+  return html`<section id="inference">${header}
+    <dl class="facts">
+      <dt>By status</dt><dd id="inference-status">${summary.byStatus.map(
+        (s, i) =>
+          html`${i === 0 ? '' : ', '}<span class="status-${s.status.slice(0, 1)}xx" data-status="${s.status}">${s.status} × ${s.requests}</span>`,
+      )}</dd>
+      <dt>Tokens in / out</dt><dd id="inference-tokens">${summary.tokens.input} / ${summary.tokens.output}</dd>
+      <dt>Users</dt><dd id="inference-users">${summary.userCount}: ${summary.users.map(
+        (u, i) =>
+          html`${i === 0 ? '' : ', '}<span class="user">${u.user === '' ? '(none)' : u.user}</span> × ${u.requests}`,
+      )}${moreUsers > 0 ? ` and ${moreUsers} more` : ''}</dd>
+    </dl>
+    <table id="inference-requests" class="grid">
+      <thead><tr><th>Time (UTC)</th><th>User</th><th>Client</th><th>Route</th><th>Status</th><th>Model</th><th>Tokens in / out</th><th>Latency</th></tr></thead>
+      <tbody>${summary.latest.map(
+        (r) =>
+          html`<tr class="${/^[45]/.test(r.status) ? 'failed' : 'ok'}" data-status="${r.status}"><td><time datetime="${isoOf(r.timeMs)}">${isoOf(r.timeMs)}</time></td><td>${r.user === '' ? '(none)' : r.user}</td><td>${r.client}</td><td>${r.method} ${r.route}</td><td>${r.status}</td><td>${r.model ?? '—'}</td><td>${tokens(r.inputTokens)} / ${tokens(r.outputTokens)}</td><td>${r.durationS === null ? '—' : `${Math.round(r.durationS * 1000)} ms`}</td></tr>`,
+      )}</tbody>
+    </table>
+    ${summary.latest.length < summary.requests ? html`<p class="muted">the newest ${summary.latest.length} of ${summary.requests}; the evidence's inference-access.jsonl has every request</p>` : ''}
+  </section>`;
 }
 
 interface Line {
