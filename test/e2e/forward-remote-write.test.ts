@@ -3,11 +3,15 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSigningKeyFiles } from '../../packages/collector/src/integrity/keys.ts';
 import { type CollectorProcess, startCollectorProcess } from '../helpers/collector-process.ts';
 import { freePort, stopProcess, waitForHttp } from '../helpers/processes.ts';
 import { simulatedNode } from '../helpers/upstream-process.ts';
 
-/** Remote write into a real Prometheus (Debian `prometheus`), then the series read back through its API. */
+/**
+ * Remote write into a real Prometheus (Debian `prometheus`), then the series read back through its
+ * API: the nodes' samples, and the signed checkpoint's sequence (the collector runs with a key).
+ */
 const PROMETHEUS = '/usr/bin/prometheus';
 const present = existsSync(PROMETHEUS);
 if (!present) {
@@ -35,9 +39,11 @@ describe.skipIf(!present)('forward by Prometheus remote write to a real Promethe
     );
     await waitForHttp(`${promUrl}/-/ready`, 15_000);
     const configFile = join(dir, 'collector.yaml');
+    const keys = createSigningKeyFiles(join(dir, 'keys'));
     writeFileSync(
       configFile,
       JSON.stringify({
+        integrity: { signingKey: keys.privateKeyPath },
         forward: [
           {
             type: 'prometheus-remote-write',
@@ -84,5 +90,23 @@ describe.skipIf(!present)('forward by Prometheus remote write to a real Promethe
     });
     expect(answer.data.result[0]?.values.length).toBeGreaterThanOrEqual(5);
     expect(Number(answer.data.result[0]?.values[0]?.[1])).toBeCloseTo(41.001, 3);
+  }, 20_000);
+
+  it('writes the signed checkpoint sequence, which Prometheus answers as perimeter_integrity_checkpoint_sequence', async () => {
+    const query = async () => {
+      const url = `${promUrl}/api/v1/query?query=${encodeURIComponent('perimeter_integrity_checkpoint_sequence')}`;
+      return (await (await fetch(url)).json()) as {
+        data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+      };
+    };
+    let answer = await query();
+    for (let tries = 0; answer.data.result.length === 0 && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answer = await query();
+    }
+    expect(answer.data.result).toHaveLength(1);
+    expect(answer.data.result[0]?.metric.key_id).toMatch(/^[0-9a-f]{64}$/);
+    // The checkpoint written at start is number 1.
+    expect(Number(answer.data.result[0]?.value[1])).toBeGreaterThanOrEqual(1);
   }, 20_000);
 });

@@ -57,7 +57,11 @@ export async function startCollector(
     store,
     log,
     nowMs,
-    onCheckpoint: (checkpoint) => exportCheckpoint(config, checkpoint),
+    onCheckpoint: (checkpoint) => {
+      exportCheckpoint(config, checkpoint);
+      // OTLP and remote-write sinks send it from the store, past their checkpoint cursor.
+      forward.wake();
+    },
   });
   const observeClock = registerClockSkewGauge(metrics.registry, nowMs);
   let ready = false;

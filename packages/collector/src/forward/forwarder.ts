@@ -1,7 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CollectorConfig } from '@perimeter/schema';
 import { type BackoffPolicy, backoffDelayMs } from '@perimeter/schema/otlp';
+import { type ParsedCheckpoint, parseCheckpoint } from '../integrity/checkpoint.ts';
 import type { ForwardStore } from '../store/forward-rows.ts';
+import type { StoredCheckpoint } from '../store/integrity-rows.ts';
 import type { SendOutcome, Sink, StoredBatch } from './types.ts';
 
 /**
@@ -14,7 +16,16 @@ import type { SendOutcome, Sink, StoredBatch } from './types.ts';
  * (@perimeter/schema/otlp) for as long as it takes (the store, not a timer, bounds what waits); a
  * permanent refusal of a multi-batch
  * request is retried batch by batch so only the batch at fault is dead-lettered.
+ *
+ * Signed checkpoints (sinks with `sendCheckpoint`) have a cursor of their own, a checkpoint
+ * sequence: each round first sends the stored checkpoints past it, oldest first, retried like a
+ * batch, so one made during an outage goes out when the outage ends. A checkpoint the upstream
+ * refuses outright is logged and passed (it stays in the store; the next one chains to it). At
+ * stop, checkpoints still waiting get one short try, so the shutdown checkpoint leaves at once.
  */
+/** How long stop waits for the last checkpoints to go out. */
+const STOP_CHECKPOINT_MS = 2_000;
+
 export interface ForwarderConfig {
   maxBatchesPerRequest: number;
   maxBytesPerRequest: number;
@@ -204,6 +215,86 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
     }
   };
 
+  const tryCheckpoint = async (checkpoint: ParsedCheckpoint): Promise<SendOutcome> => {
+    try {
+      return await (sink.sendCheckpoint as NonNullable<Sink['sendCheckpoint']>)(checkpoint);
+    } catch (error) {
+      return { kind: 'rejected', reason: `cannot encode: ${(error as Error).message}`, status: null };
+    }
+  };
+
+  const readCheckpoint = (row: StoredCheckpoint): ParsedCheckpoint | undefined => {
+    try {
+      return parseCheckpoint(row.signedJson, `store checkpoint ${row.seq}`);
+    } catch (error) {
+      // verify reports it as BROKEN; sending it would only spread the damage.
+      deps.log.error({ sink: sink.name, seq: row.seq, err: error }, 'stored checkpoint not forwarded');
+      return undefined;
+    }
+  };
+
+  /** Sends one checkpoint until acknowledged or refused; 'stopped' when shutdown interrupted it. */
+  const deliverCheckpoint = async (checkpoint: ParsedCheckpoint): Promise<LaneResult> => {
+    for (let attempt = 1; ; attempt++) {
+      if (abort.signal.aborted) {
+        return 'stopped';
+      }
+      const outcome = await tryCheckpoint(checkpoint);
+      if (outcome.kind === 'ok') {
+        return 'done';
+      }
+      if (outcome.kind === 'rejected') {
+        deps.log.error(
+          { sink: sink.name, seq: checkpoint.body.seq, reason: outcome.reason },
+          'integrity checkpoint refused by the upstream; not retried',
+        );
+        return 'done';
+      }
+      events.retried(sink.name, outcome.status === undefined ? 'network' : String(outcome.status));
+      const delayMs = backoffDelayMs(backoff, attempt, deps.random, outcome.retryAfterMs);
+      if (attempt === 1 || attempt % 10 === 0) {
+        deps.log.warn(
+          { sink: sink.name, seq: checkpoint.body.seq, attempt, delayMs, reason: outcome.reason },
+          'upstream unavailable for the integrity checkpoint; retrying',
+        );
+      }
+      await sleep(delayMs);
+    }
+  };
+
+  const deliverCheckpoints = async (): Promise<void> => {
+    if (sink.sendCheckpoint === undefined) {
+      return;
+    }
+    for (;;) {
+      const pending = store.checkpointsAfter(store.checkpointCursor(sink.name), 16);
+      if (pending.length === 0) {
+        return;
+      }
+      for (const row of pending) {
+        const checkpoint = readCheckpoint(row);
+        if (checkpoint !== undefined && (await deliverCheckpoint(checkpoint)) === 'stopped') {
+          return;
+        }
+        store.commitCheckpoint(sink.name, row.seq, deps.nowMs());
+      }
+    }
+  };
+
+  /** At stop: one try for each waiting checkpoint, oldest first, until one fails. */
+  const lastCheckpoints = async (): Promise<void> => {
+    if (sink.sendCheckpoint === undefined) {
+      return;
+    }
+    for (const row of store.checkpointsAfter(store.checkpointCursor(sink.name), 16)) {
+      const checkpoint = readCheckpoint(row);
+      if (checkpoint !== undefined && (await tryCheckpoint(checkpoint)).kind !== 'ok') {
+        return;
+      }
+      store.commitCheckpoint(sink.name, row.seq, deps.nowMs());
+    }
+  };
+
   const round = async (cursor: number): Promise<number> => {
     const batches = store.readAfter(
       cursor,
@@ -240,6 +331,7 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
     let cursor = store.cursor(sink.name);
     while (!abort.signal.aborted) {
       try {
+        await deliverCheckpoints();
         await retryDeadLetters();
         // Pruning at the hard quota may have moved the cursor past what this loop last saw.
         cursor = Math.max(cursor, store.cursor(sink.name));
@@ -264,6 +356,12 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
     },
     async stop() {
       abort.abort();
+      await Promise.race([
+        lastCheckpoints().catch((error: unknown) =>
+          deps.log.warn({ sink: sink.name, err: error }, 'last integrity checkpoints not sent'),
+        ),
+        delay(STOP_CHECKPOINT_MS),
+      ]);
       await sink.close();
       await running;
     },

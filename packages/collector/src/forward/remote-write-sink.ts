@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import { type CollectorConfig, prometheusMetricName, sanitizePrometheusLabel } from '@perimeter/schema';
 import { createHttpClient, postExport } from '@perimeter/schema/otlp';
+import { CheckpointMetricNames } from '../integrity/checkpoint-record.ts';
 import { decodeSampleBlock } from '../store/sample-block.ts';
 import type { SampleReads } from '../store/sample-reads.ts';
 import type { SeriesIndex, SeriesInfo } from '../store/series-index.ts';
@@ -12,7 +14,8 @@ import type { SendOutcome, Sink, StoredBatch } from './types.ts';
  * the payload again): each sample's series is named and labelled exactly as the collector's own
  * /metrics exposition names it (OTel → Prometheus rules, `node` plus the point's attributes), so a
  * query works the same on either path. Samples go in timestamp order per series, as the spec
- * requires; logs are not carried (the cursor passes over them).
+ * requires; logs are not carried (the cursor passes over them). A signed checkpoint becomes two
+ * gauges, its sequence and its time, labelled with the collector's host and the signing key id.
  */
 export type RemoteWriteSinkConfig = Extract<
   CollectorConfig['forward'][number],
@@ -34,6 +37,22 @@ export function createRemoteWriteSink(
       labelCache.set(seriesId, labels);
     }
     return labels;
+  };
+  const post = async (series: PromTimeSeries[]): Promise<SendOutcome> => {
+    const outcome = await postExport(http, config.endpoint, {
+      headers: {
+        ...config.headers,
+        'content-type': 'application/x-protobuf',
+        'content-encoding': 'snappy',
+        'x-prometheus-remote-write-version': '0.1.0',
+        'user-agent': 'perimeter-collector',
+      },
+      body: encodeWriteRequest(series),
+      timeoutMs: config.timeout,
+      protocol: 'remote-write',
+      nowMs: deps.nowMs,
+    });
+    return toSendOutcome(outcome);
   };
   return {
     name,
@@ -65,20 +84,22 @@ export function createRemoteWriteSink(
       for (const series of bySeries.values()) {
         series.samples.sort((a, b) => a.timestamp - b.timestamp);
       }
-      const outcome = await postExport(http, config.endpoint, {
-        headers: {
-          ...config.headers,
-          'content-type': 'application/x-protobuf',
-          'content-encoding': 'snappy',
-          'x-prometheus-remote-write-version': '0.1.0',
-          'user-agent': 'perimeter-collector',
+      return post([...bySeries.values()]);
+    },
+    async sendCheckpoint(checkpoint) {
+      const { seq, atMs, keyId } = checkpoint.body;
+      const labels = (metric: string) => [
+        { name: '__name__', value: metric },
+        { name: 'collector', value: hostname() },
+        { name: 'key_id', value: keyId },
+      ];
+      return post([
+        { labels: labels(CheckpointMetricNames.sequence), samples: [{ value: seq, timestamp: atMs }] },
+        {
+          labels: labels(CheckpointMetricNames.timestamp),
+          samples: [{ value: atMs / 1000, timestamp: atMs }],
         },
-        body: encodeWriteRequest([...bySeries.values()]),
-        timeoutMs: config.timeout,
-        protocol: 'remote-write',
-        nowMs: deps.nowMs,
-      });
-      return toSendOutcome(outcome);
+      ]);
     },
     close: async () => http.close(),
   };

@@ -1,3 +1,4 @@
+import type { ParsedCheckpoint } from '../integrity/checkpoint.ts';
 import type { StoredBatch } from '../store/batch-reads.ts';
 
 export type { StoredBatch } from '../store/batch-reads.ts';
@@ -15,5 +16,10 @@ export interface Sink {
   accepts(batch: StoredBatch): boolean;
   /** Sends batches of one signal, in id order, as one request. */
   send(batches: readonly StoredBatch[]): Promise<SendOutcome>;
+  /**
+   * Sends one signed checkpoint (integrity/checkpoint-record.ts). Absent on the file sink, which
+   * writes checkpoints itself when they are made (integrity/checkpoint-export.ts).
+   */
+  sendCheckpoint?(checkpoint: ParsedCheckpoint): Promise<SendOutcome>;
   close(): Promise<void>;
 }

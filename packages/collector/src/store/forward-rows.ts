@@ -1,5 +1,6 @@
 import type { BatchReads, StoredBatch } from './batch-reads.ts';
 import type { SqliteDatabase } from './db.ts';
+import type { StoredCheckpoint } from './integrity-rows.ts';
 
 /**
  * The forward's rows in the store: cursors, dead letters, drops and persistent counts. A cursor is
@@ -35,6 +36,12 @@ export interface ForwardStore {
   counts(): Array<{ sink: string; name: string; count: number }>;
   /** Oldest unforwarded batch's arrival, and the queue in batches and payload bytes. */
   queue(sink: string): { batches: number; bytes: number; oldestReceivedAtMs: number | null };
+  /** The sequence of the newest signed checkpoint the sink's upstream took (0: none yet). */
+  checkpointCursor(sink: string): number;
+  /** Stored signed checkpoints past `afterSeq`, oldest first. */
+  checkpointsAfter(afterSeq: number, limit: number): StoredCheckpoint[];
+  /** Moves the sink's checkpoint cursor to at least `seq` (never back). */
+  commitCheckpoint(sink: string, seq: number, nowMs: number): void;
 }
 
 /** The forward's rows as the metrics, the API, the CLI and the quota policy see them. */
@@ -97,6 +104,14 @@ export function createForwardRows(db: SqliteDatabase, batches: BatchReads): Forw
       'SELECT sink, count(*) AS count FROM forward_dead_letters WHERE resolved_at_ms IS NULL GROUP BY sink',
     ),
     drops: db.prepare('SELECT coalesce(sum(batches), 0) FROM forward_drops WHERE sink = ?').pluck(),
+    checkpointCursor: db.prepare('SELECT seq FROM forward_checkpoint_cursors WHERE sink = ?').pluck(),
+    setCheckpointCursor: db.prepare(
+      `INSERT INTO forward_checkpoint_cursors (sink, seq, updated_at_ms) VALUES (?, ?, ?)
+       ON CONFLICT(sink) DO UPDATE SET seq = max(seq, excluded.seq), updated_at_ms = excluded.updated_at_ms`,
+    ),
+    checkpointsAfter: db.prepare(
+      'SELECT seq, at_ms AS atMs, hash, signed_json AS signedJson FROM checkpoints WHERE seq > ? ORDER BY seq LIMIT ?',
+    ),
   };
   const cursor = (sink: string) => (statements.cursor.get(sink) as number | undefined) ?? 0;
   const commit = db.transaction(
@@ -150,6 +165,12 @@ export function createForwardRows(db: SqliteDatabase, batches: BatchReads): Forw
       statements.setCursor.run(sink, batchId, nowMs);
     },
     droppedBatches: (sink) => statements.drops.get(sink) as number,
+    checkpointCursor: (sink) => (statements.checkpointCursor.get(sink) as number | undefined) ?? 0,
+    checkpointsAfter: (afterSeq, limit) =>
+      statements.checkpointsAfter.all(afterSeq, limit) as StoredCheckpoint[],
+    commitCheckpoint: (sink, seq, nowMs) => {
+      statements.setCheckpointCursor.run(sink, seq, nowMs);
+    },
   };
 }
 

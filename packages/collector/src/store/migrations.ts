@@ -432,6 +432,15 @@ const MIGRATIONS: readonly string[] = [
     hash TEXT NOT NULL
   ) STRICT;
   `,
+  // 11: each forward sink's checkpoint cursor (forward/forwarder.ts): the newest signed checkpoint
+  // its upstream acknowledged, so a checkpoint written during an outage goes out when it ends.
+  `
+  CREATE TABLE IF NOT EXISTS forward_checkpoint_cursors (
+    sink TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export function migrate(db: Database): void {
