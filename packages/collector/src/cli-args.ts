@@ -1,10 +1,19 @@
 import { existsSync } from 'node:fs';
-import { parseTimeArg, UsageError } from '@perimeter/schema';
+import {
+  type CollectorConfig,
+  type ConfigSources,
+  collectorConfigSchema,
+  collectorFlagKeys,
+  loadConfig,
+  parseTimeArg,
+  UsageError,
+} from '@perimeter/schema';
 import { storePath } from './store/db.ts';
 
 /**
- * Argument handling the read-only report commands (replay, evidence) share, so that a time, a
- * data directory or a missing store reads and fails the same way in each.
+ * Argument handling the collector's commands share (serve, the read-only reports replay and
+ * evidence, checkpoint and verify), so that a config, a time, a data directory or a missing store
+ * reads and fails the same way in each.
  */
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -62,6 +71,22 @@ export function timeWindowArgs(args: TimeWindowArgs): { fromMs: number; toMs: nu
     throw new UsageError('--from must be before --to');
   }
   return { fromMs, toMs };
+}
+
+/**
+ * The collector's config: the file from --config (else PERIMETER_CONFIG), PERIMETER_* variables
+ * over it, the command's flags over those.
+ */
+export function collectorConfigArgs(
+  configFile: string | undefined,
+  flags: ConfigSources['flags'],
+  env: NodeJS.ProcessEnv,
+): CollectorConfig {
+  return loadConfig(collectorConfigSchema, collectorFlagKeys, {
+    file: configFile ?? env.PERIMETER_CONFIG,
+    flags,
+    env,
+  });
 }
 
 /** --data-dir, else PERIMETER_DATA_DIR, else the collector's default. */

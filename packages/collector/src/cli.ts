@@ -1,16 +1,10 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import {
-  ConfigError,
-  collectorConfigSchema,
-  collectorFlagKeys,
-  ExitCodes,
-  loadConfig,
-  UsageError,
-} from '@perimeter/schema';
+import { ConfigError, ExitCodes, UsageError } from '@perimeter/schema';
 import { pino } from 'pino';
 import { runRulesCommand } from './alerts/rules-command.ts';
+import { collectorConfigArgs } from './cli-args.ts';
 import { runEvidenceCommand } from './evidence/evidence-command.ts';
 import { runForwardCommand } from './forward/forward-command.ts';
 import { runCheckpointCommand, runKeysCommand, runVerifyCommand } from './integrity/integrity-command.ts';
@@ -118,16 +112,16 @@ async function runServe(args: string[]): Promise<number> {
     process.stdout.write(`${SERVE_USAGE}\n`);
     return ExitCodes.ok;
   }
-  const config = loadConfig(collectorConfigSchema, collectorFlagKeys, {
-    file: values.config ?? process.env.PERIMETER_CONFIG,
-    flags: {
+  const config = collectorConfigArgs(
+    values.config,
+    {
       listen: values.listen,
       dataDir: values['data-dir'],
       logLevel: values['log-level'],
       logReadings: values['log-readings'],
     },
-    env: process.env,
-  });
+    process.env,
+  );
   // Everything the collector writes (store, WAL) is readable by its own user only.
   process.umask(0o077);
   const log = pino({ level: config.logLevel, base: { service: 'perimeter-collector' } }, pino.destination(2));

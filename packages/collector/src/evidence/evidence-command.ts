@@ -1,13 +1,12 @@
 import { parseArgs } from 'node:util';
+import { type CollectorConfig, ExitCodes, UsageError } from '@perimeter/schema';
 import {
-  type CollectorConfig,
-  collectorConfigSchema,
-  collectorFlagKeys,
-  ExitCodes,
-  loadConfig,
-  UsageError,
-} from '@perimeter/schema';
-import { bindRelativeTimes, type CliIo, requireStore, timeWindowArgs } from '../cli-args.ts';
+  bindRelativeTimes,
+  type CliIo,
+  collectorConfigArgs,
+  requireStore,
+  timeWindowArgs,
+} from '../cli-args.ts';
 import { openStoreFileForReading } from '../store/store-file.ts';
 import { buildEvidence } from './build-report.ts';
 import { EVIDENCE_SECTIONS } from './section-list.ts';
@@ -65,11 +64,7 @@ export function runEvidenceCommand(args: string[], io: CliIo): number {
   if (out === undefined) {
     throw new UsageError('evidence needs --out DIR (a new or empty directory)');
   }
-  const config: CollectorConfig = loadConfig(collectorConfigSchema, collectorFlagKeys, {
-    file: values.config ?? env.PERIMETER_CONFIG,
-    flags: { dataDir: values['data-dir'] },
-    env,
-  });
+  const config: CollectorConfig = collectorConfigArgs(values.config, { dataDir: values['data-dir'] }, env);
   requireStore(config.dataDir, 'see --data-dir');
   prepareOutDir(out);
   const started = io.nowMs();

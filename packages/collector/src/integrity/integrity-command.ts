@@ -1,12 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import {
-  collectorConfigSchema,
-  collectorFlagKeys,
-  ExitCodes,
-  loadConfig,
-  UsageError,
-} from '@perimeter/schema';
+import { ExitCodes, UsageError } from '@perimeter/schema';
+import { collectorConfigArgs, DEFAULT_DATA_DIR, dataDirArg } from '../cli-args.ts';
 import { openStoreFile } from '../store/store-file.ts';
 import { makeCheckpoint } from './checkpoint.ts';
 import { signedSettings } from './checkpoint-job.ts';
@@ -18,8 +13,6 @@ interface CommandIo {
   env: NodeJS.ProcessEnv;
   nowMs: () => number;
 }
-
-const DEFAULT_DATA_DIR = './.perimeter/collector';
 
 /** `perimeter-collector keys create --out DIR`: the Ed25519 checkpoint signing key pair. */
 export function runKeysCommand(args: string[], io: CommandIo): number {
@@ -61,11 +54,7 @@ export function runCheckpointCommand(args: string[], io: CommandIo): number {
     );
     return ExitCodes.ok;
   }
-  const config = loadConfig(collectorConfigSchema, collectorFlagKeys, {
-    file: values.config ?? io.env.PERIMETER_CONFIG,
-    flags: { dataDir: values['data-dir'] },
-    env: io.env,
-  });
+  const config = collectorConfigArgs(values.config, { dataDir: values['data-dir'] }, io.env);
   const keyPath = values['signing-key'] ?? config.integrity.signingKey;
   if (keyPath === undefined || values.out === undefined) {
     throw new UsageError(
@@ -107,7 +96,7 @@ export function runVerifyCommand(args: string[], io: CommandIo): number {
   const given = (values.checkpoint ?? []).map((path): [string, string] => [path, readFileSync(path, 'utf8')]);
   const pinned = values['public-key'] === undefined ? undefined : loadPublicKey(values['public-key']);
   const store = openStoreFile({
-    dataDir: values['data-dir'] ?? io.env.PERIMETER_DATA_DIR ?? DEFAULT_DATA_DIR,
+    dataDir: dataDirArg(values['data-dir'], io.env),
     readonly: true,
   });
   try {
