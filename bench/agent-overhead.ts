@@ -17,16 +17,40 @@
  * only the whole run counts each at its real rate. The default, 12 windows of 60 s, holds three
  * (start, 5 and 10 min): a little more than an hour's rate of 12, so the figure errs high.
  *
+ * --ai turns the AI workload's sources on (issue 19), to check the agent stays within the same bar
+ * with them: the `models` source inventories a temp Ollama store of --ai-models models × --ai-blob-mib
+ * MiB (bench/lib/ollama-store.ts; every blob named by its real SHA-256, so all verify) every
+ * --ai-models-interval (the agent's default 60 s), re-hashing in the background at models.hashRate's
+ * 50 MiB/s default; the `inference` source follows an nginx `escape=json` access log to which the
+ * bench appends --ai-log-rate lines per second (the fixture lines of
+ * packages/agent/src/samplers/inference/testdata/nginx-access.log, byte for byte but for the time).
+ * The store is written and first hashed before the first window (the warm-up waits for the first
+ * inventory to reach the collector), so the windows measure the steady state; the summary says how
+ * many models and requests the collector stored, so a run whose sources did nothing shows it.
+ * Without --ai the agent runs with an empty config, as before (its default model stores are
+ * usually absent, and no access log is configured).
+ *
  *   node bench/agent-overhead.ts [--windows 12] [--seconds 60] [--interval 10s] [--form bundle|sources]
+ *     [--ai] [--ai-models 20] [--ai-blob-mib 16] [--ai-models-interval 60s] [--ai-log-rate 5]
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AGENT_NODE_FLAGS, buildAgent } from '../test/helpers/agent-build.ts';
 import { startAgentProcess, waitUntil } from '../test/helpers/agent-process.ts';
 import { startCollectorProcess } from '../test/helpers/collector-process.ts';
 import { cpuSeconds, median, REPO_ROOT, rssBytes } from '../test/helpers/processes.ts';
+import { writeOllamaStore } from './lib/ollama-store.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,8 +58,21 @@ const { values } = parseArgs({
     windows: { type: 'string', default: '12' },
     interval: { type: 'string', default: '10s' },
     form: { type: 'string', default: 'bundle' },
+    ai: { type: 'boolean', default: false },
+    'ai-models': { type: 'string', default: '20' },
+    'ai-blob-mib': { type: 'string', default: '16' },
+    'ai-models-interval': { type: 'string', default: '60s' },
+    'ai-log-rate': { type: 'string', default: '5' },
   },
 });
+const wholeNumber = (name: 'ai-models' | 'ai-blob-mib' | 'ai-log-rate') => {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < 0) {
+    console.error(`--${name}: expected a whole number ≥ 0, got ${values[name]}`);
+    process.exit(2);
+  }
+  return n;
+};
 if (values.form !== 'bundle' && values.form !== 'sources') {
   console.error(`--form must be bundle or sources, not ${values.form}`);
   process.exit(2);
@@ -89,6 +126,54 @@ function runNodeExporterAnchor(): Promise<Record<string, unknown> | null> {
   });
 }
 
+/** --ai: a temp model store and an access log being appended to, and the agent config naming them. */
+function aiWorkload(): { config: string; modelCount: number; stop(): void } {
+  const modelCount = wholeNumber('ai-models');
+  const blobMiB = wholeNumber('ai-blob-mib');
+  const rate = wholeNumber('ai-log-rate');
+  const dir = mkdtempSync(join(tmpdir(), 'perimeter-bench-ai-'));
+  const store = join(dir, 'ollama');
+  writeOllamaStore(store, { models: modelCount, blobMiB });
+  const accessLog = join(dir, 'ai_access.json');
+  writeFileSync(accessLog, '', { mode: 0o600 });
+  const fixture = readFileSync(
+    join(REPO_ROOT, 'packages/agent/src/samplers/inference/testdata/nginx-access.log'),
+    'utf8',
+  )
+    .split('\n')
+    .filter((line) => line !== '');
+  let next = 0;
+  const appender = setInterval(() => {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, '+00:00');
+    let text = '';
+    for (let i = 0; i < rate; i++, next++) {
+      const line = fixture[next % fixture.length] as string;
+      text += `${line.replace(/"time_iso8601":"[^"]+"/, `"time_iso8601":"${now}"`)}\n`;
+    }
+    if (text !== '') appendFileSync(accessLog, text);
+  }, 1000);
+  console.log(
+    `AI sources on: models over ${modelCount} Ollama models × ${blobMiB} MiB (${modelCount * blobMiB} MiB) every ${values['ai-models-interval']}, hashRate 50 MiB/s; nginx-json access log appended at ${rate} lines/s`,
+  );
+  return {
+    modelCount,
+    config: JSON.stringify({
+      models: {
+        ollamaDirs: [store],
+        huggingfaceCaches: [],
+        dirs: [],
+        interval: values['ai-models-interval'],
+      },
+      inference: { accessLogs: [{ path: accessLog, format: 'nginx-json' }] },
+    }),
+    stop() {
+      clearInterval(appender);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const ai = values.ai ? aiWorkload() : undefined;
 const collector = await startCollectorProcess();
 const agent = startAgentProcess({
   collectorUrl: collector.url,
@@ -96,14 +181,24 @@ const agent = startAgentProcess({
   nodeId: 'bench-agent',
   interval: values.interval,
   bundle,
+  ...(ai === undefined ? {} : { config: ai.config }),
 });
 const pid = agent.child.pid as number;
+const modelsStored = () =>
+  collector.query<{ n: number }>(
+    "SELECT count(*) AS n FROM series WHERE node_id = 'bench-agent' AND metric = 'perimeter.model.info'",
+  )[0]?.n ?? 0;
+const requestsStored = () =>
+  collector.query<{ n: number }>(
+    "SELECT count(*) AS n FROM events WHERE node_id = 'bench-agent' AND event_name = 'inference.request'",
+  )[0]?.n ?? 0;
 await waitUntil(
   () =>
     (collector.query<{ n: number }>("SELECT count(*) AS n FROM batches WHERE signal = 'metrics'")[0]?.n ??
-      0) >= 1,
-  'the first round arrived',
-  60_000,
+      0) >= 1 &&
+    (ai === undefined || modelsStored() >= ai.modelCount),
+  ai === undefined ? 'the first round arrived' : 'the first round and the first model inventory arrived',
+  120_000,
 );
 
 const agentRuns: Array<{
@@ -156,8 +251,11 @@ const rounds =
 const points =
   collector.query<{ p: number }>("SELECT max(point_count) AS p FROM batches WHERE signal = 'metrics'")[0]
     ?.p ?? 0;
+const aiStored =
+  ai === undefined ? '' : `; ${modelsStored()} models and ${requestsStored()} inference requests stored`;
 await agent.stop();
 await collector.stop();
+ai?.stop();
 
 const fmt = (list: number[], digits = 1) => {
   const f = (v: number) =>
@@ -165,7 +263,7 @@ const fmt = (list: number[], digits = 1) => {
   return `${f(median(list))} (${f(Math.min(...list))}–${f(Math.max(...list))})`;
 };
 console.log(
-  `agent overhead: interval ${values.interval}, ${windows} windows × ${seconds} s after warm-up, ${rounds} rounds shipped in all (largest metrics batch ${points} data points); median (min–max)`,
+  `agent overhead: interval ${values.interval}, ${windows} windows × ${seconds} s after warm-up, ${rounds} rounds shipped in all (largest metrics batch ${points} data points)${aiStored}; median (min–max)`,
 );
 console.log(
   `perimeter-agent   CPU ${fmt(agentRuns.map((r) => r.cpuPerHour))} s/hour (schedstat ${fmt(agentRuns.map((r) => r.schedPerHour))} s/hour) + spawned programs ${fmt(agentRuns.map((r) => r.childrenPerHour))} s/hour | RSS ${fmt(agentRuns.map((r) => r.rssMiB))} MiB (peak ${fmt(agentRuns.map((r) => r.peakRssMiB))} MiB)`,

@@ -30,20 +30,7 @@
  *   node bench/models.ts [--models 20] [--blob-mib 64] [--rounds 5] [--lines 100000]
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  appendFileSync,
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -56,6 +43,7 @@ import { createLateStateStore } from '../packages/agent/src/samplers/state-store
 import type { EventStreamIo, SourceContext } from '../packages/agent/src/samplers/types.ts';
 import { median, REPO_ROOT } from '../test/helpers/processes.ts';
 import { fmt, reapedChildrenCpuMs, silentLogger } from './lib/measure.ts';
+import { writeOllamaStore } from './lib/ollama-store.ts';
 
 const USAGE = `node bench/models.ts [--models 20] [--blob-mib 64] [--rounds 5] [--lines 100000]
   --models N     models in the temp Ollama store (one weights blob each)
@@ -125,71 +113,6 @@ function benchContext(clock: { nowMs(): number }): SourceContext {
         );
       }),
   };
-}
-
-// ---- the temp Ollama store ------------------------------------------------------------------------
-
-/** Writes `bytes` as blobs/sha256-<its sha256>; returns the digest. */
-function writeBlob(store: string, bytes: Buffer): string {
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  writeFileSync(join(store, 'blobs', `sha256-${sha}`), bytes, { mode: 0o600 });
-  return sha;
-}
-
-/** A weights blob of BLOB_MIB MiB: one random MiB repeated, each copy stamped with (model, MiB). */
-function writeWeightsBlob(store: string, model: number, base: Buffer): { sha: string; path: string } {
-  const partial = join(store, 'blobs', `partial-${model}`);
-  const fd = openSync(partial, 'w', 0o600);
-  const hash = createHash('sha256');
-  const chunk = Buffer.from(base);
-  try {
-    for (let mib = 0; mib < BLOB_MIB; mib++) {
-      chunk.writeUInt32LE(model, 0);
-      chunk.writeUInt32LE(mib, 4);
-      hash.update(chunk);
-      writeSync(fd, chunk);
-    }
-  } finally {
-    closeSync(fd);
-  }
-  const sha = hash.digest('hex');
-  const path = join(store, 'blobs', `sha256-${sha}`);
-  renameSync(partial, path);
-  return { sha, path };
-}
-
-function writeOllamaStore(store: string): string[] {
-  mkdirSync(join(store, 'blobs'), { recursive: true });
-  const base = randomBytes(MiB);
-  const blobs: string[] = [];
-  for (let model = 0; model < MODELS; model++) {
-    const config = Buffer.from(
-      JSON.stringify({ model_format: 'gguf', model_family: 'llama', model_type: '8B', file_type: 'Q4_K_M' }),
-    );
-    const configSha = writeBlob(store, config);
-    const weights = writeWeightsBlob(store, model, base);
-    blobs.push(weights.path);
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-      config: {
-        mediaType: 'application/vnd.docker.container.image.v1+json',
-        digest: `sha256:${configSha}`,
-        size: config.length,
-      },
-      layers: [
-        {
-          mediaType: 'application/vnd.ollama.image.model',
-          digest: `sha256:${weights.sha}`,
-          size: BLOB_MIB * MiB,
-        },
-      ],
-    };
-    const dir = join(store, 'manifests', 'registry.ollama.ai', 'library', `bench-model-${model}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'latest'), JSON.stringify(manifest), { mode: 0o600 });
-  }
-  return blobs;
 }
 
 // ---- 1. model inventory -----------------------------------------------------------------------------
@@ -439,7 +362,7 @@ async function accessLogRounds(
 const dir = mkdtempSync(join(tmpdir(), 'perimeter-bench-models-'));
 try {
   const store = join(dir, 'ollama');
-  const blobs = writeOllamaStore(store);
+  const blobs = writeOllamaStore(store, { models: MODELS, blobMiB: BLOB_MIB });
   const rows = await inventoryRounds(store);
   rows.push(sha256sumRounds(blobs));
   printInventory(rows);
