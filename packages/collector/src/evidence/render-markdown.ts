@@ -31,6 +31,18 @@ export function renderMarkdown(r: EvidenceReport): string {
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * Text from the store (a user name, a host name: whatever a log line or a client said) made
+ * inert in Markdown: a viewer renders raw HTML, so `<` becomes `&lt;` (a failed login as user
+ * `<script>alert(x)</script>` stays text); `|` and line breaks cannot end a table cell or row.
+ */
+export function markdownText(value: string | number): string {
+  return String(value)
+    .replaceAll('<', '&lt;')
+    .replaceAll('|', '\\|')
+    .replaceAll(/[\r\n]+/g, ' ');
+}
+
 /** A Markdown table, cut at `max` rows (the CSV has them all), followed by a blank line. */
 export function markdownTable(
   header: readonly string[],
@@ -39,7 +51,7 @@ export function markdownTable(
 ): string[] {
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const row of rows.slice(0, max)) {
-    lines.push(`| ${row.map((c) => String(c).replaceAll('|', '\\|').replaceAll('\n', ' ')).join(' | ')} |`);
+    lines.push(`| ${row.map(markdownText).join(' | ')} |`);
   }
   if (rows.length > max) {
     lines.push(`| … ${rows.length - max} more rows in the CSV |`);

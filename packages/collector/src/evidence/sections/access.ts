@@ -1,6 +1,6 @@
 import { AttributeNames, EventNames } from '@perimeter/schema';
 import { iso, toCsv } from '../render-csv.ts';
-import { markdownTable } from '../render-markdown.ts';
+import { markdownTable, markdownText } from '../render-markdown.ts';
 import { defineSection, text } from '../section.ts';
 
 /** Who logged in where (auth.login events in the period), grouped, with the failure summary. */
@@ -130,12 +130,12 @@ export const accessSection = defineSection<AccessRows>({
       ]),
     ),
     'Failures:',
-    `- by node: ${a.failuresByNode.map((f) => `${f.nodeId} ${f.failures}`).join(', ') || 'none'}`,
-    `- by user: ${a.failuresByUser.map((f) => `${f.user || '(unknown)'} ${f.failures}`).join(', ') || 'none'}`,
+    `- by node: ${a.failuresByNode.map((f) => `${markdownText(f.nodeId)} ${f.failures}`).join(', ') || 'none'}`,
+    `- by user: ${a.failuresByUser.map((f) => `${markdownText(f.user || '(unknown)')} ${f.failures}`).join(', ') || 'none'}`,
     `- by source: ${
       a.failureSources
         .slice(0, 10)
-        .map((f) => `${f.source || '(unknown)'} ${f.failures}`)
+        .map((f) => `${markdownText(f.source || '(unknown)')} ${f.failures}`)
         .join(', ') || 'none'
     }`,
     `- peak: ${a.peakFailures5m.count} failure(s) in 5 minutes${a.peakFailures5m.startMs === null ? '' : ` from ${iso(a.peakFailures5m.startMs)}`}`,
