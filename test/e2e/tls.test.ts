@@ -1,14 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgentProcess, waitUntil } from '../helpers/agent-process.ts';
 import { type CollectorProcess, startCollectorProcess } from '../helpers/collector-process.ts';
+import { REPO_ROOT } from '../helpers/processes.ts';
 
 /**
- * TLS and mTLS between a real agent and a real collector, with certificates this test makes with
- * openssl: a CA, the collector's certificate for 127.0.0.1, and one client certificate. With TLS
+ * TLS and mTLS between a real agent and a real collector, with certificates made by the shipped
+ * deploy/tls/make-lab-ca.sh: a CA, the collector's certificate for 127.0.0.1, and the client
+ * certificate of node mtls-with (its node id, as the collector checks against the token). With TLS
  * the agent ships only when it trusts the CA; with mTLS the collector refuses a connection without
  * a client certificate (the agent keeps its batches, nothing is lost) and takes one with it.
  */
@@ -16,80 +18,11 @@ const openssl = ['/usr/bin/openssl', '/usr/local/bin/openssl'].find((path) => ex
 let dir: string;
 const pem = (name: string) => join(dir, name);
 
+/** The shipped deploy/tls/make-lab-ca.sh: a CA, the collector's certificate (localhost, 127.0.0.1), one node's. */
 function makeCertificates(): void {
-  const run = (...args: string[]) => execFileSync(openssl as string, args, { cwd: dir, stdio: 'pipe' });
-  run(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Perimeter test CA',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-  );
-  writeFileSync(pem('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  run(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-  );
-  run(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'server.ext',
-    '-out',
-    'server.pem',
-  );
-  run(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=tls-node',
-    '-keyout',
-    'client.key',
-    '-out',
-    'client.csr',
-  );
-  run(
-    'x509',
-    '-req',
-    '-in',
-    'client.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-out',
-    'client.pem',
-  );
+  execFileSync('bash', [join(REPO_ROOT, 'deploy/tls/make-lab-ca.sh'), dir, '--node', 'mtls-with'], {
+    stdio: 'pipe',
+  });
 }
 
 describe.skipIf(openssl === undefined)('TLS and mTLS between agent and collector', () => {
@@ -120,7 +53,7 @@ describe.skipIf(openssl === undefined)('TLS and mTLS between agent and collector
   it('serves HTTPS; an agent that trusts the CA ships over it', async () => {
     const collector = await startCollectorProcess({
       https: true,
-      config: `tls:\n  cert: ${pem('server.pem')}\n  key: ${pem('server.key')}\n`,
+      config: `tls:\n  cert: ${pem('collector.pem')}\n  key: ${pem('collector.key')}\n`,
     });
     running.push(collector);
     expect(collector.url.startsWith('https://')).toBe(true);
@@ -129,7 +62,7 @@ describe.skipIf(openssl === undefined)('TLS and mTLS between agent and collector
     const untrusting = agent(
       collector,
       'tls-untrusting',
-      `    cert: ${pem('client.pem')}\n    key: ${pem('client.key')}\n`,
+      `    cert: ${pem('nodes/mtls-with.pem')}\n    key: ${pem('nodes/mtls-with.key')}\n`,
     );
     await waitUntil(
       () => untrusting.output().includes('delivery failed'),
@@ -141,14 +74,14 @@ describe.skipIf(openssl === undefined)('TLS and mTLS between agent and collector
   it('with a client CA, refuses agents without a client certificate and takes those with one', async () => {
     const collector = await startCollectorProcess({
       https: true,
-      config: `tls:\n  cert: ${pem('server.pem')}\n  key: ${pem('server.key')}\n  clientCa: ${pem('ca.pem')}\n`,
+      config: `tls:\n  cert: ${pem('collector.pem')}\n  key: ${pem('collector.key')}\n  clientCa: ${pem('ca.pem')}\n`,
     });
     running.push(collector);
     const without = agent(collector, 'mtls-without', `    ca: ${pem('ca.pem')}\n`);
     const withCert = agent(
       collector,
       'mtls-with',
-      `    ca: ${pem('ca.pem')}\n    cert: ${pem('client.pem')}\n    key: ${pem('client.key')}\n`,
+      `    ca: ${pem('ca.pem')}\n    cert: ${pem('nodes/mtls-with.pem')}\n    key: ${pem('nodes/mtls-with.key')}\n`,
     );
     await waitUntil(() => stored(collector, 'mtls-with') >= 2, 'batches stored over mTLS');
     await waitUntil(

@@ -16,6 +16,7 @@ import type { VerifiedToken } from '../tokens/token-store.ts';
 import { bearerAuth } from './auth.ts';
 import { createFailedAuthLimiter } from './auth-limiter.ts';
 import { BODY_LIMIT_DEFAULTS, limitBodiesExceptIngest, limitBody } from './body-limit.ts';
+import { clientCertificateMatchesToken } from './client-certificate.ts';
 import { createErrorHandler, type ErrorLog, HttpError } from './errors.ts';
 import type { BodyLimits } from './read-body.ts';
 
@@ -131,6 +132,8 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.use('/v1/*', bearerAuth({ verifyToken: deps.verifyToken, roles: ['node'] }));
+  // With mTLS, the client certificate must name the token's node.
+  app.use('/v1/*', clientCertificateMatchesToken());
   app.route('/', ingestRoutes(deps));
   app.all('/v1/*', (c) => {
     throw new HttpError(

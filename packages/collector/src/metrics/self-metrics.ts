@@ -31,6 +31,7 @@ export const INGEST_REJECT_REASONS = [
   'forbidden_role',
   'too_many_auth_failures',
   'wrong_node',
+  'client_cert_mismatch',
   'body_too_large',
   'bad_gzip',
   'unsupported_encoding',
