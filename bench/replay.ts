@@ -41,7 +41,7 @@ const measure = async (label: string) => {
   const windowFrom = history.startMs + Math.floor(history.days / 2) * 86_400_000;
   for (let run = 0; run < history.runs; run++) {
     const started = performance.now();
-    const outcome = replayFromStore(reader.chain, {
+    const outcome = replayFromStore(reader, {
       nodeId: `node-${run % history.nodes}`,
       window: { fromMs: windowFrom, toMs: windowFrom + 3_600_000 },
       filters: { eventsOnly: false, events: [], metrics: [] },

@@ -39,7 +39,7 @@ describe('the replay timeline from a real store', () => {
   afterEach(() => collector.close());
 
   const timeline = () => {
-    const outcome = replayFromStore(collector.store.chain, {
+    const outcome = replayFromStore(collector.store, {
       nodeId: 'node-a',
       window: { fromMs: T0, toMs: T0 + 60 * MIN },
       filters: { eventsOnly: false, events: [], metrics: [] },

@@ -57,6 +57,23 @@ function timelineHeader(timeline: Timeline): Record<string, unknown> {
     intervalMs: timeline.intervalMs,
     usualIntervalMs: timeline.usualIntervalMs,
     lastSeen: iso(timeline.lastSeenMs),
+    ...checkpointHeader(timeline.integrity),
+  };
+}
+
+/** The signed checkpoint the store was verified against, as the header names it (store replays only). */
+function checkpointHeader(integrity: IntegrityVerdict): Record<string, unknown> {
+  const standing = integrity.checkpoint;
+  if (standing === undefined) {
+    return {};
+  }
+  const c = standing.checkpoint;
+  return {
+    checkpoint: {
+      line: standing.line,
+      ok: standing.ok,
+      ...(c === null ? {} : { seq: c.seq, at: iso(c.atMs), keyId: c.keyId, hash: c.hash, origin: c.origin }),
+    },
   };
 }
 
@@ -146,14 +163,20 @@ function summaryLines(timeline: Timeline): string[] {
     `last seen: ${timeline.lastSeenMs === null ? 'never' : iso(timeline.lastSeenMs)}`,
     `${counts.events} events, ${counts.metricRows} metric rows (${counts.breaches} breaching), ${counts.gaps} sequence gaps, ${counts.silences} silences`,
     `integrity: ${timeline.integrity.summary}`,
+    ...(timeline.integrity.checkpoint === undefined
+      ? []
+      : [`checkpoint: ${timeline.integrity.checkpoint.line}`]),
   ];
 }
 
 function problemLines(integrity: IntegrityVerdict): string[] {
-  return integrity.problems.map(
-    (problem) =>
-      `${problem.at}${problem.seq === null ? '' : ` (seq ${problem.seq} of stream ${problem.streamId})`}: ${problem.what}`,
-  );
+  return [
+    ...integrity.problems.map(
+      (problem) =>
+        `${problem.at}${problem.seq === null ? '' : ` (seq ${problem.seq} of stream ${problem.streamId})`}: ${problem.what}`,
+    ),
+    ...(integrity.checkpoint?.problems ?? []).map((problem) => `${problem.where}: ${problem.what}`),
+  ];
 }
 
 export function renderTable(timeline: Timeline): string {

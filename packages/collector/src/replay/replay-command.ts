@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ExitCodes, UsageError } from '@perimeter/schema';
 import { bindRelativeTimes, type CliIo, dataDirArg, requireStore, timeWindowArgs } from '../cli-args.ts';
@@ -23,7 +23,10 @@ for sequence gaps (data lost on the node or in transit), SILENCE rows (no data f
 node's usual interval: down or sending nothing), its last-seen time, and the minutes before each
 silence flagged (>). Then the integrity verdict: the node's hash chain is recomputed over all its
 stored batches ("chain holds over N batches" or "BROKEN at batch ID ..."); ranges the forward quota
-pruned are shown as "pruned (verified link)".
+pruned are shown as "pruned (verified link)". From the store, the verdict also names the signed
+checkpoint the store was verified against ("verified against checkpoint #N (time, key ...)", by the
+verifier \`verify\` runs) or says there is none: a chain without a signature does not protect
+against someone who can write the store.
 
 Options:
   --node ID            the node (perimeter.node.id)
@@ -36,6 +39,8 @@ Options:
                        safe while the collector runs
   --archive DIR        replay from an OTLP JSON-lines archive instead (the file sink's directory or an
                        S3 sync of the gateway's otlp_json output); integrity = truncated/corrupt lines
+  --checkpoint FILE    verify the store against this off-box signed checkpoint (repeatable; the
+                       newest counts) instead of the store's own newest, as verify --checkpoint
   -h, --help           this text
 
 Every flag also reads PERIMETER_<FLAG> (PERIMETER_DATA_DIR, PERIMETER_ARCHIVE, …).
@@ -55,6 +60,7 @@ export function runReplayCommand(args: string[], io: CliIo): number {
       metric: { type: 'string', multiple: true },
       'data-dir': { type: 'string' },
       archive: { type: 'string' },
+      checkpoint: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -92,6 +98,7 @@ export function runReplayCommand(args: string[], io: CliIo): number {
       metrics: splitNames(values.metric),
     },
     nowMs: io.nowMs,
+    given: (values.checkpoint ?? []).map((path): [string, string] => [path, readFileSync(path, 'utf8')]),
     onProgress: (progress: ReplayProgress) => {
       const share = progress.total > 0 ? ` (${Math.floor((100 * progress.verified) / progress.total)}%)` : '';
       io.stderr.write(
@@ -112,7 +119,7 @@ export function runReplayCommand(args: string[], io: CliIo): number {
     requireStore(dataDir, 'see --data-dir, or use --archive DIR');
     const store = openStoreFile({ dataDir, readonly: true });
     try {
-      outcome = replayFromStore(store.chain, request);
+      outcome = replayFromStore(store, request);
     } finally {
       store.close();
     }

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { openStoreFile, type StoreFile } from '../store/store-file.ts';
-import { readReplayFromStore } from './store-source.ts';
+import { readReplayVerified } from './replay.ts';
 import type { ReplayWindow } from './types.ts';
 
 /**
@@ -25,7 +25,7 @@ parentPort?.on('message', (request: WorkerRequest) => {
       store = openStoreFile({ dataDir: request.dataDir, readonly: true, busyTimeoutMs: 5_000 });
       openDataDir = request.dataDir;
     }
-    const result = readReplayFromStore(store.chain, {
+    const result = readReplayVerified(store, {
       nodeId: request.nodeId,
       window: request.window,
       nowMs: () => request.nowMs,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
+import { readReplayVerified } from './replay.ts';
 import { createReplayReader } from './replay-worker.ts';
-import { readReplayFromStore } from './store-source.ts';
 
 /**
  * The replay the API and the console get from the worker thread is the replay the CLI computes on
@@ -38,7 +38,7 @@ describe('replay on a worker thread', () => {
     }, 1);
     const fromWorker = await reader.read(options);
     clearInterval(timer);
-    expect(fromWorker).toEqual(readReplayFromStore(collector.store.chain, options));
+    expect(fromWorker).toEqual(readReplayVerified(collector.store, options));
     if (fromWorker.kind !== 'ok') throw new Error('unknown node');
     expect(fromWorker.input.integrity).toMatchObject({ ok: true });
     expect(fromWorker.input.seqGaps).toHaveLength(1);

@@ -1,7 +1,8 @@
-import type { ChainReads } from '../store/chain-reads.ts';
+import { checkpointStanding, withCheckpoint } from '../integrity/checkpoint-standing.ts';
+import type { VerifyInput } from '../integrity/verify-store.ts';
 import { readReplayFromArchive } from './archive-source.ts';
 import { buildTimeline } from './build-timeline.ts';
-import { readReplayFromStore } from './store-source.ts';
+import { readReplayFromStore, type StoreReplayOptions, type StoreReplayResult } from './store-source.ts';
 import type { ReplayFilters, ReplayProgress, ReplayWindow, Timeline } from './types.ts';
 
 /** One replay, from the store or an archive; the CLI and the timeline API both come through here. */
@@ -11,16 +12,36 @@ export interface ReplayRequest {
   filters: ReplayFilters;
   nowMs: () => number;
   onProgress?: (progress: ReplayProgress) => void;
+  /** Off-box checkpoint files [origin, text] to verify against (`replay --checkpoint`); default the store's own. */
+  given?: VerifyInput['given'];
 }
 
 export type ReplayOutcome = { kind: 'ok'; timeline: Timeline } | { kind: 'unknown-node'; nodeId: string };
 
-export function replayFromStore(chain: ChainReads, request: ReplayRequest): ReplayOutcome {
-  const read = readReplayFromStore(chain, request);
+export function replayFromStore(store: VerifyInput['store'], request: ReplayRequest): ReplayOutcome {
+  const read = readReplayVerified(store, request, request.given);
   if (read.kind === 'unknown-node') {
     return { kind: 'unknown-node', nodeId: request.nodeId };
   }
   return { kind: 'ok', timeline: buildTimeline(read.input, request.filters) };
+}
+
+/**
+ * The node's replay read from the store, its verdict naming the signed checkpoint the store was
+ * verified against by `verify`'s verifier (integrity/checkpoint-standing.ts): the CLI and the
+ * console's worker both read through here.
+ */
+export function readReplayVerified(
+  store: VerifyInput['store'],
+  options: StoreReplayOptions,
+  given: VerifyInput['given'] = [],
+): StoreReplayResult {
+  const read = readReplayFromStore(store.chain, options);
+  if (read.kind === 'ok') {
+    const standing = checkpointStanding(store, options.nodeId, read.input.integrity, given);
+    read.input.integrity = withCheckpoint(read.input.integrity, standing);
+  }
+  return read;
 }
 
 export function replayFromArchive(dir: string, request: ReplayRequest): ReplayOutcome {

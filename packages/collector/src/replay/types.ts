@@ -1,3 +1,4 @@
+import type { CheckpointStanding } from '../integrity/checkpoint-standing.ts';
 import type { AttributeValue } from '../otlp/types.ts';
 
 /**
@@ -79,6 +80,11 @@ export interface IntegrityVerdict {
   /** Problems past the cap on `problems`. */
   moreProblems: number;
   pruned: PrunedRange[];
+  /**
+   * The signed checkpoint the store was verified against (integrity/checkpoint-standing.ts), when
+   * read from the store; absent for an archive.
+   */
+  checkpoint?: CheckpointStanding;
 }
 
 export interface ReplayInput {

@@ -156,6 +156,7 @@ export function renderNode(assets: ConsoleAssets, subject: string, model: NodePa
       <p class="muted">Window ${isoOf(window.fromMs)} – ${isoOf(window.toMs)}; charts show the max per ${formatDuration(model.charts.stepMs)}. Usual interval ${timeline.usualIntervalMs === null ? 'unknown' : formatDuration(timeline.usualIntervalMs)}.</p>
       <section id="integrity" class="verdict ${integrity.ok ? 'ok' : 'broken'}" data-ok="${String(integrity.ok)}">
         <strong>Hash chain: ${integrity.summary}</strong>
+        ${integrity.checkpoint === undefined ? '' : html`<p id="checkpoint">Signed checkpoint: ${integrity.checkpoint.line}</p>${integrity.checkpoint.problems.length === 0 ? '' : html`<ul>${integrity.checkpoint.problems.map((p) => html`<li>${p.where}: ${p.what}</li>`)}</ul>`}`}
         ${integrity.problems.length === 0 ? '' : html`<ul>${integrity.problems.map((p) => html`<li>batch ${p.at}${p.seq === null ? '' : ` (seq ${p.seq})`}: ${p.what}</li>`)}</ul>${integrity.moreProblems > 0 ? html`<p>and ${integrity.moreProblems} more</p>` : ''}`}
       </section>
       <section class="legend"><span class="swatch sequence-gap"></span> sequence gap <span class="swatch silence"></span> silence <span class="swatch before-silence"></span> last minutes before a silence</section>
