@@ -2,7 +2,7 @@ import { sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { computeChainHash, GENESIS_HASH } from '@perimeter/schema';
+import { computeChainHash, ExitCodes, GENESIS_HASH } from '@perimeter/schema';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRetention } from '../evidence/retention.ts';
@@ -13,6 +13,7 @@ import { openStoreFile } from '../store/store-file.ts';
 import { createTestCollector, jsonGauge } from '../test-support/test-collector.ts';
 import { createToken, revokeTokens } from '../tokens/token-store.ts';
 import { type CheckpointBody, checkpointHash, makeCheckpoint } from './checkpoint.ts';
+import { runVerifyCommand } from './integrity-command.ts';
 import { createSigningKeyFiles, loadPublicKey, loadSigningKey } from './keys.ts';
 import { verifyStore } from './verify-store.ts';
 
@@ -337,6 +338,24 @@ describe('verify against an off-box signed checkpoint', () => {
     expect(problemsText(verify([cp]))).toMatch(
       /alert_history row 2: alert_history row 2 was edited \(its fields do not hash to its link\) \(since checkpoint 1\)/,
     );
+    // The command an auditor runs: exit 3, the table, the row and the checkpoint on stdout.
+    let out = '';
+    const code = runVerifyCommand(
+      ['--data-dir', dataDir, '--checkpoint', cp, '--public-key', join(keyDir, 'checkpoint-signing.pub')],
+      {
+        stdout: {
+          write(text: string) {
+            out += text;
+            return true;
+          },
+        } as unknown as NodeJS.WritableStream,
+        env: {},
+        nowMs: () => T0 + 11 * HOUR,
+      },
+    );
+    expect(code).toBe(ExitCodes.integrityBroken);
+    expect(out).toMatch(/^BROKEN: /);
+    expect(out).toContain('  BROKEN alert_history row 2: alert_history row 2 was edited');
     tamper((db) => db.prepare("UPDATE alert_history SET to_state = 'firing' WHERE id = 2").run());
     expect(verify([cp])).toMatchObject({ ok: true, problems: [] });
     tamper((db) => {
