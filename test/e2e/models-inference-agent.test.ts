@@ -438,6 +438,15 @@ describe('models and inference: a real agent, a real model store, a real collect
     const tampering = file('model-tampering.csv');
     expect(tampering).toContain('bge:latest');
     expect(tampering).toContain(sha(readFileSync(join(stores().ollama, 'blobs', `sha256-${GGUF_SHA}`))));
+    // The report itself states the facts, section by section.
+    const report = readFileSync(join(out, 'evidence.md'), 'utf8');
+    expect(report).toContain('AI models: inventory and weights integrity');
+    expect(report).toMatch(
+      /model\(s\) on 1 node\(s\) in the period; 1 with weights failing their integrity check/,
+    );
+    expect(report).toMatch(/5 inference request\(s\) from \d+ user\(s\) on 1 node\(s\); 3 answered 4xx\/5xx/);
+    expect(report).toMatch(/model change\(s\): 5 added, 1 replaced, 1 removed/);
+    expect(report).toContain('1 weights integrity failure(s); each paged ModelWeightsTampered (critical)');
     expect(agent.child.exitCode).toBeNull();
   });
 });
