@@ -1,3 +1,4 @@
+import type { NotificationAttempt } from '../../store/evidence-reads.ts';
 import { iso, toCsv } from '../render-csv.ts';
 import { duration, markdownTable } from '../render-markdown.ts';
 import { defineSection } from '../section.ts';
@@ -17,15 +18,9 @@ export interface IncidentRow {
   value: number;
 }
 
-export interface NotificationRow {
-  atMs: number;
-  notifier: string;
-  target: string;
-  attempt: number;
-  outcome: string;
-  httpStatus: number | null;
+/** A notification attempt as the store holds it (evidence-reads), with no error written as ''. */
+export interface NotificationRow extends Omit<NotificationAttempt, 'error'> {
   error: string;
-  alertCount: number;
 }
 
 export interface IncidentsRows {
@@ -35,6 +30,16 @@ export interface IncidentsRows {
   stillFiring: number;
   notifications: NotificationRow[];
   notificationOutcomes: Array<{ notifier: string; outcome: string; count: number }>;
+}
+
+/** The cells an incident opens with in both the report table and alerts.csv. */
+function incidentCells(i: IncidentRow): string[] {
+  return [i.name, i.labels, iso(i.firedAtMs), i.resolvedAtMs === null ? 'open' : iso(i.resolvedAtMs)];
+}
+
+/** The cells a notification attempt opens with in both the report table and notifications.csv. */
+function notificationCells(n: NotificationRow): Array<string | number> {
+  return [iso(n.atMs), n.notifier, n.target, n.attempt, n.outcome];
 }
 
 export const incidentsSection = defineSection<IncidentsRows>({
@@ -102,50 +107,21 @@ export const incidentsSection = defineSection<IncidentsRows>({
     '',
     ...markdownTable(
       ['Alert', 'Labels', 'Fired', 'Resolved', 'Duration'],
-      inc.incidents.map((i) => [
-        i.name,
-        i.labels,
-        iso(i.firedAtMs),
-        i.resolvedAtMs === null ? 'open' : iso(i.resolvedAtMs),
-        duration(i.durationMs),
-      ]),
+      inc.incidents.map((i) => [...incidentCells(i), duration(i.durationMs)]),
     ),
     ...markdownTable(
       ['Time', 'Notifier', 'Target', 'Attempt', 'Outcome', 'HTTP'],
-      inc.notifications.map((n) => [
-        iso(n.atMs),
-        n.notifier,
-        n.target,
-        n.attempt,
-        n.outcome,
-        n.httpStatus ?? '-',
-      ]),
+      inc.notifications.map((n) => [...notificationCells(n), n.httpStatus ?? '-']),
     ),
   ],
   csv: (inc) => ({
     'alerts.csv': toCsv(
       ['alert', 'labels', 'fired', 'resolved', 'duration_s', 'value'],
-      inc.incidents.map((i) => [
-        i.name,
-        i.labels,
-        iso(i.firedAtMs),
-        i.resolvedAtMs === null ? 'open' : iso(i.resolvedAtMs),
-        i.durationMs / 1000,
-        i.value,
-      ]),
+      inc.incidents.map((i) => [...incidentCells(i), i.durationMs / 1000, i.value]),
     ),
     'notifications.csv': toCsv(
       ['time', 'notifier', 'target', 'attempt', 'outcome', 'http_status', 'error', 'alerts'],
-      inc.notifications.map((n) => [
-        iso(n.atMs),
-        n.notifier,
-        n.target,
-        n.attempt,
-        n.outcome,
-        n.httpStatus,
-        n.error,
-        n.alertCount,
-      ]),
+      inc.notifications.map((n) => [...notificationCells(n), n.httpStatus, n.error, n.alertCount]),
     ),
   }),
 });
