@@ -1,6 +1,6 @@
 import type { StoreVerdict } from '../integrity/verify-store.ts';
 import type { IntegrityVerdict } from '../replay/types.ts';
-import type { EvidenceReads } from '../store/evidence-reads.ts';
+import type { EvidenceReads, StoredEvent } from '../store/evidence-reads.ts';
 import type { RetentionPolicy } from './retention.ts';
 import type { Period } from './types.ts';
 
@@ -108,4 +108,19 @@ export function citationLine(controls: Controls): string {
 /** An attribute or resource value as report text: '' when absent. */
 export function text(value: unknown): string {
   return value === undefined || value === null ? '' : String(value);
+}
+
+/**
+ * An event as a report row: when (atMs), where (nodeId), then each named attribute as text, in
+ * the order given (the order evidence.json writes the fields in).
+ */
+export function eventRow<K extends string>(
+  event: StoredEvent,
+  attributes: Record<K, string>,
+): { atMs: number; nodeId: string } & Record<K, string> {
+  const row: Record<string, string | number> = { atMs: event.tsMs, nodeId: event.nodeId };
+  for (const [field, name] of Object.entries<string>(attributes)) {
+    row[field] = text(event.attributes[name]);
+  }
+  return row as { atMs: number; nodeId: string } & Record<K, string>;
 }

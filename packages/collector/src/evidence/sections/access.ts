@@ -1,7 +1,7 @@
 import { AttributeNames, EventNames } from '@perimeter/schema';
 import { iso, toCsv } from '../render-csv.ts';
 import { markdownTable, markdownText } from '../render-markdown.ts';
-import { defineSection, text } from '../section.ts';
+import { defineSection, eventRow } from '../section.ts';
 
 /** Who logged in where (auth.login events in the period), grouped, with the failure summary. */
 export interface LoginRow {
@@ -51,14 +51,13 @@ export const accessSection = defineSection<AccessRows>({
   },
   read({ reads, period }) {
     const logins = reads.eventsNamed(EventNames.authLogin, period).map(
-      (event): LoginRow => ({
-        atMs: event.tsMs,
-        nodeId: event.nodeId,
-        user: text(event.attributes[AttributeNames.userName]),
-        method: text(event.attributes[AttributeNames.authMethod]),
-        outcome: text(event.attributes[AttributeNames.authOutcome]),
-        source: text(event.attributes[AttributeNames.sourceAddress]),
-      }),
+      (event): LoginRow =>
+        eventRow(event, {
+          user: AttributeNames.userName,
+          method: AttributeNames.authMethod,
+          outcome: AttributeNames.authOutcome,
+          source: AttributeNames.sourceAddress,
+        }),
     );
     const groups = new Map<string, LoginGroup>();
     for (const l of logins) {

@@ -1,7 +1,7 @@
 import { AttributeNames, EventNames } from '@perimeter/schema';
 import { iso, toCsv } from '../render-csv.ts';
 import { duration, markdownTable } from '../render-markdown.ts';
-import { defineSection, text } from '../section.ts';
+import { defineSection, eventRow } from '../section.ts';
 
 /**
  * Configuration drift and its remediation. Time to remediate a drift is the time from the drift
@@ -40,15 +40,15 @@ export const changesSection = defineSection<ChangesRows>({
   },
   read({ reads, period }) {
     // From the period's start with no end: a drift's remediation may come after the period.
-    const events = reads.eventsNamed(EventNames.configDrift, { fromMs: period.fromMs }).map((event) => ({
-      atMs: event.tsMs,
-      nodeId: event.nodeId,
-      checkId: text(event.attributes[AttributeNames.checkId]),
-      controls: text(event.attributes[AttributeNames.checkControls]),
-      expected: text(event.attributes[AttributeNames.driftExpected]),
-      observed: text(event.attributes[AttributeNames.driftObserved]),
-      previous: text(event.attributes[AttributeNames.driftPrevious]),
-    }));
+    const events = reads.eventsNamed(EventNames.configDrift, { fromMs: period.fromMs }).map((event) =>
+      eventRow(event, {
+        checkId: AttributeNames.checkId,
+        controls: AttributeNames.checkControls,
+        expected: AttributeNames.driftExpected,
+        observed: AttributeNames.driftObserved,
+        previous: AttributeNames.driftPrevious,
+      }),
+    );
     const drifts: DriftRow[] = [];
     let returnsToExpected = 0;
     events.forEach((e, index) => {

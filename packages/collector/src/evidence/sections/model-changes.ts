@@ -1,7 +1,7 @@
 import { AttributeNames, EventNames } from '@perimeter/schema';
 import { iso, toCsv } from '../render-csv.ts';
 import { markdownTable } from '../render-markdown.ts';
-import { defineSection, text } from '../section.ts';
+import { defineSection, eventRow } from '../section.ts';
 
 /**
  * Seed 001's fourth question: the change record of every model version bump. Each model added,
@@ -28,18 +28,15 @@ export const modelChangesSection = defineSection<{ changes: ModelChangeRow[] }>(
   },
   read({ reads, period }) {
     return {
-      changes: reads.eventsNamed(EventNames.modelChange, period).map((event) => {
-        const a = event.attributes;
-        return {
-          atMs: event.tsMs,
-          nodeId: event.nodeId,
-          model: text(a[AttributeNames.modelName]),
-          change: text(a[AttributeNames.modelChange]),
-          previousDigest: text(a[AttributeNames.modelPreviousDigest]),
-          digest: text(a[AttributeNames.modelDigest]),
-          path: text(a[AttributeNames.modelPath]),
-        };
-      }),
+      changes: reads.eventsNamed(EventNames.modelChange, period).map((event) =>
+        eventRow(event, {
+          model: AttributeNames.modelName,
+          change: AttributeNames.modelChange,
+          previousDigest: AttributeNames.modelPreviousDigest,
+          digest: AttributeNames.modelDigest,
+          path: AttributeNames.modelPath,
+        }),
+      ),
     };
   },
   markdown: ({ changes }) => [

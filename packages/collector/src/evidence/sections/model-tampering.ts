@@ -1,7 +1,7 @@
 import { AttributeNames, EventNames } from '@perimeter/schema';
 import { iso, toCsv } from '../render-csv.ts';
 import { markdownTable } from '../render-markdown.ts';
-import { defineSection, text } from '../section.ts';
+import { defineSection, eventRow } from '../section.ts';
 
 /**
  * Seed 001's incident category "tampering with model weights detected (SHA mismatch)": every
@@ -32,18 +32,15 @@ export const modelTamperingSection = defineSection<{ incidents: TamperingRow[] }
   },
   read({ reads, period }) {
     return {
-      incidents: reads.eventsNamed(EventNames.modelIntegrity, period).map((event) => {
-        const a = event.attributes;
-        return {
-          atMs: event.tsMs,
-          nodeId: event.nodeId,
-          model: text(a[AttributeNames.modelName]),
-          path: text(a[AttributeNames.modelPath]),
-          expected: text(a[AttributeNames.integrityExpected]),
-          observed: text(a[AttributeNames.integrityObserved]),
-          outcome: text(a[AttributeNames.integrityOutcome]),
-        };
-      }),
+      incidents: reads.eventsNamed(EventNames.modelIntegrity, period).map((event) =>
+        eventRow(event, {
+          model: AttributeNames.modelName,
+          path: AttributeNames.modelPath,
+          expected: AttributeNames.integrityExpected,
+          observed: AttributeNames.integrityObserved,
+          outcome: AttributeNames.integrityOutcome,
+        }),
+      ),
     };
   },
   markdown: ({ incidents }) => [
