@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyStore } from '../integrity/verify-store.ts';
+import { openStoreSqlite } from '../test-support/store-sqlite.ts';
 import type { AlertInstance } from './alert-rows.ts';
 import { openStoreFile, type StoreFile } from './store-file.ts';
 
@@ -122,5 +124,32 @@ describe('store.alerts', () => {
       fingerprints: ['a', 'b'],
     });
     expect(oldest).toMatchObject({ attempt: 1, outcome: 'retry', httpStatus: 503 });
+  });
+
+  it('chains history rows as written, and links rows from before the chain (schema < 10) when the first new one is written', () => {
+    const pending = alert('a');
+    for (const [index, to] of (['pending', 'firing'] as const).entries()) {
+      store.alerts.saveCycle(
+        [{ ...pending, state: to }],
+        [],
+        [{ alert: pending, from: 'new', to, atMs: T0 + index }],
+      );
+    }
+    // As a store upgraded from schema 9 holds them: rows, no links.
+    const raw = openStoreSqlite(dataDir);
+    raw.prepare('DELETE FROM alert_history_links').run();
+    expect([...store.alerts.historyChain.rows()].map((row) => row.hash)).toEqual([null, null]);
+    store.alerts.saveCycle([pending], [], [{ alert: pending, from: 'firing', to: 'inactive', atMs: T0 + 2 }]);
+    const rows = [...store.alerts.historyChain.rows()];
+    expect(rows.map((row) => row.id)).toEqual([1, 2, 3]);
+    expect(rows.map((row) => row.prevHash)).toEqual([expect.any(String), rows[0]?.hash, rows[1]?.hash]);
+    expect(store.alerts.historyChain.head()).toEqual({ lastId: 3, hash: rows[2]?.hash });
+    expect(verifyStore({ store, given: [] }).problems).toEqual([]);
+    // The adopted rows are covered like the new one: an edit to the oldest breaks its link.
+    raw.prepare("UPDATE alert_history SET to_state = 'firing' WHERE id = 1").run();
+    raw.close();
+    expect(verifyStore({ store, given: [] }).problems.map((problem) => problem.what)).toEqual([
+      'alert_history row 1 was edited (its fields do not hash to its link)',
+    ]);
   });
 });

@@ -419,7 +419,8 @@ const MIGRATIONS: readonly string[] = [
   `,
   // 10: alert history and notification records are chained like the audit log (store/row-chain.ts:
   // each row's link holds the previous row's hash); signed checkpoints carry both heads. Side
-  // tables for the reason given at 7. Rows written before this version have no link.
+  // tables for the reason given at 7. Rows written before this version are linked, oldest first,
+  // when the first row after it is written (row-chain.ts).
   `
   CREATE TABLE IF NOT EXISTS alert_history_links (
     row_id INTEGER PRIMARY KEY REFERENCES alert_history (id),

@@ -24,7 +24,11 @@ export interface ChainedRow {
 }
 
 export interface RowChain {
-  /** Links the row just inserted (call inside the insert's transaction). */
+  /**
+   * Links the row just inserted (call inside the insert's transaction). The first link ever made
+   * first links the rows already there, oldest first: they were written before the chain existed
+   * (schema < 10), and from here on a checkpoint covers them too.
+   */
   link(id: number): void;
   head(): ChainHead;
   /** Every row with its link (null for a row with none), oldest first, for the verifier. */
@@ -44,6 +48,7 @@ export function createRowChain(
     fields: db.prepare(`SELECT ${fields} FROM ${options.table} t WHERE t.id = ?`).pluck(),
     head: db.prepare(`SELECT row_id AS lastId, hash FROM ${options.links} ORDER BY row_id DESC LIMIT 1`),
     insert: db.prepare(`INSERT INTO ${options.links} (row_id, prev_hash, hash) VALUES (?, ?, ?)`),
+    before: db.prepare(`SELECT id FROM ${options.table} WHERE id < ? ORDER BY id`).pluck(),
     rows: db.prepare(
       `SELECT t.id, ${fields} AS fieldsJson, l.prev_hash AS prevHash, l.hash
        FROM ${options.table} t LEFT JOIN ${options.links} l ON l.row_id = t.id ORDER BY t.id`,
@@ -51,10 +56,21 @@ export function createRowChain(
   };
   const head = (): ChainHead =>
     (statements.head.get() as ChainHead | undefined) ?? { lastId: null, hash: GENESIS_HASH };
+  const append = (id: number, prevHash: string): string => {
+    const hash = rowLinkHash(prevHash, id, statements.fields.get(id) as string);
+    statements.insert.run(id, prevHash, hash);
+    return hash;
+  };
   return {
     link(id) {
-      const prevHash = head().hash;
-      statements.insert.run(id, prevHash, rowLinkHash(prevHash, id, statements.fields.get(id) as string));
+      const current = head();
+      let prevHash = current.hash;
+      if (current.lastId === null) {
+        for (const earlier of statements.before.all(id) as number[]) {
+          prevHash = append(earlier, prevHash);
+        }
+      }
+      append(id, prevHash);
     },
     head,
     rows: () => statements.rows.iterate() as IterableIterator<ChainedRow>,
