@@ -92,6 +92,8 @@ describe('deploy/macos/agent.yaml', () => {
     const config = loadConfig(agentConfigSchema, agentFlagKeys, { file, env: {} });
     expect(config.hardware.powermetricsViaSudo).toBe(false);
     expect(config.token).toBe('REPLACE_WITH_NODE_TOKEN');
+    expect(config.collector).toMatch(/^https:\/\//);
+    expect(config.ship.tls).toEqual({ ca: '/usr/local/etc/perimeter/tls/ca.pem' });
     expect(installText).toMatch(/^TOKEN_PLACEHOLDER=REPLACE_WITH_NODE_TOKEN$/m);
   });
 });

@@ -45,9 +45,11 @@ describe('deploy/prometheus/prometheus.yml', () => {
     expect(job?.static_configs.flatMap((s) => s.targets)).toEqual(['localhost:4318']);
   });
 
-  it('sends a reader token from a file beside it (metrics.auth: token off loopback)', () => {
+  it('scrapes over https trusting the lab CA, with a reader token from a file beside it', () => {
     const job = config.scrape_configs.find((c) => c.job_name === 'perimeter-collector');
     expect(job?.authorization).toEqual({ type: 'Bearer', credentials_file: 'perimeter/reader.token' });
+    expect(job?.scheme).toBe('https');
+    expect(job?.tls_config).toEqual({ ca_file: 'perimeter/ca.pem' });
   });
 
   it('loads the generated rules by a relative path and alerts to localhost:9093', () => {
@@ -65,6 +67,7 @@ describe('deploy/prometheus/prometheus.yml', () => {
       // promtool checks that the files the scrape reads exist: stand-ins where an install puts them.
       mkdirSync(join(dir, 'perimeter'));
       writeFileSync(join(dir, 'perimeter/reader.token'), 'pmt_0123456789abcdef_stand-in\n');
+      writeFileSync(join(dir, 'perimeter/ca.pem'), '');
       const rules = join(DIR, 'perimeter.rules.yml');
       if (existsSync(rules)) copyFileSync(rules, join(dir, 'perimeter.rules.yml'));
       else writeFileSync(join(dir, 'perimeter.rules.yml'), 'groups: []\n');

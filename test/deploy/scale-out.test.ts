@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { collectorConfigSchema, validateConfig } from '@perimeter/schema';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -14,6 +14,7 @@ import { rulesForVmalert, victoriaMetricsMissing } from '../helpers/victoria-met
  */
 const DIR = resolve(import.meta.dirname, '../../deploy/scale-out');
 const RULES = resolve(import.meta.dirname, '../../deploy/prometheus/perimeter.rules.yml');
+const LAB_CA = resolve(import.meta.dirname, '../../deploy/tls/make-lab-ca.sh');
 const read = (file: string) => readFileSync(join(DIR, file), 'utf8');
 const yaml = <T>(file: string) => parse(read(file)) as T;
 /** An `.args` file: one flag per line, `#` comments. */
@@ -31,6 +32,23 @@ if (promtoolMissing)
 
 const scratch = mkdtempSync(join(tmpdir(), 'perimeter-scale-out-deploy-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * A scrape config copied into the scratch directory with what its relative paths name where an
+ * install puts them: perimeter/reader.token and perimeter/ca.pem (a real CA from
+ * deploy/tls/make-lab-ca.sh: VictoriaMetrics reads it).
+ */
+function staged(file: string): string {
+  const dir = mkdtempSync(join(scratch, 'staged-'));
+  mkdirSync(join(dir, 'perimeter'));
+  writeFileSync(join(dir, 'perimeter/reader.token'), 'pmt_0123456789abcdef_stand-in\n');
+  const made = spawnSync('bash', [LAB_CA, join(dir, 'lab')], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`make-lab-ca.sh failed: ${made.stderr}`);
+  copyFileSync(join(dir, 'lab/ca.pem'), join(dir, 'perimeter/ca.pem'));
+  const target = join(dir, basename(file));
+  copyFileSync(join(DIR, file), target);
+  return target;
+}
 
 function run(binary: string, args: string[]): { status: number | null; output: string } {
   const result = spawnSync(binary, args, { encoding: 'utf8', timeout: 20_000 });
@@ -56,7 +74,7 @@ describe.skipIf(vmMissing !== null)('VictoriaMetrics files, by the installed bin
     const result = run('victoria-metrics', [
       ...flags,
       `-storageDataPath=${join(scratch, 'vm')}`,
-      `-promscrape.config=${join(DIR, 'victoria-metrics/scrape.yml')}`,
+      `-promscrape.config=${staged('victoria-metrics/scrape.yml')}`,
       '-promscrape.config.dryRun',
     ]);
     expect(result.status, result.output).toBe(0);
@@ -67,7 +85,12 @@ describe.skipIf(vmMissing !== null)('VictoriaMetrics files, by the installed bin
     const { scrape_configs } = yaml<{ scrape_configs: Array<Record<string, unknown>> }>(
       'victoria-metrics/scrape.yml',
     );
-    expect(scrape_configs[0]).toMatchObject({ params: { nodes: ['false'] }, honor_labels: true });
+    expect(scrape_configs[0]).toMatchObject({
+      params: { nodes: ['false'] },
+      honor_labels: true,
+      scheme: 'https',
+      authorization: { credentials_file: 'perimeter/reader.token' },
+    });
   });
 
   it('vmalert.args: vmalert -dryRun with these flags loads the whole rule pack', () => {
@@ -85,13 +108,17 @@ describe.skipIf(vmMissing !== null)('VictoriaMetrics files, by the installed bin
 
 describe.skipIf(promtoolMissing)('Prometheus-format files, by promtool', () => {
   it('mimir/prometheus-agent.yml is a valid agent config that scrapes own series into Mimir', () => {
-    const result = run('promtool', ['check', 'config', '--agent', join(DIR, 'mimir/prometheus-agent.yml')]);
+    const result = run('promtool', ['check', 'config', '--agent', staged('mimir/prometheus-agent.yml')]);
     expect(result.status, result.output).toBe(0);
     const config = yaml<{
       scrape_configs: Array<Record<string, unknown>>;
       remote_write: Array<{ url: string }>;
     }>('mimir/prometheus-agent.yml');
-    expect(config.scrape_configs[0]).toMatchObject({ params: { nodes: ['false'] } });
+    expect(config.scrape_configs[0]).toMatchObject({
+      params: { nodes: ['false'] },
+      scheme: 'https',
+      authorization: { credentials_file: 'perimeter/reader.token' },
+    });
     expect(config.remote_write[0]?.url).toMatch(/\/api\/v1\/push$/);
   });
 });

@@ -8,6 +8,7 @@ import {
   collectorConfigSchema,
   collectorFlagKeys,
   loadConfig,
+  metricsAuth,
 } from '@perimeter/schema';
 import { describe, expect, it } from 'vitest';
 import { AGENT_NODE_FLAGS } from '../helpers/agent-build.ts';
@@ -229,6 +230,8 @@ describe('deploy/systemd example configs', () => {
     const file = join(DEPLOY, 'agent.yaml');
     const config = loadConfig(agentConfigSchema, agentFlagKeys, { file, env: {} });
     expect(config.token).toBeUndefined();
+    expect(config.collector).toMatch(/^https:\/\//);
+    expect(config.ship.tls).toEqual({ ca: '/etc/perimeter/tls/ca.pem' });
     expect(readFileSync(file, 'utf8')).not.toMatch(/^\s*dataDir:/m);
   });
 
@@ -236,6 +239,12 @@ describe('deploy/systemd example configs', () => {
     const file = join(DEPLOY, 'collector.yaml');
     const config = loadConfig(collectorConfigSchema, collectorFlagKeys, { file, env: {} });
     expect(config.listen).toBe('0.0.0.0:4318');
+    // Off loopback: HTTPS with the lab CA's certificate, and /metrics behind a reader token.
+    expect(config.tls).toEqual({
+      cert: '/etc/perimeter/tls/collector.pem',
+      key: '/etc/perimeter/tls/collector.key',
+    });
+    expect(metricsAuth(config)).toBe('token');
     expect(readFileSync(file, 'utf8')).not.toMatch(/^\s*dataDir:/m);
   });
 });
@@ -278,7 +287,8 @@ describe('deploy/systemd sysusers.d and tmpfiles.d', () => {
       if (!existsSync(join(root, 'etc/passwd'))) {
         expect(spawnSync(sysusers ?? '', [`--root=${root}`]).status).toBe(0);
       }
-      for (const name of ['agent.yaml', 'agent.env', 'collector.yaml']) {
+      mkdirSync(join(root, 'etc/perimeter/tls'), { recursive: true });
+      for (const name of ['agent.yaml', 'agent.env', 'collector.yaml', 'tls/collector.key', 'tls/node.key']) {
         writeFileSync(join(root, 'etc/perimeter', name), 'x\n', { mode: 0o644 });
       }
       const result = spawnSync(tmpfiles ?? '', [`--root=${root}`, '--create'], { encoding: 'utf8' });
@@ -299,6 +309,9 @@ describe('deploy/systemd sysusers.d and tmpfiles.d', () => {
       expect(stat('agent.yaml')).toBe(`0 ${gid('perimeter-agent')} 640`);
       expect(stat('agent.env')).toBe('0 0 600');
       expect(stat('collector.yaml')).toBe(`0 ${gid('perimeter-collector')} 640`);
+      expect(stat('tls')).toBe('0 0 755');
+      expect(stat('tls/collector.key')).toBe(`0 ${gid('perimeter-collector')} 640`);
+      expect(stat('tls/node.key')).toBe(`0 ${gid('perimeter-agent')} 640`);
       // `z` never creates: the collector.env that is not there stays absent.
       expect(existsSync(join(root, 'etc/perimeter/collector.env'))).toBe(false);
     },
