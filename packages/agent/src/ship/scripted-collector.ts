@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { onRequestBody } from '@perimeter/schema/test-support';
 
 /**
  * Test support (not used by the agent itself): a real loopback HTTP server that answers from a
@@ -51,11 +51,7 @@ export async function startScriptedCollector(
   const sockets = new Set<Socket>();
   const waiters = new Set<() => void>();
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+    onRequestBody(req, (raw, body) => {
       const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, raw, body };
       requests.push(recorded);
       for (const notify of waiters) notify();

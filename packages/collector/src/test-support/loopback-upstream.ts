@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { onRequestBody } from '@perimeter/schema/test-support';
 
 /**
  * A real HTTP upstream on loopback for the forward sinks' tests: it records every request (body
@@ -36,11 +36,7 @@ export async function startLoopbackUpstream(): Promise<LoopbackUpstream> {
   const queue: UpstreamAnswer[] = [];
   let decide: (request: ReceivedRequest) => UpstreamAnswer = () => ({ status: 200 });
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+    onRequestBody(req, (raw, body) => {
       const request = { path: req.url ?? '', headers: req.headers, raw, body };
       received.push(request);
       const answer = queue.shift() ?? decide(request);
