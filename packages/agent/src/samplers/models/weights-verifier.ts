@@ -44,7 +44,8 @@ export interface WeightsVerifierOptions {
 }
 
 export const DEFAULT_REHASH_AGE_MS = 24 * 3_600_000;
-const CHUNK_BYTES = 4 * 1024 * 1024;
+// 1 MiB reads cost no more CPU per MiB than 4 MiB ones, and the buffer is held for the agent's life.
+const CHUNK_BYTES = 1024 * 1024;
 
 function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
   return (
@@ -62,14 +63,15 @@ async function identityOf(hostPath: string): Promise<FileIdentity> {
 }
 
 /**
- * One buffer reused for the whole file: a read stream allocates a fresh chunk per read, which
- * measured 2–4× the CPU per MiB of this loop (bench/models.ts, first hash vs background re-hash).
+ * Reads into the caller's buffer: a read stream allocates a fresh chunk per read, which measured
+ * 2–4× the CPU per MiB of this loop (bench/models.ts, first hash vs background re-hash), and a
+ * buffer per file left one chunk of external memory per model for the GC to find, which took the
+ * agent's RSS past its 80 MB bar on a first inventory of 20 models.
  */
-export async function sha256File(hostPath: string, chunkBytes = CHUNK_BYTES): Promise<string> {
+export async function sha256File(hostPath: string, buffer: Buffer): Promise<string> {
   const hash = createHash('sha256');
   const handle = await open(hostPath, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(chunkBytes);
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
@@ -98,6 +100,13 @@ export function createWeightsVerifier(
   const rehashAgeMs = options.rehashAgeMs ?? DEFAULT_REHASH_AGE_MS;
   const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
   const cache = new Map(Object.entries(restored));
+  // One read buffer for the verifier's life: check() and background() are never in flight together
+  // (the models source awaits one before the next round), so they share it.
+  let readBuffer: Buffer | undefined;
+  const buffer = () => {
+    readBuffer ??= Buffer.allocUnsafe(chunkBytes);
+    return readBuffer;
+  };
   let running: { path: string; identity: FileIdentity; hash: Hash; offset: number } | null = null;
 
   async function checkOne(path: string, nowMs: number): Promise<FileCheck> {
@@ -115,7 +124,7 @@ export function createWeightsVerifier(
           previous: null,
         };
       }
-      const sha256 = await sha256File(hostPath);
+      const sha256 = await sha256File(hostPath, buffer());
       // Re-stat: a file written while it was hashed is hashed again next round, not cached half-new.
       const after = await identityOf(hostPath);
       if (sameIdentity(identity, after)) cache.set(path, { ...identity, sha256, hashedAtMs: nowMs });
@@ -174,13 +183,11 @@ export function createWeightsVerifier(
             continue;
           }
           handle = await open(hostPath, 'r');
-          const buffer = Buffer.alloc(
-            Math.min(chunkBytes, budget, Math.max(job.identity.size - job.offset, 1)),
-          );
+          const chunk = buffer();
           while (budget > 0 && job.offset < job.identity.size) {
-            const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, budget), job.offset);
+            const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, budget), job.offset);
             if (bytesRead === 0) break;
-            job.hash.update(buffer.subarray(0, bytesRead));
+            job.hash.update(chunk.subarray(0, bytesRead));
             job.offset += bytesRead;
             budget -= bytesRead;
           }
