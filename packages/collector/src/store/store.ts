@@ -160,6 +160,10 @@ export function openStore(options: StoreOptions): Store {
         // Rows first get the newest values, so a series that comes back or a restart reads them.
         latest.checkpoint();
         const idle = latest.idleBefore(beforeMs);
+        // A series with no newest value at all (its row never got one) is idle too.
+        for (const info of series.all()) {
+          if (latest.get(info.id) === undefined) idle.push(info.id);
+        }
         latest.forget(idle);
         return series.evict(idle, beforeMs);
       },
