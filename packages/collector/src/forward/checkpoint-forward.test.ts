@@ -206,13 +206,18 @@ describe('checkpoints through the forward sinks', () => {
     expect(upstream.received.filter((r) => r.path === '/v1/logs')).toHaveLength(1);
   });
 
-  it('remote write: the checkpoint sequence and time as two gauges, with its own cursor', async () => {
-    checkpoint(T0 + 60_000);
-    checkpoint(T0 + 120_000);
+  it('remote write: the newest waiting checkpoint’s sequence and time as two gauges, with its own cursor', async () => {
+    for (let i = 1; i <= 20; i++) {
+      checkpoint(T0 + i * 1_000); // more than one page of 16 waiting: only the newest goes
+    }
     const forwarder = forwarderFor(
       sinkConfig({ type: 'prometheus-remote-write', endpoint: `${upstream.url}/api/v1/write` }),
     );
-    await waitFor(() => cursor() === 2, 'the checkpoint cursor at 2');
+    await waitFor(() => cursor() === 20, 'the checkpoint cursor at 20');
+    checkpoint(T0 + 60_000);
+    checkpoint(T0 + 120_000);
+    forwarder.wake();
+    await waitFor(() => cursor() === 22, 'the checkpoint cursor at 22');
     await forwarder.stop();
     const writes = upstream.received.map((r) => decodeWriteRequest(r.raw));
     const checkpointWrites = writes.filter((series) =>
@@ -221,8 +226,15 @@ describe('checkpoints through the forward sinks', () => {
     expect(checkpointWrites).toHaveLength(2);
     const last = checkpointWrites[1] ?? [];
     const byName = new Map(last.map((s) => [s.labels.find((l) => l.name === '__name__')?.value, s]));
+    expect(
+      checkpointWrites.map(
+        (series) =>
+          series.find((s) => s.labels.some((l) => l.value === 'perimeter_integrity_checkpoint_sequence'))
+            ?.samples[0]?.value,
+      ),
+    ).toEqual([20, 22]);
     expect(byName.get('perimeter_integrity_checkpoint_sequence')?.samples).toEqual([
-      { value: 2, timestamp: T0 + 120_000 },
+      { value: 22, timestamp: T0 + 120_000 },
     ]);
     expect(byName.get('perimeter_integrity_checkpoint_timestamp_seconds')?.samples).toEqual([
       { value: (T0 + 120_000) / 1000, timestamp: T0 + 120_000 },

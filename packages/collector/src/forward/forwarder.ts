@@ -21,10 +21,12 @@ import type { SendOutcome, Sink, StoredBatch } from './types.ts';
  * sequence: each round first sends the stored checkpoints past it, oldest first, retried like a
  * batch, so one made during an outage goes out when the outage ends. A checkpoint the upstream
  * refuses outright is logged and passed (it stays in the store; the next one chains to it). At
- * stop, checkpoints still waiting get one short try, so the shutdown checkpoint leaves at once.
+ * stop, checkpoints still waiting get one short try, so the shutdown checkpoint leaves at once. A
+ * sink that carries only the newest (remote write's gauge) skips the older ones waiting.
  */
 /** How long stop waits for the last checkpoints to go out. */
 const STOP_CHECKPOINT_MS = 2_000;
+const CHECKPOINT_PAGE = 16;
 
 export interface ForwarderConfig {
   maxBatchesPerRequest: number;
@@ -267,9 +269,12 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
       return;
     }
     for (;;) {
-      const pending = store.checkpointsAfter(store.checkpointCursor(sink.name), 16);
+      let pending = store.checkpointsAfter(store.checkpointCursor(sink.name), CHECKPOINT_PAGE);
       if (pending.length === 0) {
         return;
+      }
+      if (sink.newestCheckpointOnly) {
+        pending = [newestAfter(pending)];
       }
       for (const row of pending) {
         const checkpoint = readCheckpoint(row);
@@ -281,12 +286,23 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
     }
   };
 
+  /** The newest stored checkpoint from `page` on (the page is the first past the cursor). */
+  const newestAfter = (page: StoredCheckpoint[]): StoredCheckpoint => {
+    let newest = page.at(-1) as StoredCheckpoint;
+    for (let next = page; next.length === CHECKPOINT_PAGE; ) {
+      next = store.checkpointsAfter(newest.seq, CHECKPOINT_PAGE);
+      newest = next.at(-1) ?? newest;
+    }
+    return newest;
+  };
+
   /** At stop: one try for each waiting checkpoint, oldest first, until one fails. */
   const lastCheckpoints = async (): Promise<void> => {
     if (sink.sendCheckpoint === undefined) {
       return;
     }
-    for (const row of store.checkpointsAfter(store.checkpointCursor(sink.name), 16)) {
+    const pending = store.checkpointsAfter(store.checkpointCursor(sink.name), CHECKPOINT_PAGE);
+    for (const row of sink.newestCheckpointOnly && pending.length > 0 ? [newestAfter(pending)] : pending) {
       const checkpoint = readCheckpoint(row);
       if (checkpoint !== undefined && (await tryCheckpoint(checkpoint)).kind !== 'ok') {
         return;

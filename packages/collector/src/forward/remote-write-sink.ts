@@ -58,6 +58,7 @@ export function createRemoteWriteSink(
     name,
     type: 'prometheus-remote-write',
     accepts: (batch) => batch.signal === 'metrics' && batch.pointCount > 0,
+    newestCheckpointOnly: true,
     async send(batches: readonly StoredBatch[]): Promise<SendOutcome> {
       const bySeries = new Map<number, PromTimeSeries>();
       for (const batch of batches) {

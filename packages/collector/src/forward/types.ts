@@ -21,5 +21,10 @@ export interface Sink {
    * writes checkpoints itself when they are made (integrity/checkpoint-export.ts).
    */
   sendCheckpoint?(checkpoint: ParsedCheckpoint): Promise<SendOutcome>;
+  /**
+   * Only the newest waiting checkpoint is worth sending (a gauge: older samples would only be
+   * refused as out of bounds by a TSDB); the others move the cursor unsent.
+   */
+  readonly newestCheckpointOnly?: boolean;
   close(): Promise<void>;
 }
