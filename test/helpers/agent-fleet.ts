@@ -15,16 +15,10 @@
  * Usage: node agent-fleet.ts SPEC.json   (spec: FleetSpec)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  createShipper,
-  createTimerSleeper,
-  defaultBackoffPolicy,
-  openSpool,
-  type Spool,
-} from '@perimeter/agent';
+import { createTimerSleeper, defaultBackoffPolicy } from '@perimeter/agent';
 import { OtlpTypes } from '@perimeter/collector';
 import { drainFleet } from './fleet-drain.ts';
+import { openFleetSpool, startFleetShipper } from './fleet-node.ts';
 
 export interface FleetSpec {
   collectorUrl: string;
@@ -125,41 +119,26 @@ export function fleetBatch(
   return { signal: 'metrics', body: type.encode(type.fromObject(message)).finish() };
 }
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-
 async function main(specFile: string): Promise<number> {
   const spec = JSON.parse(readFileSync(specFile, 'utf8')) as FleetSpec;
   const { sleep } = createTimerSleeper();
   const abort = new AbortController();
   const nodes = spec.nodes.map(({ nodeId, token }) => {
-    const spool = openSpool({
-      path: join(spec.dir, nodeId, 'spool.db'),
-      maxBytes: 256 * 1024 * 1024,
-      clock: { nowMs: () => Date.now() },
-    });
+    const spool = openFleetSpool(spec.dir, nodeId);
     const acked: number[] = [];
-    // The shipper calls remove(seq) only after the collector answered 2xx for that batch.
-    const recording: Spool = {
-      ...spool,
-      remove(seq) {
-        acked.push(seq);
-        return spool.remove(seq);
-      },
-    };
-    const shipper = createShipper({
-      spool: recording,
+    const { shipper, running } = startFleetShipper({
+      spool,
+      onAck: (seq) => acked.push(seq),
       collectorUrl: spec.collectorUrl,
       token,
-      gzip: true,
-      timeoutMs: 5_000,
-      backoff: { ...defaultBackoffPolicy, initialMs: 100, maxMs: 1_000 },
-      clock: { nowMs: () => Date.now() },
       sleep,
-      random: Math.random,
-      log: quiet,
-      idlePollMs: 500,
+      signal: abort.signal,
+      tuning: {
+        timeoutMs: 5_000,
+        backoff: { ...defaultBackoffPolicy, initialMs: 100, maxMs: 1_000 },
+        idlePollMs: 500,
+      },
     });
-    const running = shipper.run(abort.signal);
     return {
       nodeId,
       spool,

@@ -24,17 +24,11 @@
  * Usage: node latency-fleet.ts SPEC.json   (spec: LatencyFleetSpec)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import {
-  createShipper,
-  createTimerSleeper,
-  defaultBackoffPolicy,
-  openSpool,
-  type Spool,
-} from '@perimeter/agent';
+import { createTimerSleeper, defaultBackoffPolicy, type Shipper } from '@perimeter/agent';
 import { OtlpTypes } from '@perimeter/collector';
 import { drainFleet } from './fleet-drain.ts';
+import { openFleetSpool, startFleetShipper } from './fleet-node.ts';
 import { temperatureRound } from './synthetic-round.ts';
 
 export interface LatencyFleetSpec {
@@ -79,18 +73,12 @@ export function roundBody(nodeId: string, sampledAtMs: number, points: number): 
   return type.encode(type.fromObject(message)).finish();
 }
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-
 async function main(specFile: string): Promise<number> {
   const spec = JSON.parse(readFileSync(specFile, 'utf8')) as LatencyFleetSpec;
   const { sleep } = createTimerSleeper();
   const abort = new AbortController();
   const nodes = spec.nodes.map(({ nodeId, token }) => {
-    const spool = openSpool({
-      path: join(spec.dir, nodeId, 'spool.db'),
-      maxBytes: 256 * 1024 * 1024,
-      clock: { nowMs: () => Date.now() },
-    });
+    const spool = openFleetSpool(spec.dir, nodeId);
     const node = {
       nodeId,
       token,
@@ -100,7 +88,7 @@ async function main(specFile: string): Promise<number> {
       backlogSeqs: 0,
       backlogDrainedAtMs: 0,
       firstAckAtMs: 0,
-      shipper: undefined as ReturnType<typeof createShipper> | undefined,
+      shipper: undefined as Shipper | undefined,
       running: undefined as Promise<void> | undefined,
     };
     return node;
@@ -113,29 +101,21 @@ async function main(specFile: string): Promise<number> {
     node.ackedAtMs[seq - 1] = 0;
   };
   const startShipper = (node: FleetNode) => {
-    // The shipper calls remove(seq) only after the collector answered 2xx for that batch.
-    const recording: Spool = {
-      ...node.spool,
-      remove(seq) {
+    const started = startFleetShipper({
+      spool: node.spool,
+      onAck: (seq) => {
         const now = Date.now();
         node.ackedAtMs[seq - 1] = now;
         if (node.firstAckAtMs === 0) node.firstAckAtMs = now;
-        return node.spool.remove(seq);
       },
-    };
-    node.shipper = createShipper({
-      spool: recording,
       collectorUrl: spec.collectorUrl,
       token: node.token,
-      gzip: true,
-      timeoutMs: 10_000,
-      backoff: defaultBackoffPolicy,
-      clock: { nowMs: () => Date.now() },
       sleep,
-      random: Math.random,
-      log: quiet,
+      signal: abort.signal,
+      tuning: { timeoutMs: 10_000, backoff: defaultBackoffPolicy },
     });
-    node.running = node.shipper.run(abort.signal);
+    node.shipper = started.shipper;
+    node.running = started.running;
   };
 
   if (spec.mode === 'catch-up') {
