@@ -1,9 +1,9 @@
 /**
- * Sign-in attempts per client address: at most `maxFailures` failed attempts in a sliding
- * `windowMs`; past that every attempt from the address is refused (429) until the oldest failure
- * leaves the window, without even checking the token, so guessing costs time. A success does not
- * clear the count (a stolen reader token must not buy more guesses). Memory is bounded: the
- * least-recently-failing addresses are forgotten first.
+ * Sign-in attempts per key (sign-in.ts keys on client address and token id): at most `maxFailures`
+ * failed attempts in a sliding `windowMs`; past that every attempt with the key is refused (429)
+ * until the oldest failure leaves the window, without even checking the token, so guessing costs
+ * time. A success does not clear the count (a stolen reader token must not buy more guesses).
+ * Memory is bounded: the least-recently-failing keys are forgotten first.
  */
 export interface SignInLimiterOptions {
   nowMs: () => number;

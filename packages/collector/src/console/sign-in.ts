@@ -14,7 +14,7 @@ import type { SignInLimiter } from './sign-in-limiter.ts';
  * Signing in and out. Sign-in takes a reader or admin token once and answers with an HttpOnly,
  * SameSite=Strict cookie holding an opaque session id; node tokens are refused. Over TLS, or behind
  * a TLS-terminating proxy (`console.secureCookies`), the cookie is Secure and named `__Host-…`.
- * Failed attempts are limited per client address (sign-in-limiter.ts), and every attempt and
+ * Failed attempts are limited per (client address, token id) (sign-in-limiter.ts), and every attempt and
  * sign-out is an audit row (sign-in-audit.ts).
  */
 export interface SignInDeps {
@@ -45,7 +45,14 @@ export function signInRoutes(deps: SignInDeps): Hono {
 
   app.post('/sign-in', async (c) => {
     const address = deps.clientAddress(c);
-    const verdict = limiter.check(address);
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const presented = typeof form['token'] === 'string' ? form['token'].trim() : '';
+    const next = safeNext(typeof form['next'] === 'string' ? form['next'] : undefined);
+    const tokenId = /^pmt_([0-9a-f]{16})_/.exec(presented)?.[1] ?? null;
+    // Failures count per (address, token id), as on the API: guesses at one token's secret are
+    // slowed, while behind one NAT address a colleague's typos never lock out a good token.
+    const limitKey = `${address} ${tokenId ?? '-'}`;
+    const verdict = limiter.check(limitKey);
     if (verdict.kind === 'limited') {
       audit.rateLimited(address, verdict.retryAfterSeconds);
       c.header('Retry-After', String(verdict.retryAfterSeconds));
@@ -56,13 +63,9 @@ export function signInRoutes(deps: SignInDeps): Hono {
         429,
       );
     }
-    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    const presented = typeof form['token'] === 'string' ? form['token'].trim() : '';
-    const next = safeNext(typeof form['next'] === 'string' ? form['next'] : undefined);
-    const tokenId = /^pmt_([0-9a-f]{16})_/.exec(presented)?.[1] ?? null;
     const token = presented === '' ? null : deps.verifyToken(presented);
     if (token === null || !CONSOLE_ROLES.has(token.role)) {
-      limiter.recordFailure(address);
+      limiter.recordFailure(limitKey);
       const outcome = token === null ? 'failure' : 'refused_role';
       audit.attempt(address, `console:${address}`, outcome, { tokenId, role: token?.role ?? null });
       const message =
