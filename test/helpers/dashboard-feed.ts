@@ -9,6 +9,7 @@ import { DEFAULT_MACMON_URL } from '../../packages/agent/src/samplers/macos/macm
 import { PMSET_THERM_ARGV } from '../../packages/agent/src/samplers/thermal/darwin.ts';
 import { sharedFixturePath } from '../../packages/agent/src/test-support/fixtures.ts';
 import { type UnpackedTtar, unpackTtarFiles } from '../../packages/agent/src/test-support/ttar.ts';
+import { postOtlpJson } from '../../packages/collector/src/test-support/post-otlp.ts';
 import { type AgentProcess, startAgentProcess, waitUntil } from './agent-process.ts';
 import { inferenceArrived, inferenceNodeMetrics, postInferenceRequests } from './inference-stand-in.ts';
 import { AGENT_CLI, freePort } from './processes.ts';
@@ -264,16 +265,7 @@ async function startMacStandIn(
         },
       ],
     };
-    await fetch(`${url}/v1/metrics`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${token}`,
-        'x-perimeter-stream': stream,
-        'x-perimeter-seq': String(seq),
-      },
-      body: JSON.stringify(body),
-    }).catch(() => undefined);
+    await postOtlpJson(url, 'metrics', token, JSON.stringify(body), { stream, seq }).catch(() => undefined);
   };
   await post();
   return setInterval(() => {

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { postOtlpJson } from '../../packages/collector/src/test-support/post-otlp.ts';
 import { COLLECTOR_CLI } from './processes.ts';
 
 /**
@@ -116,16 +117,7 @@ export async function sendScenario(url: string, token: string, options: Scenario
       continue;
     }
     const { signal, body } = scenarioRequest(options, seq);
-    const response = await fetch(`${url}/v1/${signal}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${token}`,
-        'x-perimeter-stream': options.stream,
-        'x-perimeter-seq': String(seq),
-      },
-      body,
-    });
+    const response = await postOtlpJson(url, signal, token, body, { stream: options.stream, seq });
     if (!response.ok) {
       throw new Error(`seq ${seq}: ${response.status} ${await response.text()}`);
     }

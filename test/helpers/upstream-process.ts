@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { postOtlpJson } from '../../packages/collector/src/test-support/post-otlp.ts';
 import { freePort, stopProcess } from './processes.ts';
 
 /** The upstream test server (upstream-server.ts) as a child process, and what it recorded. */
@@ -101,16 +102,7 @@ export function simulatedNode(collectorUrl: string, nodeId: string, token: strin
           },
         ],
       });
-      const response = await fetch(`${collectorUrl}/v1/metrics`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${token}`,
-          'x-perimeter-stream': stream,
-          'x-perimeter-seq': String(seq),
-        },
-        body,
-      });
+      const response = await postOtlpJson(collectorUrl, 'metrics', token, body, { stream, seq });
       return response.status;
     },
   };

@@ -1,8 +1,9 @@
-import { collectorConfigSchema, PerimeterHeaders } from '@perimeter/schema';
+import { collectorConfigSchema } from '@perimeter/schema';
 import { pino } from 'pino';
 import { type RunningCollector, startCollector } from '../serve.ts';
 import { openStore } from '../store/store.ts';
 import { createToken, type TokenRole } from '../tokens/token-store.ts';
+import { postOtlpJson } from './post-otlp.ts';
 
 /**
  * The real `serve` path in-process: a loopback socket, the real store on a data directory the
@@ -38,23 +39,11 @@ export async function postLogs(
   body: string,
   sequence?: { stream: string; seq: number },
 ): Promise<Response> {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    authorization: `Bearer ${token}`,
-  };
-  if (sequence) {
-    headers[PerimeterHeaders.stream] = sequence.stream;
-    headers[PerimeterHeaders.seq] = String(sequence.seq);
-  }
-  return fetch(`${url}/v1/logs`, { method: 'POST', headers, body });
+  return postOtlpJson(url, 'logs', token, body, sequence);
 }
 
 export async function postMetrics(url: string, token: string, body: string): Promise<Response> {
-  return fetch(`${url}/v1/metrics`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body,
-  });
+  return postOtlpJson(url, 'metrics', token, body);
 }
 
 /**
