@@ -22,6 +22,8 @@ export interface IngestOptions {
   senders: number;
   points: number;
   nodeFlags?: string[];
+  /** Collector config text (YAML), e.g. to turn signed checkpoints on (bench/integrity-ingest.ts). */
+  config?: string;
 }
 
 export interface IngestRun {
@@ -45,7 +47,11 @@ function encode(encoding: Encoding, nodeId: string, timeMs: number, points: numb
 /** One run: a fresh collector and store, SENDERS sequential senders for SECONDS, then stop and delete. */
 export async function ingestRun(encoding: Encoding, options: IngestOptions): Promise<IngestRun> {
   const { seconds: SECONDS, senders: SENDERS, points: POINTS } = options;
-  const collector = await startCollectorProcess({ logLevel: 'warn', nodeFlags: options.nodeFlags ?? [] });
+  const collector = await startCollectorProcess({
+    logLevel: 'warn',
+    nodeFlags: options.nodeFlags ?? [],
+    ...(options.config === undefined ? {} : { config: options.config }),
+  });
   const tokens = Array.from({ length: SENDERS }, (_, i) => collector.createToken(`bench-${i}`));
   const { url } = collector;
   const pid = collector.child.pid as number;
