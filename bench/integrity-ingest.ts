@@ -52,7 +52,9 @@ const row = (label: string, runs: IngestRun[]) =>
       2,
     )}  failed ${runs.reduce((n, r) => n + r.failed, 0)}`,
   );
-console.log(`\n${'protobuf, 1,000 points a request'.padEnd(34)} ${'data points/s'.padEnd(30)} CPU s per M points`);
+console.log(
+  `\n${'protobuf, 1,000 points a request'.padEnd(34)} ${'data points/s'.padEnd(30)} CPU s per M points`,
+);
 row('checkpoints off', off);
 row(`checkpoints on, every ${values.interval}`, on);
 const ratio = (f: (r: IngestRun) => number) => median(on.map(f)) / median(off.map(f));
