@@ -98,8 +98,9 @@ it('the checkpoint the OTLP upstream received verifies the store with the real v
   const documents = documentsIn(accepted);
   const seqs = documents.map((text) => (JSON.parse(JSON.parse(text).signed) as { seq: number }).seq);
   expect(seqs).toEqual([1, 2]);
-  const file = join(work, 'from-upstream.json');
-  writeFileSync(file, `${documents.at(-1)}\n`);
+  const file = join(work, 'from-upstream.jsonl');
+  // As a gateway's export would hold them: JSON lines, one checkpoint each; verify takes the newest.
+  writeFileSync(file, documents.map((text) => `${text}\n`).join(''));
 
   const verify = (dir: string) =>
     spawnSync(

@@ -171,6 +171,25 @@ describe('checkpoints through the forward sinks', () => {
     const intact = verify(['--checkpoint', file]);
     expect(intact.out).toMatch(/^INTACT: 1 node\(s\) verified against checkpoint 2 /);
     expect(intact.code).toBe(0);
+    // Every copy the upstream got (retries included) as JSON lines: the newest is the reference.
+    const lines = join(work, 'upstream-checkpoints.jsonl');
+    writeFileSync(
+      lines,
+      logs
+        .flatMap((r) =>
+          checkpointDocumentsIn(
+            toJsonObject(
+              { signal: 'logs', contentType: 'application/x-protobuf', contentEncoding: '', payload: r.body },
+              [],
+            ),
+          ),
+        )
+        .map((text) => `${text}\n`)
+        .join(''),
+    );
+    expect(verify(['--checkpoint', lines]).out).toMatch(
+      /^INTACT: 1 node\(s\) verified against checkpoint 2 of \S+ \(\S+upstream-checkpoints\.jsonl:4, key/,
+    );
     collector.sqlite().prepare("UPDATE series SET metric = 'hw.fan.speed' WHERE node_id = 'node-a'").run();
     const broken = verify(['--checkpoint', file]);
     expect(broken.code).toBe(3);

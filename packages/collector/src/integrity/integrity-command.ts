@@ -1,9 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ExitCodes, UsageError } from '@perimeter/schema';
 import { collectorConfigArgs, DEFAULT_DATA_DIR, dataDirArg } from '../cli-args.ts';
 import { openStoreFile } from '../store/store-file.ts';
 import { makeCheckpoint } from './checkpoint.ts';
+import { readCheckpointFiles } from './checkpoint-files.ts';
 import { signedSettings } from './checkpoint-job.ts';
 import { createSigningKeyFiles, loadPublicKey, loadSigningKey } from './keys.ts';
 import { verifyStore } from './verify-store.ts';
@@ -89,11 +90,11 @@ export function runVerifyCommand(args: string[], io: CommandIo): number {
   });
   if (values.help) {
     io.stdout.write(
-      'perimeter-collector verify --data-dir D [--checkpoint FILE ...] [--public-key FILE]\n  exit 0 intact, 3 broken (naming what broke, where, and since which checkpoint)\n',
+      "perimeter-collector verify --data-dir D [--checkpoint FILE ...] [--public-key FILE]\n  FILE: one signed checkpoint, or JSON lines of them (the file sink's checkpoints/ file)\n  exit 0 intact, 3 broken (naming what broke, where, and since which checkpoint)\n",
     );
     return ExitCodes.ok;
   }
-  const given = (values.checkpoint ?? []).map((path): [string, string] => [path, readFileSync(path, 'utf8')]);
+  const given = readCheckpointFiles(values.checkpoint ?? []);
   const pinned = values['public-key'] === undefined ? undefined : loadPublicKey(values['public-key']);
   const store = openStoreFile({
     dataDir: dataDirArg(values['data-dir'], io.env),

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ExitCodes, UsageError } from '@perimeter/schema';
 import { bindRelativeTimes, type CliIo, dataDirArg, requireStore, timeWindowArgs } from '../cli-args.ts';
+import { readCheckpointFiles } from '../integrity/checkpoint-files.ts';
 import { openStoreFile } from '../store/store-file.ts';
 import { REPLAY_FORMATS, type ReplayFormat, renderTimeline } from './render.ts';
 import {
@@ -98,7 +99,7 @@ export function runReplayCommand(args: string[], io: CliIo): number {
       metrics: splitNames(values.metric),
     },
     nowMs: io.nowMs,
-    given: (values.checkpoint ?? []).map((path): [string, string] => [path, readFileSync(path, 'utf8')]),
+    given: readCheckpointFiles(values.checkpoint ?? []),
     onProgress: (progress: ReplayProgress) => {
       const share = progress.total > 0 ? ` (${Math.floor((100 * progress.verified) / progress.total)}%)` : '';
       io.stderr.write(
