@@ -2,8 +2,9 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentProcess, startAgentProcess, waitUntil } from '../helpers/agent-process.ts';
+import { type AgentProcess, startLoginsAgent, waitUntil } from '../helpers/agent-process.ts';
 import { type CollectorProcess, startCollectorProcess } from '../helpers/collector-process.ts';
+import { parseCsv } from '../helpers/csv.ts';
 import { runCollectorCli } from '../helpers/replay-scenario.ts';
 
 /**
@@ -38,35 +39,6 @@ const HOSTILE_USERS = [
   '@x',
 ];
 
-/** RFC 4180: quoted fields may hold commas, quotes ("") and line breaks. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += ch;
-  }
-  return rows;
-}
-
 /** A syslog time stamp (`Dec  5 07:40:01`, local time, as rsyslog writes it) `secondsAgo` back. */
 function syslogStamp(secondsAgo: number): string {
   const d = new Date(Date.now() - secondsAgo * 1000);
@@ -97,13 +69,7 @@ describe('CSV formula injection through a real agent and a real evidence run', (
     const authLog = join(dir, 'auth.log');
     writeFileSync(authLog, `${syslogStamp(120)} web1 sshd[100]: Server listening on 0.0.0.0 port 22.\n`);
     collector = await startCollectorProcess({ logLevel: 'warn' });
-    agent = startAgentProcess({
-      collectorUrl: collector.url,
-      token: collector.createToken(nodeId),
-      nodeId,
-      interval: '10s',
-      config: `logins:\n  authLog: ${authLog}\n  backfill: false\nsamplers:\n  system:\n    enabled: false\n`,
-    });
+    agent = startLoginsAgent({ collector, nodeId, authLog });
     const running = agent;
     await waitUntil(() => running.output().includes('auth log followed'), 'the agent follows the auth log');
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertInstance } from '../../packages/collector/src/alerts/state.ts';
 import { openStoreFile } from '../../packages/collector/src/store/store-file.ts';
 import { type CollectorProcess, startCollectorProcess } from '../helpers/collector-process.ts';
+import { parseCsv } from '../helpers/csv.ts';
 import { runCollectorCli } from '../helpers/replay-scenario.ts';
 
 /**
@@ -179,41 +180,6 @@ function insertAlertHistory(dataDir: string): void {
     fingerprints: ['fp-node-a'],
   });
   store.close();
-}
-
-/** RFC 4180 reader: enough to prove the files parse (quotes, commas, CRLF). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') {
-        quoted = false;
-      } else {
-        cell += ch;
-      }
-    } else if (ch === '"') {
-      quoted = true;
-    } else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else {
-      cell += ch;
-    }
-  }
-  return rows;
 }
 
 const csv = (name: string) => {
