@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertmanagerTarget } from '../../packages/collector/src/alerts/notify-alertmanager.ts';
-import { type AgentProcess, startAgentProcess, waitUntil } from '../helpers/agent-process.ts';
+import { type AgentProcess, startLoginsAgent, waitUntil } from '../helpers/agent-process.ts';
 import {
   type AlertmanagerProcess,
   type AmtoolAlert,
@@ -97,13 +97,7 @@ describe.skipIf(missing !== null)(
           },
         }),
       });
-      agent = startAgentProcess({
-        collectorUrl: collector.url,
-        token: collector.createToken(nodeId),
-        nodeId,
-        interval: '10s',
-        config: `logins:\n  authLog: ${authLog}\n  backfill: false\nsamplers:\n  system:\n    enabled: false\n`,
-      });
+      agent = startLoginsAgent({ collector, nodeId, authLog });
       await waitUntil(
         () => agent.output().includes('auth log followed'),
         () => `the agent follows the auth log; it said:\n${agent.output()}`,

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentProcess, startAgentProcess, waitUntil } from '../helpers/agent-process.ts';
+import { type AgentProcess, startLoginsAgent, waitUntil } from '../helpers/agent-process.ts';
 import { type CollectorProcess, scrape, startCollectorProcess } from '../helpers/collector-process.ts';
 
 /**
@@ -18,8 +18,6 @@ describe('login events from a tailed auth log', () => {
   let dir: string;
   let authLog: string;
   const nodeId = 'login-node';
-  const config = () =>
-    `logins:\n  authLog: ${authLog}\n  backfill: false\nsamplers:\n  system:\n    enabled: false\n`;
 
   type Row = { ts_ms: number; body: string; attributes_json: string };
   const logins = () =>
@@ -36,14 +34,7 @@ describe('login events from a tailed auth log', () => {
     return line === null ? 0 : Number(line[1]);
   };
   const start = (dataDir?: string) =>
-    startAgentProcess({
-      ...(dataDir === undefined ? {} : { dataDir }),
-      collectorUrl: collector.url,
-      token: collector.createToken(nodeId),
-      nodeId,
-      interval: '10s',
-      config: config(),
-    });
+    startLoginsAgent({ collector, nodeId, authLog, ...(dataDir === undefined ? {} : { dataDir }) });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'perimeter-authlog-'));

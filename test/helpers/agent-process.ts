@@ -75,6 +75,27 @@ export function startAgentProcess(options: {
   };
 }
 
+/**
+ * The login scenarios' agent: it only follows `authLog` (no backfill of what is already there, the
+ * system sampler off) and sends every 10 s to the collector as `nodeId`, with a token issued now.
+ */
+export function startLoginsAgent(options: {
+  collector: { url: string; createToken(nodeId: string): string };
+  nodeId: string;
+  authLog: string;
+  /** An earlier agent's data dir, to restart on the same spool and follow position. */
+  dataDir?: string;
+}): AgentProcess {
+  return startAgentProcess({
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    collectorUrl: options.collector.url,
+    token: options.collector.createToken(options.nodeId),
+    nodeId: options.nodeId,
+    interval: '10s',
+    config: `logins:\n  authLog: ${options.authLog}\n  backfill: false\nsamplers:\n  system:\n    enabled: false\n`,
+  });
+}
+
 export async function waitUntil(
   check: () => boolean | Promise<boolean>,
   what: string | (() => string),
