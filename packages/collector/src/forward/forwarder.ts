@@ -376,7 +376,8 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
         lastCheckpoints().catch((error: unknown) =>
           deps.log.warn({ sink: sink.name, err: error }, 'last integrity checkpoints not sent'),
         ),
-        delay(STOP_CHECKPOINT_MS),
+        // Unref'd: a shutdown that finished sooner must not wait for this timer to exit.
+        delay(STOP_CHECKPOINT_MS, undefined, { ref: false }),
       ]);
       await sink.close();
       await running;
