@@ -111,6 +111,12 @@ describe('replay names the checkpoint it verified against', () => {
     );
   });
 
+  it('refuses --checkpoint with --archive (usage error, exit 2): there is no store to verify', () => {
+    expect(() => replay('table', ['--archive', work, '--checkpoint', join(work, 'none.json')])).toThrow(
+      /--checkpoint verifies a store/,
+    );
+  });
+
   it('does not charge another node’s cut-off batches to this node’s timeline', () => {
     makeCheckpoint(t.store, key, {}, t.clock.nowMs);
     t.sqlite()

@@ -90,6 +90,10 @@ export function runReplayCommand(args: string[], io: CliIo): number {
   if (!REPLAY_FORMATS.includes(format)) {
     throw new UsageError(`--format must be table, jsonl or md, not "${format}"`);
   }
+  const archive = values.archive ?? env.PERIMETER_ARCHIVE;
+  if (archive !== undefined && values.checkpoint !== undefined) {
+    throw new UsageError('--checkpoint verifies a store; it does not apply to --archive');
+  }
   const request = {
     nodeId,
     window: { fromMs, toMs },
@@ -108,7 +112,6 @@ export function runReplayCommand(args: string[], io: CliIo): number {
     },
   };
 
-  const archive = values.archive ?? env.PERIMETER_ARCHIVE;
   let outcome: ReplayOutcome;
   if (archive !== undefined) {
     if (!existsSync(archive) || !statSync(archive).isDirectory()) {
