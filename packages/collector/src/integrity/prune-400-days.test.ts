@@ -5,7 +5,7 @@ import { ExitCodes } from '@perimeter/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRetention } from '../evidence/retention.ts';
 import { createQuota } from '../forward/quota.ts';
-import type { AlertInstance } from '../store/alert-rows.ts';
+import { alertInstance, webhookSent } from '../test-support/alert-fixture.ts';
 import { jsonEvents } from '../test-support/loopback-collector.ts';
 import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
 import { makeCheckpoint } from './checkpoint.ts';
@@ -81,7 +81,7 @@ async function ingestDay(day: number): Promise<void> {
 }
 
 function alertCycle(day: number): void {
-  const alert: AlertInstance = {
+  const alert = alertInstance({
     ruleKey: 'HighTemperature',
     name: 'HighTemperature',
     fingerprint: 'f-node-a',
@@ -91,22 +91,11 @@ function alertCycle(day: number): void {
     state: 'firing',
     activeAtMs: T0 + day * DAY,
     firedAtMs: T0 + day * DAY,
-    resolvedAtMs: null,
-    keepFiringSinceMs: null,
-    lastSentAtMs: null,
-  };
+  });
+
   const atMs = T0 + day * DAY + 13 * HOUR;
   collector.store.alerts.saveCycle([alert], [], [{ alert, from: 'pending', to: 'firing', atMs }]);
-  collector.store.alerts.logNotification({
-    atMs,
-    notifier: 'webhook',
-    target: 'http://127.0.0.1:9/hook',
-    attempt: 1,
-    outcome: 'sent',
-    httpStatus: 200,
-    error: null,
-    fingerprints: [alert.fingerprint],
-  });
+  collector.store.alerts.logNotification(webhookSent(atMs, [alert.fingerprint]));
 }
 
 function verifyExit(checkpoints: readonly string[], publicKey: string): { code: number; out: string } {

@@ -6,10 +6,10 @@ import { computeChainHash, ExitCodes, GENESIS_HASH } from '@perimeter/schema';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRetention } from '../evidence/retention.ts';
-import type { AlertInstance } from '../store/alert-rows.ts';
 import { storePath } from '../store/db.ts';
 import { rowLinkHash } from '../store/row-chain.ts';
 import { openStoreFile } from '../store/store-file.ts';
+import { alertInstance, webhookSent } from '../test-support/alert-fixture.ts';
 import { createTestCollector, jsonGauge } from '../test-support/test-collector.ts';
 import { createToken, revokeTokens } from '../tokens/token-store.ts';
 import { type CheckpointBody, checkpointHash, makeCheckpoint } from './checkpoint.ts';
@@ -60,20 +60,15 @@ async function buildStore(hours: number): Promise<void> {
 
 /** An alert on node-a that fires and resolves every 3 hours, each firing notified: history and notification rows. */
 function recordAlerts(store: ReturnType<typeof openStoreFile>, hours: number): void {
-  const alert: AlertInstance = {
+  const alert = alertInstance({
     ruleKey: 'HighTemperature',
     name: 'HighTemperature',
     fingerprint: 'f-node-a',
     labels: { node: 'node-a' },
     annotations: {},
     value: 91.5,
-    state: 'pending',
     activeAtMs: T0,
-    firedAtMs: null,
-    resolvedAtMs: null,
-    keepFiringSinceMs: null,
-    lastSentAtMs: null,
-  };
+  });
   for (let hour = 0; hour + 2 < hours; hour += 3) {
     const steps: Array<['new' | 'pending' | 'firing', 'pending' | 'firing' | 'inactive']> = [
       ['new', 'pending'],
@@ -84,16 +79,7 @@ function recordAlerts(store: ReturnType<typeof openStoreFile>, hours: number): v
       const atMs = T0 + (hour + step) * HOUR;
       store.alerts.saveCycle([{ ...alert, state: to }], [], [{ alert, from, to, atMs }]);
       if (to === 'firing') {
-        store.alerts.logNotification({
-          atMs,
-          notifier: 'webhook',
-          target: 'http://127.0.0.1:9/hook',
-          attempt: 1,
-          outcome: 'sent',
-          httpStatus: 200,
-          error: null,
-          fingerprints: [alert.fingerprint],
-        });
+        store.alerts.logNotification(webhookSent(atMs, [alert.fingerprint]));
       }
     });
   }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyStore } from '../integrity/verify-store.ts';
+import { alertInstance, webhookSent } from '../test-support/alert-fixture.ts';
 import { openStoreSqlite } from '../test-support/store-sqlite.ts';
 import type { AlertInstance } from './alert-rows.ts';
 import { openStoreFile, type StoreFile } from './store-file.ts';
@@ -11,21 +12,16 @@ import { openStoreFile, type StoreFile } from './store-file.ts';
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 
 function alert(fingerprint: string, patch: Partial<AlertInstance> = {}): AlertInstance {
-  return {
+  return alertInstance({
     ruleKey: 'perimeter/AuthFailureSpike',
     name: 'AuthFailureSpike',
     fingerprint,
     labels: { node: `node-${fingerprint}`, severity: 'page' },
     annotations: { summary: 'failed logins' },
     value: 12,
-    state: 'pending',
     activeAtMs: T0,
-    firedAtMs: null,
-    resolvedAtMs: null,
-    keepFiringSinceMs: null,
-    lastSentAtMs: null,
     ...patch,
-  };
+  });
 }
 
 describe('store.alerts', () => {
@@ -96,25 +92,12 @@ describe('store.alerts', () => {
 
   it('logs notifications newest first, with the alerts they carried', () => {
     store.alerts.logNotification({
-      atMs: T0,
-      notifier: 'webhook',
-      target: 'http://127.0.0.1:9/hook',
-      attempt: 1,
+      ...webhookSent(T0, ['a', 'b']),
       outcome: 'retry',
       httpStatus: 503,
       error: 'service unavailable',
-      fingerprints: ['a', 'b'],
     });
-    store.alerts.logNotification({
-      atMs: T0 + 1000,
-      notifier: 'webhook',
-      target: 'http://127.0.0.1:9/hook',
-      attempt: 2,
-      outcome: 'sent',
-      httpStatus: 200,
-      error: null,
-      fingerprints: ['a', 'b'],
-    });
+    store.alerts.logNotification({ ...webhookSent(T0 + 1000, ['a', 'b']), attempt: 2 });
     const [newest, oldest] = store.alerts.notifications(10);
     expect(newest).toMatchObject({
       attempt: 2,
