@@ -20,9 +20,19 @@
  *           up to 30 s) and sampling going on. Then the collector starts on the same port; drain =
  *           from /readyz answering until every batch sampled before it is acknowledged.
  *           × real time = outage seconds / drain seconds. Target ≥ 30×.
+ *           Live nodes during the drain: --live-nodes more nodes (default 10, `live-N`, their own
+ *           latency-fleet process in mode `live`) had no outage: their spools are empty and they
+ *           sample every --interval (default 1 s) from the moment the collector answered /readyz,
+ *           shipping as agents do, until the drain is over. Printed per run (`live: …`) and as the
+ *           line `live nodes during catch-up`: sample → 2xx p50 / p99 / max over the live batches
+ *           sampled between /readyz and the last backlog ack (acknowledged whenever), their count,
+ *           and how many were never acknowledged; median (min–max) over --runs. Starvation shows as
+ *           a live p99 far above the latency section's (same nodes' path, no drain going on).
+ *           --live-nodes 0 leaves them out.
  *
  *   node bench/latency.ts [--runs 5] [--nodes 100] [--procs 2] [--points 200] [--seconds 30]
- *                         [--interval 1000] [--outage-minutes 10] [--live-outage 60] [--only latency|catch-up]
+ *                         [--interval 1000] [--outage-minutes 10] [--live-outage 60]
+ *                         [--live-nodes 10] [--only latency|catch-up]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +57,7 @@ const { values } = parseArgs({
     'outage-minutes': { type: 'string', default: '10' },
     'live-outage': { type: 'string', default: '60' },
     'catch-up-interval': { type: 'string', default: '10000' },
+    'live-nodes': { type: 'string', default: '10' },
     only: { type: 'string', default: '' },
   },
 });
@@ -54,6 +65,7 @@ const RUNS = Number(values.runs);
 const NODES = Number(values.nodes);
 const PROCS = Math.min(Number(values.procs), NODES);
 const POINTS = Number(values.points);
+const LIVE_NODES = Number(values['live-nodes']);
 const FLEET = join(REPO_ROOT, 'test', 'helpers', 'latency-fleet.ts');
 
 const quantile = (sorted: number[], q: number) =>
@@ -71,22 +83,31 @@ interface Setup {
   dir: string;
   dataDir: string;
   port: number;
-  tokens: string[];
+  nodes: FleetNodeSpec[];
+  /** catch-up: the --live-nodes that had no outage, sampling while the others drain. */
+  liveNodes: FleetNodeSpec[];
 }
 
-async function setUp(name: string): Promise<Setup> {
+type FleetNodeSpec = LatencyFleetSpec['nodes'][number];
+
+async function setUp(name: string, liveNodes = 0): Promise<Setup> {
   const dir = join(tmpdir(), `perimeter-bench-${name}-${process.pid}-${Date.now()}`);
   const dataDir = join(dir, 'collector');
   mkdirSync(dataDir, { recursive: true });
   // Tokens straight into the store before serve starts (100 CLI processes would take a minute).
   const store = openStore({ dataDir });
-  const tokens = Array.from(
-    { length: NODES },
-    (_, i) =>
-      createToken(store, { nodeId: `node-${i}`, role: 'node', actor: 'bench', nowMs: Date.now() }).token,
-  );
+  const tokensFor = (prefix: string, count: number): FleetNodeSpec[] =>
+    Array.from({ length: count }, (_, i) => {
+      const nodeId = `${prefix}-${i}`;
+      return {
+        nodeId,
+        token: createToken(store, { nodeId, role: 'node', actor: 'bench', nowMs: Date.now() }).token,
+      };
+    });
+  const nodes = tokensFor('node', NODES);
+  const live = tokensFor('live', liveNodes);
   await store.close();
-  return { dir, dataDir, port: await freePort(), tokens };
+  return { dir, dataDir, port: await freePort(), nodes, liveNodes: live };
 }
 
 interface Fleet {
@@ -96,16 +117,18 @@ interface Fleet {
   exited: Promise<number | null>;
 }
 
+/** `nodes` split over `procs` latency-fleet processes, named `name`-p in the run's directory. */
 function startFleets(
   setup: Setup,
   spec: Omit<LatencyFleetSpec, 'collectorUrl' | 'dir' | 'nodes' | 'resultFile'>,
+  fleetNodes: FleetNodeSpec[] = setup.nodes,
+  procs = PROCS,
+  name = 'fleet',
 ): Fleet[] {
-  return Array.from({ length: PROCS }, (_, p) => {
-    const nodes = setup.tokens
-      .map((token, i) => ({ nodeId: `node-${i}`, token }))
-      .filter((_, i) => i % PROCS === p);
-    const resultFile = join(setup.dir, `fleet-${p}.json`);
-    const specFile = join(setup.dir, `fleet-${p}.spec.json`);
+  return Array.from({ length: procs }, (_, p) => {
+    const nodes = fleetNodes.filter((_, i) => i % procs === p);
+    const resultFile = join(setup.dir, `${name}-${p}.json`);
+    const specFile = join(setup.dir, `${name}-${p}.spec.json`);
     const full: LatencyFleetSpec = {
       ...spec,
       collectorUrl: `http://127.0.0.1:${setup.port}`,
@@ -210,7 +233,7 @@ async function latencyRun() {
 }
 
 async function catchUpRun() {
-  const setup = await setUp('catch-up');
+  const setup = await setUp('catch-up', LIVE_NODES);
   const intervalMs = Number(values['catch-up-interval']);
   const liveSeconds = Number(values['live-outage']);
   const outageSeconds = Number(values['outage-minutes']) * 60;
@@ -224,7 +247,25 @@ async function catchUpRun() {
     backlogBatches,
     drainTimeoutMs: 300_000,
   });
-  await Promise.all(fleets.map((f) => f.ready));
+  // The live nodes: one more process, its spools empty, sampling from the moment the collector is up.
+  const live =
+    LIVE_NODES > 0
+      ? startFleets(
+          setup,
+          {
+            mode: 'live',
+            intervalMs: Number(values.interval),
+            points: POINTS,
+            durationMs: 0,
+            backlogBatches: 0,
+            drainTimeoutMs: 60_000,
+          },
+          setup.liveNodes,
+          1,
+          'live',
+        )
+      : [];
+  await Promise.all([...fleets, ...live].map((f) => f.ready));
   await new Promise((resolve) => setTimeout(resolve, liveSeconds * 1000));
   const collector = await startCollectorProcess({
     dataDir: setup.dataDir,
@@ -234,11 +275,28 @@ async function catchUpRun() {
   const upAtMs = Date.now();
   const pid = collector.child.pid as number;
   const cpu0 = cpuSeconds(pid);
-  for (const f of fleets) f.child.stdin?.write(`UP ${upAtMs}\n`);
+  for (const f of [...fleets, ...live]) f.child.stdin?.write(`UP ${upAtMs}\n`);
   const codes = await Promise.all(fleets.map((f) => f.exited));
+  const fleetsExitedAtMs = Date.now();
+  for (const f of live) f.child.stdin?.write('STOP\n');
+  codes.push(...(await Promise.all(live.map((f) => f.exited))));
   const results = readResults(fleets);
   const drainedAt = Math.max(...results.map((r) => r.backlogDrainedAtMs));
   const notDrained = results.filter((r) => r.backlogDrainedAtMs === 0).length;
+  // Live batches sampled while the drain ran (to the last backlog ack; to the fleets' exit if some
+  // node never drained), acknowledged whenever.
+  const drainEndMs = notDrained === 0 ? drainedAt : fleetsExitedAtMs;
+  const liveAcked: number[] = [];
+  let liveNotAcked = 0;
+  for (const node of readResults(live)) {
+    node.sampledAtMs.forEach((sampled, i) => {
+      if (sampled < upAtMs || sampled > drainEndMs) return;
+      const ack = node.ackedAtMs[i] ?? 0;
+      if (ack > 0) liveAcked.push(ack - sampled);
+      else liveNotAcked++;
+    });
+  }
+  liveAcked.sort((a, b) => a - b);
   const drainSeconds = (drainedAt - upAtMs) / 1000;
   const collectorCores = (cpuSeconds(pid) - cpu0) / ((Date.now() - upAtMs) / 1000);
   const firstAcks = results.map((r) => (r.firstAckAtMs - upAtMs) / 1000).sort((a, b) => a - b);
@@ -261,6 +319,11 @@ async function catchUpRun() {
     collectorCores,
     notDrained,
     stored: stored ?? 0,
+    liveBatches: liveAcked.length + liveNotAcked,
+    liveNotAcked,
+    liveP50: quantile(liveAcked, 0.5),
+    liveP99: quantile(liveAcked, 0.99),
+    liveMax: liveAcked[liveAcked.length - 1] ?? Number.NaN,
     fleetExit: codes.filter((c) => c !== 0).length,
   };
 }
@@ -307,7 +370,7 @@ if (only === '' || only === 'latency') {
 }
 if (only === '' || only === 'catch-up') {
   console.log(
-    `agent → collector catch-up: ${NODES} agent-like senders in ${PROCS} processes, collector down ${values['outage-minutes']} min (all but the last ${values['live-outage']} s prefilled into the spools at a ${values['catch-up-interval']} ms interval, the last ${values['live-outage']} s live with the shippers backing off), ${POINTS} points per round, ${RUNS} runs`,
+    `agent → collector catch-up: ${NODES} agent-like senders in ${PROCS} processes, collector down ${values['outage-minutes']} min (all but the last ${values['live-outage']} s prefilled into the spools at a ${values['catch-up-interval']} ms interval, the last ${values['live-outage']} s live with the shippers backing off), ${POINTS} points per round; ${LIVE_NODES} live nodes without an outage in one more process, sampling every ${values.interval} ms from the collector's start; ${RUNS} runs`,
   );
   const outageSecondsAll = Number(values['outage-minutes']) * 60;
   const runs = [];
@@ -317,6 +380,11 @@ if (only === '' || only === 'catch-up') {
     console.log(
       `  run ${i + 1}: ${r.backlogBatches} backlog batches, drained in ${r.drainSeconds.toFixed(2)} s (${r.times.toFixed(1)}×), first ack after ${r.firstAckMedian.toFixed(2)} s median / ${r.firstAckMax.toFixed(2)} s max, longest transfer ${r.transferSeconds.toFixed(2)} s, collector ${r.collectorCores.toFixed(2)} cores, not drained ${r.notDrained}, stored ${r.stored}`,
     );
+    if (LIVE_NODES > 0) {
+      console.log(
+        `         live: ${r.liveBatches} batches sampled during the drain, p50 ${r.liveP50} ms, p99 ${r.liveP99} ms, max ${r.liveMax} ms, not acked ${r.liveNotAcked}`,
+      );
+    }
   }
   console.log(
     [
@@ -350,6 +418,18 @@ if (only === '' || only === 'catch-up') {
       `not drained ${runs.reduce((n, r) => n + r.notDrained, 0)}`,
     ].join(' | '),
   );
+  if (LIVE_NODES > 0) {
+    console.log(
+      [
+        `live nodes during catch-up (${LIVE_NODES} nodes, sample → collector 2xx, batches sampled while the drain ran)`,
+        `p50 ms ${fmt(runs.map((r) => r.liveP50))}`,
+        `p99 ms ${fmt(runs.map((r) => r.liveP99))}`,
+        `max ms ${fmt(runs.map((r) => r.liveMax))}`,
+        `batches per run ${fmt(runs.map((r) => r.liveBatches))}`,
+        `not acked ${runs.reduce((n, r) => n + r.liveNotAcked, 0)}`,
+      ].join(' | '),
+    );
+  }
   const times = median(runs.map((r) => r.times));
   console.log(`target ≥ 30× real time: ${times.toFixed(1)}× → ${times >= 30 ? 'PASS' : 'MISS'}`);
 }

@@ -20,6 +20,10 @@
  *   process prints `READY` on stdout; when the driver writes `UP <epoch ms>` on stdin (the moment
  *   the collector answered /readyz), it waits until every batch committed before that moment is
  *   acknowledged, stops sampling, drains and writes the result.
+ * - live: the nodes that had no outage while the catch-up nodes drain. Nothing is in the spools;
+ *   the process prints `READY`, starts sampling only when `UP <epoch ms>` arrives on stdin (so no
+ *   batch of it waited out the outage), and goes on until `STOP` arrives; then it drains and writes
+ *   the result.
  *
  * Usage: node latency-fleet.ts SPEC.json   (spec: LatencyFleetSpec)
  */
@@ -32,7 +36,7 @@ import { openFleetSpool, startFleetShipper } from './fleet-node.ts';
 import { temperatureRound } from './synthetic-round.ts';
 
 export interface LatencyFleetSpec {
-  mode: 'latency' | 'catch-up';
+  mode: 'latency' | 'catch-up' | 'live';
   collectorUrl: string;
   dir: string;
   nodes: Array<{ nodeId: string; token: string }>;
@@ -130,32 +134,44 @@ async function main(specFile: string): Promise<number> {
 
   // Live sampling: node i samples at its own phase of the interval, until `producing` is false.
   let producing = true;
-  const began = Date.now();
-  const samplers = nodes.map(async (node, index) => {
-    let due = began + (index * spec.intervalMs) / nodes.length;
-    while (producing) {
-      const wait = due - Date.now();
-      if (wait > 0) await sleep(wait);
-      if (!producing) break;
-      sample(node, Date.now());
-      due += spec.intervalMs;
-    }
-  });
-
-  if (spec.mode === 'latency') {
-    await sleep(spec.durationMs);
-  } else {
-    process.stdout.write('READY\n');
-    const upAtMs = await new Promise<number>((resolve) => {
-      const lines = createInterface({ input: process.stdin });
-      lines.on('line', (line) => {
-        const match = /^UP (\d+)/.exec(line);
-        if (match) {
-          lines.close();
-          resolve(Number(match[1]));
-        }
-      });
+  const sampleFrom = (began: number) =>
+    nodes.map(async (node, index) => {
+      let due = began + (index * spec.intervalMs) / nodes.length;
+      while (producing) {
+        const wait = due - Date.now();
+        if (wait > 0) await sleep(wait);
+        if (!producing) break;
+        sample(node, Date.now());
+        due += spec.intervalMs;
+      }
     });
+  // The driver's commands on stdin (catch-up and live): `UP <epoch ms>`, then for live `STOP`.
+  const commands = spec.mode === 'latency' ? undefined : createInterface({ input: process.stdin });
+  const command = (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve) => {
+      const onLine = (line: string) => {
+        const match = pattern.exec(line);
+        if (match) {
+          commands?.off('line', onLine);
+          resolve(match);
+        }
+      };
+      commands?.on('line', onLine);
+    });
+
+  let samplers: Array<Promise<void>>;
+  if (spec.mode === 'latency') {
+    samplers = sampleFrom(Date.now());
+    await sleep(spec.durationMs);
+  } else if (spec.mode === 'live') {
+    process.stdout.write('READY\n');
+    const up = await command(/^UP (\d+)/);
+    samplers = sampleFrom(Math.max(Date.now(), Number(up[1])));
+    await command(/^STOP/);
+  } else {
+    samplers = sampleFrom(Date.now());
+    process.stdout.write('READY\n');
+    const upAtMs = Number((await command(/^UP (\d+)/))[1]);
     for (const node of nodes) {
       node.backlogSeqs = node.sampledAtMs.filter((t) => t <= upAtMs).length;
     }
@@ -170,6 +186,7 @@ async function main(specFile: string): Promise<number> {
       node.backlogDrainedAtMs = acks.every((t) => t > 0) ? Math.max(...acks) : 0;
     }
   }
+  commands?.close();
   producing = false;
   await Promise.all(samplers);
 
