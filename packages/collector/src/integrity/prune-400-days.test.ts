@@ -5,7 +5,7 @@ import { ExitCodes } from '@perimeter/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRetention } from '../evidence/retention.ts';
 import { createQuota } from '../forward/quota.ts';
-import { alertInstance, webhookSent } from '../test-support/alert-fixture.ts';
+import { highTemperatureOnNodeA, webhookSent } from '../test-support/alert-fixture.ts';
 import { jsonEvents } from '../test-support/loopback-collector.ts';
 import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
 import { makeCheckpoint } from './checkpoint.ts';
@@ -81,12 +81,7 @@ async function ingestDay(day: number): Promise<void> {
 }
 
 function alertCycle(day: number): void {
-  const alert = alertInstance({
-    ruleKey: 'HighTemperature',
-    name: 'HighTemperature',
-    fingerprint: 'f-node-a',
-    labels: { node: 'node-a' },
-    annotations: {},
+  const alert = highTemperatureOnNodeA({
     value: 91,
     state: 'firing',
     activeAtMs: T0 + day * DAY,

@@ -9,7 +9,7 @@ import { createRetention } from '../evidence/retention.ts';
 import { storePath } from '../store/db.ts';
 import { rowLinkHash } from '../store/row-chain.ts';
 import { openStoreFile } from '../store/store-file.ts';
-import { alertInstance, webhookSent } from '../test-support/alert-fixture.ts';
+import { highTemperatureOnNodeA, webhookSent } from '../test-support/alert-fixture.ts';
 import { createTestCollector, jsonGauge } from '../test-support/test-collector.ts';
 import { createToken, revokeTokens } from '../tokens/token-store.ts';
 import { type CheckpointBody, checkpointHash, makeCheckpoint } from './checkpoint.ts';
@@ -60,15 +60,7 @@ async function buildStore(hours: number): Promise<void> {
 
 /** An alert on node-a that fires and resolves every 3 hours, each firing notified: history and notification rows. */
 function recordAlerts(store: ReturnType<typeof openStoreFile>, hours: number): void {
-  const alert = alertInstance({
-    ruleKey: 'HighTemperature',
-    name: 'HighTemperature',
-    fingerprint: 'f-node-a',
-    labels: { node: 'node-a' },
-    annotations: {},
-    value: 91.5,
-    activeAtMs: T0,
-  });
+  const alert = highTemperatureOnNodeA({ value: 91.5, activeAtMs: T0 });
   for (let hour = 0; hour + 2 < hours; hour += 3) {
     const steps: Array<['new' | 'pending' | 'firing', 'pending' | 'firing' | 'inactive']> = [
       ['new', 'pending'],

@@ -28,6 +28,20 @@ export function alertInstance(alert: AlertIdentity & Partial<AlertInstance>): Al
   };
 }
 
+/** The alert the integrity tests (verify, prune) record: HighTemperature on node-a. */
+export function highTemperatureOnNodeA(
+  alert: Pick<AlertInstance, 'value' | 'activeAtMs'> & Partial<AlertInstance>,
+): AlertInstance {
+  return alertInstance({
+    ruleKey: 'HighTemperature',
+    name: 'HighTemperature',
+    fingerprint: 'f-node-a',
+    labels: { node: 'node-a' },
+    annotations: {},
+    ...alert,
+  });
+}
+
 /** A webhook notification delivered on its first attempt (200) carrying `fingerprints`. */
 export function webhookSent(atMs: number, fingerprints: string[]): NotificationRecord {
   return {
