@@ -13,9 +13,9 @@ import { runVerifyCommand } from '../integrity/integrity-command.ts';
 import { createSigningKeyFiles, loadSigningKey, type SigningKey } from '../integrity/keys.ts';
 import { toJsonObject } from '../otlp/otlp-transcode.ts';
 import { type LoopbackUpstream, startLoopbackUpstream } from '../test-support/loopback-upstream.ts';
-import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
-import { createSink } from './forward-service.ts';
-import { createForwarder, type ForwardEvents } from './forwarder.ts';
+import { createTestCollector, type TestCollector } from '../test-support/test-collector.ts';
+import { startTestForwarder, storeNodeABatches, T0, waitFor } from './forward-fixture.ts';
+import type { ForwardEvents } from './forwarder.ts';
 import { decodeWriteRequest } from './prompb.ts';
 
 /**
@@ -24,8 +24,6 @@ import { decodeWriteRequest } from './prompb.ts';
  * in order, through an outage and a restart (its own cursor in the store), and the log record the
  * upstream received is, alone, enough for `verify --checkpoint` to check the store offline.
  */
-const T0 = Date.parse('2026-11-23T06:00:00Z');
-const quiet = { warn() {}, error() {} };
 
 type Attr = { key: string; value: { stringValue?: string; intValue?: string } };
 type LogRecord = { eventName?: string; body?: { stringValue?: string }; attributes: Attr[] };
@@ -39,14 +37,6 @@ function logRecordsIn(body: Buffer, contentType: string): LogRecord[] {
 }
 const attribute = (record: LogRecord | undefined, key: string) =>
   record?.attributes.find((a) => a.key === key)?.value;
-
-async function waitFor(check: () => boolean, what: string) {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function sinkConfig(extra: object): CollectorConfig['forward'][number] {
   return collectorConfigSchema.parse({
@@ -83,10 +73,7 @@ describe('checkpoints through the forward sinks', () => {
     key = loadSigningKey(createSigningKeyFiles(join(work, 'keys')).privateKeyPath);
     collector = createTestCollector();
     upstream = await startLoopbackUpstream();
-    for (let seq = 1; seq <= 3; seq++) {
-      const body = jsonGauge({ nodeId: 'node-a', points: [{ value: seq, timeMs: T0 + seq * 10_000 }] });
-      expect((await collector.post('metrics', body, { stream: 'stream-a', seq })).status).toBe(200);
-    }
+    await storeNodeABatches(collector, 3);
   });
   afterEach(async () => {
     collector.close();
@@ -95,21 +82,8 @@ describe('checkpoints through the forward sinks', () => {
   });
 
   const checkpoint = (atMs: number) => makeCheckpoint(collector.store, key, { retention: {} }, atMs);
-  const forwarderFor = (config: CollectorConfig['forward'][number], pollIntervalMs = 20) => {
-    const forwarder = createForwarder({
-      store: collector.store.forward,
-      sink: createSink('up', config, collector.store, () => T0),
-      config,
-      events,
-      log: quiet,
-      nowMs: () => T0,
-      random: () => 0.5,
-      sleep: async () => {},
-      pollIntervalMs,
-    });
-    forwarder.start();
-    return forwarder;
-  };
+  const forwarderFor = (config: CollectorConfig['forward'][number], pollIntervalMs = 20) =>
+    startTestForwarder({ collector, config, events, sleep: () => {}, pollIntervalMs });
   const cursor = () => collector.store.forward.checkpointCursor('up');
   const verify = (args: string[]) => {
     let out = '';

@@ -3,9 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OtlpTypes } from '../otlp/otlp-proto.ts';
 import type { ForwardStore } from '../store/forward-rows.ts';
 import { type LoopbackUpstream, startLoopbackUpstream } from '../test-support/loopback-upstream.ts';
-import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
-import { createSink } from './forward-service.ts';
-import { createForwarder, type ForwardEvents } from './forwarder.ts';
+import { createTestCollector, type TestCollector } from '../test-support/test-collector.ts';
+import { startTestForwarder, storeNodeABatches, waitFor } from './forward-fixture.ts';
+import type { ForwardEvents } from './forwarder.ts';
 
 /**
  * The forwarder on a real store (SQLite in a temp dir) with the real OTLP sink against a real
@@ -13,8 +13,6 @@ import { createForwarder, type ForwardEvents } from './forwarder.ts';
  * backoff with Retry-After as a floor (the sleep is injected, so nothing waits for real), and a
  * refused multi-batch request is split so only the batch at fault is parked.
  */
-const T0 = Date.parse('2026-11-23T06:00:00Z');
-const quiet = { warn() {}, error() {} };
 
 type Attr = { key: string; value: { intValue?: number | string } };
 function seqsIn(body: Buffer): number[] {
@@ -26,14 +24,6 @@ function seqsIn(body: Buffer): number[] {
   return decoded.resourceMetrics.map((r) =>
     Number(r.resource.attributes.find((a) => a.key === 'perimeter.batch.seq')?.value.intValue),
   );
-}
-
-async function waitFor(check: () => boolean, what: string) {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('forwarder', () => {
@@ -74,31 +64,14 @@ describe('forwarder', () => {
         },
       ],
     }).forward[0] as CollectorConfig['forward'][number];
-    for (let seq = 1; seq <= 3; seq++) {
-      const body = jsonGauge({ nodeId: 'node-a', points: [{ value: seq, timeMs: T0 + seq * 10_000 }] });
-      expect((await collector.post('metrics', body, { stream: 'stream-a', seq })).status).toBe(200);
-    }
+    await storeNodeABatches(collector, 3);
   });
   afterEach(async () => {
     collector.close();
     await upstream.close();
   });
 
-  const start = (sleep: (ms: number) => void) => {
-    const forwarder = createForwarder({
-      store,
-      sink: createSink('up', config, collector.store, () => T0),
-      config,
-      events,
-      log: quiet,
-      nowMs: () => T0,
-      random: () => 0.5,
-      sleep: async (ms) => sleep(ms),
-      pollIntervalMs: 20,
-    });
-    forwarder.start();
-    return forwarder;
-  };
+  const start = (sleep: (ms: number) => void) => startTestForwarder({ collector, config, events, sleep });
   const lastId = () => store.readAfter(0, 100, 1 << 30).at(-1)?.id ?? -1;
 
   it('retries 503 and 429, waiting at least Retry-After (seconds or HTTP-date), and moves the cursor only after the 2xx', async () => {
