@@ -26,7 +26,10 @@
  *           shipping as agents do, until the drain is over. Printed per run (`live: …`) and as the
  *           line `live nodes during catch-up`: sample → 2xx p50 / p99 / max over the live batches
  *           sampled between /readyz and the last backlog ack (acknowledged whenever), their count,
- *           and how many were never acknowledged; median (min–max) over --runs. Starvation shows as
+ *           and how many were never acknowledged; then p99 / max / count over the subset sampled
+ *           while some backlogged node was transferring (its first ack to its last backlog ack: the
+ *           drain also holds the shippers' backoff wait, when the collector is idle; NaN when no
+ *           live batch fell in a transfer); median (min–max) over --runs. Starvation shows as
  *           a live p99 far above the latency section's (same nodes' path, no drain going on).
  *           --live-nodes 0 leaves them out.
  *
@@ -286,17 +289,31 @@ async function catchUpRun() {
   // Live batches sampled while the drain ran (to the last backlog ack; to the fleets' exit if some
   // node never drained), acknowledged whenever.
   const drainEndMs = notDrained === 0 ? drainedAt : fleetsExitedAtMs;
+  // Much of the drain can be the shippers' backoff wait with the collector idle; the sharper figure
+  // is over the live batches sampled while some backlogged node was transferring (from its first
+  // ack to its last backlog ack).
+  const transfers = results
+    .filter((r) => r.firstAckAtMs > 0)
+    .map((r) => [r.firstAckAtMs, r.backlogDrainedAtMs || drainEndMs] as const);
   const liveAcked: number[] = [];
+  const liveInTransfer: number[] = [];
   let liveNotAcked = 0;
   for (const node of readResults(live)) {
     node.sampledAtMs.forEach((sampled, i) => {
       if (sampled < upAtMs || sampled > drainEndMs) return;
       const ack = node.ackedAtMs[i] ?? 0;
-      if (ack > 0) liveAcked.push(ack - sampled);
-      else liveNotAcked++;
+      if (ack === 0) {
+        liveNotAcked++;
+        return;
+      }
+      liveAcked.push(ack - sampled);
+      if (transfers.some(([from, to]) => sampled >= from && sampled <= to)) {
+        liveInTransfer.push(ack - sampled);
+      }
     });
   }
   liveAcked.sort((a, b) => a - b);
+  liveInTransfer.sort((a, b) => a - b);
   const drainSeconds = (drainedAt - upAtMs) / 1000;
   const collectorCores = (cpuSeconds(pid) - cpu0) / ((Date.now() - upAtMs) / 1000);
   const firstAcks = results.map((r) => (r.firstAckAtMs - upAtMs) / 1000).sort((a, b) => a - b);
@@ -324,6 +341,9 @@ async function catchUpRun() {
     liveP50: quantile(liveAcked, 0.5),
     liveP99: quantile(liveAcked, 0.99),
     liveMax: liveAcked[liveAcked.length - 1] ?? Number.NaN,
+    liveTransferBatches: liveInTransfer.length,
+    liveTransferP99: quantile(liveInTransfer, 0.99),
+    liveTransferMax: liveInTransfer[liveInTransfer.length - 1] ?? Number.NaN,
     fleetExit: codes.filter((c) => c !== 0).length,
   };
 }
@@ -382,7 +402,7 @@ if (only === '' || only === 'catch-up') {
     );
     if (LIVE_NODES > 0) {
       console.log(
-        `         live: ${r.liveBatches} batches sampled during the drain, p50 ${r.liveP50} ms, p99 ${r.liveP99} ms, max ${r.liveMax} ms, not acked ${r.liveNotAcked}`,
+        `         live: ${r.liveBatches} batches sampled during the drain, p50 ${r.liveP50} ms, p99 ${r.liveP99} ms, max ${r.liveMax} ms, not acked ${r.liveNotAcked}; of them ${r.liveTransferBatches} sampled while a backlog was transferring: p99 ${r.liveTransferP99} ms, max ${r.liveTransferMax} ms`,
       );
     }
   }
@@ -427,6 +447,9 @@ if (only === '' || only === 'catch-up') {
         `max ms ${fmt(runs.map((r) => r.liveMax))}`,
         `batches per run ${fmt(runs.map((r) => r.liveBatches))}`,
         `not acked ${runs.reduce((n, r) => n + r.liveNotAcked, 0)}`,
+        `while a backlog was transferring: p99 ms ${fmt(runs.map((r) => r.liveTransferP99))}`,
+        `max ms ${fmt(runs.map((r) => r.liveTransferMax))}`,
+        `batches per run ${fmt(runs.map((r) => r.liveTransferBatches))}`,
       ].join(' | '),
     );
   }
