@@ -1,7 +1,7 @@
 import type { CollectorConfig } from '@perimeter/schema';
 import type { Logger } from 'pino';
 import type { StoreTables } from '../store/store-file.ts';
-import { digestPruned, makeCheckpoint, type ParsedCheckpoint } from './checkpoint.ts';
+import { makeCheckpoint, type ParsedCheckpoint } from './checkpoint.ts';
 import { loadSigningKey } from './keys.ts';
 
 /** How often the job looks for prunes a checkpoint does not cover yet: a prune is proven only once signed. */
@@ -40,11 +40,17 @@ export function startCheckpointJob(options: {
     return { stop() {} };
   }
   const key = loadSigningKey(config.integrity.signingKey);
-  let coveredPrunes = digestPruned(store.integrity.prunedRanges());
+  // The pruned_ranges chain head changes with every range recorded or extended: O(1) to compare.
+  const prunesNow = () => {
+    const { head, count } = store.integrity.prunedChain();
+    return `${count}:${head.lastId}:${head.hash}`;
+  };
+  let coveredPrunes = prunesNow();
   const write = (why: string) => {
     try {
+      const covering = prunesNow();
       const checkpoint = makeCheckpoint(store, key, signedSettings(config), nowMs());
-      coveredPrunes = checkpoint.body.prunedDigest;
+      coveredPrunes = covering;
       log.info(
         { seq: checkpoint.body.seq, hash: checkpoint.hash, keyId: key.keyId, why },
         'integrity checkpoint',
@@ -57,7 +63,7 @@ export function startCheckpointJob(options: {
   write('start');
   const interval = setInterval(() => write('interval'), config.integrity.checkpointInterval);
   const pruneWatch = setInterval(() => {
-    if (digestPruned(store.integrity.prunedRanges()) !== coveredPrunes) {
+    if (prunesNow() !== coveredPrunes) {
       write('prune');
     }
   }, PRUNE_WATCH_MS);

@@ -14,10 +14,15 @@ import { keyIdOf, type SigningKey } from './keys.ts';
  * (`verify --public-key`) and the hash chain back from it, not from the key it carries.
  *
  * Payload versions: 1 (schema 8-9) had no `alerts`, and its token digests leave out the expiry;
- * 2 adds the alert history and notification chain heads and the expiry in each token digest.
- * Verify reads each checkpoint by its own version, so checkpoints written before stay verifiable.
+ * 2 adds the alert history and notification chain heads and the expiry in each token digest;
+ * 3 signs the head and row count of the pruned_ranges chain (`prunedHead`, `prunedCount`) instead
+ * of every range (`pruned`, `prunedDigest`), which grew each checkpoint with every range ever
+ * recorded. Verify reads each checkpoint by its own version, so checkpoints written before stay
+ * verifiable.
  */
-export const CHECKPOINT_VERSION = 2;
+export const CHECKPOINT_VERSION = 3;
+
+export type CheckpointVersion = 1 | 2 | 3;
 
 export interface ChainHeadSigned {
   lastId: number | null;
@@ -25,7 +30,7 @@ export interface ChainHeadSigned {
 }
 
 export interface CheckpointBody {
-  v: 1 | 2;
+  v: CheckpointVersion;
   seq: number;
   atMs: number;
   previousHash: string;
@@ -36,8 +41,12 @@ export interface CheckpointBody {
   alerts?: { history: ChainHeadSigned; notifications: ChainHeadSigned };
   series: { maxId: number; digest: string };
   tokens: TokenRecord[];
-  pruned: PrunedRangeRecord[];
-  prunedDigest: string;
+  /** Versions 1-2: every pruned range, and their digest. */
+  pruned?: PrunedRangeRecord[];
+  prunedDigest?: string;
+  /** Version 3 on: the head of the pruned_ranges chain and how many rows it holds. */
+  prunedHead?: ChainHeadSigned;
+  prunedCount?: number;
   /** The retention and quota settings in force, as the collector config spells them. */
   settings: Record<string, unknown>;
 }
@@ -60,10 +69,6 @@ export function checkpointHash(signed: string): string {
   return createHash('sha256').update(signed).digest('hex');
 }
 
-export function digestPruned(pruned: readonly PrunedRangeRecord[]): string {
-  return createHash('sha256').update(JSON.stringify(pruned)).digest('hex');
-}
-
 /** What a checkpoint reads from the store. */
 export interface CheckpointedStore {
   integrity: IntegrityRows;
@@ -82,11 +87,8 @@ export function makeCheckpoint(
   nowMs: number,
 ): ParsedCheckpoint {
   const previous = store.integrity.latestCheckpoint();
-  const pruned = store.integrity.prunedRanges();
-  const prunedByNode = new Map<string, number>();
-  for (const range of pruned) {
-    prunedByNode.set(range.nodeId, (prunedByNode.get(range.nodeId) ?? 0) + range.batchCount);
-  }
+  const prunedByNode = store.integrity.prunedBatchesByNode();
+  const prunedChain = store.integrity.prunedChain();
   const maxSeriesId = store.integrity.maxSeriesId();
   const body: CheckpointBody = {
     v: CHECKPOINT_VERSION,
@@ -107,8 +109,8 @@ export function makeCheckpoint(
     },
     series: { maxId: maxSeriesId, digest: store.integrity.seriesDigest(maxSeriesId) },
     tokens: store.integrity.tokens(CHECKPOINT_VERSION),
-    pruned,
-    prunedDigest: digestPruned(pruned),
+    prunedHead: signedHead(prunedChain.head),
+    prunedCount: prunedChain.count,
     settings,
   };
   const signed = JSON.stringify(body);
@@ -144,7 +146,7 @@ export function parseCheckpoint(text: string, origin: string): ParsedCheckpoint 
   }
   const publicKey = createPublicKey(envelope.publicKey);
   const body = JSON.parse(envelope.signed) as CheckpointBody;
-  if (body.v !== 1 && body.v !== CHECKPOINT_VERSION) {
+  if (!([1, 2, 3] as unknown[]).includes(body.v)) {
     throw new Error(
       `${origin}: checkpoint ${body.seq} is payload version ${body.v}, which this collector does not know (it knows 1-${CHECKPOINT_VERSION}); upgrade it`,
     );

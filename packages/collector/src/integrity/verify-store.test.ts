@@ -1,4 +1,4 @@
-import { sign } from 'node:crypto';
+import { createHash, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,12 +7,13 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRetention } from '../evidence/retention.ts';
 import { storePath } from '../store/db.ts';
+import { createPrunedRangeChain } from '../store/pruned-range-chain.ts';
 import { rowLinkHash } from '../store/row-chain.ts';
 import { openStoreFile } from '../store/store-file.ts';
 import { highTemperatureOnNodeA, webhookSent } from '../test-support/alert-fixture.ts';
 import { createTestCollector, jsonGauge } from '../test-support/test-collector.ts';
 import { createToken, revokeTokens } from '../tokens/token-store.ts';
-import { type CheckpointBody, checkpointHash, makeCheckpoint } from './checkpoint.ts';
+import { type CheckpointBody, checkpointHash, makeCheckpoint, type ParsedCheckpoint } from './checkpoint.ts';
 import { runVerifyCommand } from './integrity-command.ts';
 import { createSigningKeyFiles, loadPublicKey, loadSigningKey } from './keys.ts';
 import { verifyStore } from './verify-store.ts';
@@ -121,6 +122,51 @@ function tamper(sql: (db: Database.Database) => void): void {
 
 function problemsText(verdict: ReturnType<typeof verify>): string {
   return verdict.problems.map((p) => `${p.where}: ${p.what}`).join('\n');
+}
+
+/** Retention pruning now: metric detail older than `detailHours`, a range per node per setting. */
+function pruneDetailOlderThan(detailHours: number, nowMs = T0 + 10 * HOUR): void {
+  withStore((store) => {
+    createRetention(store, { events: 0, metricDetail: detailHours * HOUR, summaries: 0 }).enforce(nowMs);
+  });
+}
+
+/**
+ * Replaces the store's only checkpoint with what an older collector signed: payload version 1
+ * (schema 8-9: no alert heads, token digests without the expiry) or 2 (schema 10-11), both with
+ * every pruned range listed. Returns the off-box file.
+ */
+function legacyCheckpointOffBox(version: 1 | 2, name: string): string {
+  const path = join(work, name);
+  const keyPath = join(keyDir, 'checkpoint-signing.key');
+  withStore((store) => {
+    const made: ParsedCheckpoint = makeCheckpoint(store, loadSigningKey(keyPath), SETTINGS, T0);
+    tamper((db) => db.prepare('DELETE FROM checkpoints').run());
+    const { alerts, prunedHead: _head, prunedCount: _count, ...rest } = made.body;
+    const pruned = store.integrity.prunedRanges().map(({ id: _id, ...range }) => range);
+    const legacy: CheckpointBody = {
+      ...rest,
+      ...(version === 2 ? { alerts } : {}),
+      v: version,
+      tokens: store.integrity.tokens(version),
+      pruned,
+      prunedDigest: createHash('sha256').update(JSON.stringify(pruned)).digest('hex'),
+    };
+    const signed = JSON.stringify(legacy);
+    const envelope = {
+      signed,
+      signature: sign(null, Buffer.from(signed), loadSigningKey(keyPath).privateKey).toString('base64'),
+      publicKey: readFileSync(join(keyDir, 'checkpoint-signing.pub'), 'utf8'),
+    };
+    store.integrity.saveCheckpoint({
+      seq: 1,
+      atMs: T0,
+      hash: checkpointHash(signed),
+      signedJson: JSON.stringify(envelope),
+    });
+    writeFileSync(path, JSON.stringify(envelope));
+  });
+  return path;
 }
 
 beforeEach(async () => {
@@ -398,46 +444,159 @@ describe('verify against an off-box signed checkpoint', () => {
   });
 
   it('keeps a payload version 1 checkpoint (before alerts and token expiry were signed) verifiable, and chains on from it', () => {
-    const v1 = join(work, 'v1.json');
-    withStore((store) => {
-      // What the collector of schema 9 wrote: no alert heads, token digests without the expiry.
-      const { body } = makeCheckpoint(
-        store,
-        loadSigningKey(join(keyDir, 'checkpoint-signing.key')),
-        SETTINGS,
-        T0,
-      );
-      tamper((db) => db.prepare('DELETE FROM checkpoints').run());
-      const { alerts: _alerts, ...rest } = body;
-      const legacy: CheckpointBody = { ...rest, v: 1, tokens: store.integrity.tokens(1) };
-      const signed = JSON.stringify(legacy);
-      const envelope = {
-        signed,
-        signature: sign(
-          null,
-          Buffer.from(signed),
-          loadSigningKey(join(keyDir, 'checkpoint-signing.key')).privateKey,
-        ).toString('base64'),
-        publicKey: readFileSync(join(keyDir, 'checkpoint-signing.pub'), 'utf8'),
-      };
-      store.integrity.saveCheckpoint({
-        seq: 1,
-        atMs: T0,
-        hash: checkpointHash(signed),
-        signedJson: JSON.stringify(envelope),
-      });
-      writeFileSync(v1, JSON.stringify(envelope));
-    });
+    const v1 = legacyCheckpointOffBox(1, 'v1.json');
     const old = verify([v1]);
     expect(old).toMatchObject({ ok: true, problems: [], checkpoint: { seq: 1 } });
     expect(old.notes.join('\n')).toMatch(/checkpoint 1 is payload version 1.*checked by their links alone/);
     const v2 = checkpointOffBox('v2.json', T0 + 11 * HOUR);
     expect(verify([v1, v2])).toMatchObject({ ok: true, problems: [], checkpoint: { seq: 2 } });
     expect(JSON.parse(JSON.parse(readFileSync(v2, 'utf8')).signed)).toMatchObject({
-      v: 2,
+      v: 3,
       previousHash: expect.any(String),
     });
     tamper((db) => db.prepare('UPDATE alert_history SET value = 50 WHERE id = 1').run());
     expect(problemsText(verify([v1]))).toMatch(/alert_history row 1 was edited/); // links still checked under v1
+  });
+  it('keeps a payload version 2 checkpoint (every pruned range listed) verifiable, and chains on from it with v3', () => {
+    pruneDetailOlderThan(5);
+    const v2 = legacyCheckpointOffBox(2, 'v2.json');
+    expect(verify([v2])).toMatchObject({ ok: true, problems: [], checkpoint: { seq: 1 } });
+    tamper((db) => db.prepare('UPDATE pruned_ranges SET to_batch_id = to_batch_id - 1 WHERE id = 1').run());
+    expect(problemsText(verify([v2]))).toMatch(
+      /pruned range node node-a .*covered by no signed checkpoint up to 1/,
+    );
+    tamper((db) => db.prepare('UPDATE pruned_ranges SET to_batch_id = to_batch_id + 1 WHERE id = 1').run());
+    pruneDetailOlderThan(3); // another setting: new ranges, proven by the v3 checkpoint
+    expect(problemsText(verify([v2]))).toMatch(/covered by no signed checkpoint up to 1/);
+    const v3 = checkpointOffBox('v3.json', T0 + 11 * HOUR);
+    expect(JSON.parse(JSON.parse(readFileSync(v3, 'utf8')).signed)).toMatchObject({
+      v: 3,
+      prunedHead: { lastId: 2 },
+      prunedCount: 2,
+    });
+    expect(verify([v2, v3])).toMatchObject({ ok: true, problems: [], checkpoint: { seq: 2 } });
+  });
+
+  describe('pruned ranges under payload v3 (the chain head and row count signed, not the list)', () => {
+    let cp: string;
+    beforeEach(() => {
+      // node-a's batches (the store's first ten) only; each setting its own row.
+      pruneDetailOlderThan(8); // row 1: batches 1-2
+      pruneDetailOlderThan(5); // row 2: batches 3-5
+      pruneDetailOlderThan(3); // row 3: batches 6-7
+      cp = checkpointOffBox('cp.json', T0 + 10 * HOUR);
+      const body = JSON.parse(JSON.parse(readFileSync(cp, 'utf8')).signed) as CheckpointBody;
+      expect(body).toMatchObject({ v: 3, prunedHead: { lastId: 3 }, prunedCount: 3 });
+      expect(body).not.toHaveProperty('pruned');
+      expect(verify([cp])).toMatchObject({ ok: true, problems: [] });
+    });
+
+    it('is BROKEN by an edited range, naming the row', () => {
+      tamper((db) =>
+        db.prepare('UPDATE pruned_ranges SET max_received_at_ms = max_received_at_ms - 1 WHERE id = 2').run(),
+      );
+      expect(problemsText(verify([cp]))).toMatch(/pruned_ranges row 2 was edited .*\(since checkpoint 1\)/);
+      tamper((db) =>
+        db.prepare('UPDATE pruned_ranges SET max_received_at_ms = max_received_at_ms + 1 WHERE id = 2').run(),
+      );
+      expect(verify([cp]).ok).toBe(true);
+      tamper((db) =>
+        db
+          .prepare("UPDATE pruned_range_settings SET setting = 'retention.metricDetail=1' WHERE range_id = 3")
+          .run(),
+      );
+      expect(problemsText(verify([cp]))).toMatch(/pruned_ranges row 3 was edited/);
+    });
+
+    it('is BROKEN by a deleted range, in the middle or the signed newest', () => {
+      const remove = (id: number) =>
+        tamper((db) => {
+          db.prepare('DELETE FROM pruned_range_links WHERE row_id = ?').run(id);
+          db.prepare('DELETE FROM pruned_ranges WHERE id = ?').run(id);
+        });
+      remove(2);
+      const middle = problemsText(verify([cp]));
+      expect(middle).toMatch(
+        /pruned_ranges row 3 does not link to the row before it \(pruned_ranges row 1\)/,
+      );
+      expect(middle).toMatch(/pruned_ranges holds 2 range\(s\) up to row 3, checkpoint 1 signed 3/);
+      remove(3);
+      expect(problemsText(verify([cp]))).toMatch(
+        /pruned_ranges row 3, the head checkpoint 1 signed, is gone/,
+      );
+    });
+
+    it('is BROKEN by a forged range inserted in the middle with every link recomputed without the key', () => {
+      tamper((db) => {
+        db.pragma('foreign_keys = OFF'); // renumbering the rows after it, as a script would
+        db.prepare('DELETE FROM pruned_range_links').run();
+        for (const id of [3, 2]) {
+          db.prepare('UPDATE pruned_ranges SET id = id + 1 WHERE id = ?').run(id);
+          db.prepare('UPDATE pruned_range_settings SET range_id = range_id + 1 WHERE range_id = ?').run(id);
+        }
+        const batch = db
+          .prepare(
+            "SELECT id, prev_hash, hash, received_at_ms FROM batches WHERE node_id = 'node-a' ORDER BY id LIMIT 1",
+          )
+          .get() as { id: number; prev_hash: string; hash: string; received_at_ms: number };
+        db.prepare('DELETE FROM sample_blocks WHERE batch_id = ?').run(batch.id);
+        db.prepare('DELETE FROM batches WHERE id = ?').run(batch.id);
+        db.prepare(
+          `INSERT INTO pruned_ranges (id, node_id, from_batch_id, to_batch_id, batch_count, min_received_at_ms, max_received_at_ms,
+             first_prev_hash, last_hash, reason, pruned_at_ms) VALUES (2, 'node-a', ?, ?, 1, ?, ?, ?, ?, 'retention', ?)`,
+        ).run(
+          batch.id,
+          batch.id,
+          batch.received_at_ms,
+          batch.received_at_ms,
+          batch.prev_hash,
+          batch.hash,
+          T0 + 10 * HOUR,
+        );
+        db.prepare(
+          "INSERT INTO pruned_range_settings (range_id, setting) VALUES (2, 'retention.metricDetail=3600000')",
+        ).run();
+        createPrunedRangeChain(db).linkExisting();
+      });
+      const text = problemsText(verify([cp]));
+      expect(text).not.toMatch(/does not link|was edited/); // the unkeyed chain alone holds…
+      expect(text).toMatch(/the pruned_ranges chain at row 3 is not the head checkpoint 1 signed/);
+      // …and the genuine range renumbered past the signed head is no longer covered.
+      expect(text).toMatch(/pruned range node node-a batches 6-7 .*covered by no signed checkpoint up to 1/);
+    });
+
+    it('is BROKEN by a range pruned younger than the cutoff its setting names, though a checkpoint signs it', () => {
+      withStore((store) => {
+        const young = store.batches
+          .refsUpTo(Number.MAX_SAFE_INTEGER)
+          .filter((batch) => batch.nodeId === 'node-a')
+          .slice(-1);
+        store.prune({
+          policy: 'retention',
+          setting: 'retention.events=0,retention.metricDetail=18000000',
+          batches: young,
+          keepHourlySummaries: true,
+          nowMs: T0 + 10 * HOUR,
+        });
+      });
+      const after = checkpointOffBox('after.json', T0 + 10 * HOUR + 1);
+      expect(problemsText(verify([cp, after]))).toMatch(
+        /younger than the cutoff of retention\.events=0,retention\.metricDetail=18000000/,
+      );
+    });
+
+    it('links the ranges recorded before schema 12 when the store is upgraded, oldest first', () => {
+      tamper((db) => {
+        db.prepare('DELETE FROM pruned_range_links').run();
+        db.pragma('user_version = 11');
+      });
+      withStore((store) => {
+        expect([...store.integrity.prunedChainRows()].map((row) => row.id)).toEqual([1, 2, 3]);
+        expect(store.integrity.prunedChain()).toMatchObject({ count: 3, head: { lastId: 3 } });
+      });
+      expect(verify([cp])).toMatchObject({ ok: true, problems: [] }); // the same links the checkpoint signed
+      tamper((db) => db.prepare('UPDATE pruned_ranges SET batch_count = batch_count + 1 WHERE id = 1').run());
+      expect(problemsText(verify([cp]))).toMatch(/pruned_ranges row 1 was edited/);
+    });
   });
 });

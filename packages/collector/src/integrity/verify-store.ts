@@ -5,7 +5,7 @@ import type { IntegrityVerdict } from '../replay/types.ts';
 import type { AlertStore } from '../store/alert-rows.ts';
 import { type AuditLog, auditRowHash } from '../store/audit-log.ts';
 import type { ChainReads } from '../store/chain-reads.ts';
-import type { IntegrityRows, PrunedRangeRecord } from '../store/integrity-rows.ts';
+import type { IntegrityRows, PrunedRangeRecord, StoredPrunedRange } from '../store/integrity-rows.ts';
 import { type RowChain, rowLinkHash } from '../store/row-chain.ts';
 import { type ChainHeadSigned, type ParsedCheckpoint, parseCheckpoint, short } from './checkpoint.ts';
 import { keyIdOf } from './keys.ts';
@@ -14,8 +14,9 @@ import { keyIdOf } from './keys.ts';
  * The one store verifier (`verify`): every node's hash chain (replay/store-chain-walk.ts), then
  * the store against the newest signed checkpoint it is given and the chain of checkpoints back
  * from it. Each problem names what broke, where, and since which checkpoint. Pruned ranges hold
- * only if a trusted checkpoint lists them and, for an age policy, their newest batch was older
- * than the policy's cutoff when pruned.
+ * only if a signed checkpoint covers them (payload v3: the reference signs the head of their
+ * chain and every linked row up to it; v1-2: a trusted checkpoint lists the range) and, for an age
+ * policy, their newest batch was older than the policy's cutoff when pruned.
  */
 export interface IntegrityFinding {
   what: string;
@@ -139,7 +140,7 @@ export function verifyStore(input: VerifyInput): StoreVerdict {
   if (reference !== undefined) {
     verifyAgainst(reference, integrity, problems, since);
   }
-  verifyPruned(integrity.prunedRanges(), trusted, reference, problems);
+  verifyPruned(integrity, trusted, reference, problems, since);
 
   return {
     ok: problems.length === 0,
@@ -382,17 +383,53 @@ function sameRange(a: PrunedRangeRecord, b: PrunedRangeRecord): boolean {
 }
 
 function verifyPruned(
-  ranges: readonly PrunedRangeRecord[],
+  integrity: IntegrityRows,
   trusted: readonly ParsedCheckpoint[],
   reference: ParsedCheckpoint | undefined,
   problems: IntegrityFinding[],
+  since: string,
 ): void {
+  const ranges = integrity.prunedRanges();
+  const signedHead = reference?.body.prunedHead;
+  // Links are checked whatever the reference (as the alert chains are under payload v1).
+  const linked = new Set<number>();
+  verifyRowChain(
+    'pruned_ranges',
+    mapRows(chainedRows({ rows: () => integrity.prunedChainRows() }), (row) => {
+      if (row.hash !== null) {
+        linked.add(row.id);
+      }
+      return row;
+    }),
+    signedHead,
+    reference,
+    problems,
+    since,
+  );
+  // Payload v3: the reference covers every linked row up to the head it signed, and signed how many there are.
+  const coveredByHead = (range: StoredPrunedRange): boolean =>
+    signedHead !== undefined &&
+    signedHead.lastId !== null &&
+    range.id <= signedHead.lastId &&
+    linked.has(range.id);
+  if (reference !== undefined && signedHead !== undefined) {
+    const upToHead = ranges.filter(
+      (range) => signedHead.lastId !== null && range.id <= signedHead.lastId,
+    ).length;
+    if (upToHead !== reference.body.prunedCount) {
+      problems.push({
+        where: 'pruned_ranges',
+        what: `pruned_ranges holds ${upToHead} range(s) up to row ${signedHead.lastId ?? 'none'}, checkpoint ${reference.body.seq} signed ${reference.body.prunedCount}: ranges were added or deleted${since}`,
+      });
+    }
+  }
   for (const range of ranges) {
     const where = `pruned range node ${range.nodeId} batches ${range.fromBatchId}-${range.toBatchId}`;
-    const cover = trusted.find((checkpoint) =>
-      checkpoint.body.pruned.some((signed) => sameRange(signed, range)),
-    );
-    if (cover === undefined) {
+    const covered =
+      signedHead !== undefined
+        ? coveredByHead(range)
+        : trusted.some((checkpoint) => checkpoint.body.pruned?.some((signed) => sameRange(signed, range)));
+    if (!covered) {
       problems.push({
         where,
         what: `${where} (${range.reason}, ${range.setting ?? 'no setting'}) is covered by no signed checkpoint${reference === undefined ? '' : ` up to ${reference.body.seq}`}: forged, edited, or pruned after the newest checkpoint`,
@@ -409,20 +446,19 @@ function verifyPruned(
       });
     }
   }
-  if (reference !== undefined) {
-    for (const signed of reference.body.pruned) {
-      const kept = ranges.some(
-        (range) =>
-          range.nodeId === signed.nodeId &&
-          range.fromBatchId === signed.fromBatchId &&
-          range.toBatchId >= signed.toBatchId,
-      );
-      if (!kept) {
-        problems.push({
-          where: `pruned range node ${signed.nodeId} batches ${signed.fromBatchId}-${signed.toBatchId}`,
-          what: `the pruned range node ${signed.nodeId} batches ${signed.fromBatchId}-${signed.toBatchId} that checkpoint ${reference.body.seq} signed is no longer recorded (since checkpoint ${reference.body.seq})`,
-        });
-      }
+  // Versions 1-2 list every range: each one the reference listed must still be recorded (v3: the chain's head and count).
+  for (const signed of reference?.body.pruned ?? []) {
+    const kept = ranges.some(
+      (range) =>
+        range.nodeId === signed.nodeId &&
+        range.fromBatchId === signed.fromBatchId &&
+        range.toBatchId >= signed.toBatchId,
+    );
+    if (!kept) {
+      problems.push({
+        where: `pruned range node ${signed.nodeId} batches ${signed.fromBatchId}-${signed.toBatchId}`,
+        what: `the pruned range node ${signed.nodeId} batches ${signed.fromBatchId}-${signed.toBatchId} that checkpoint ${reference?.body.seq} signed is no longer recorded${since}`,
+      });
     }
   }
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SqliteDatabase } from './db.ts';
+import { createPrunedRangeChain } from './pruned-range-chain.ts';
+import type { ChainedRow, ChainHead } from './row-chain.ts';
 import type { SeriesRow } from './series-index.ts';
 
 /**
@@ -27,6 +29,11 @@ export interface PrunedRangeRecord {
   prunedAtMs: number;
 }
 
+/** A pruned range as stored: its row id orders the pruned_ranges chain. */
+export interface StoredPrunedRange extends PrunedRangeRecord {
+  id: number;
+}
+
 export interface TokenRecord {
   id: string;
   digest: string;
@@ -34,7 +41,7 @@ export interface TokenRecord {
 }
 
 /** The checkpoint payload versions (integrity/checkpoint.ts) whose token digests differ. */
-export type TokenDigestVersion = 1 | 2;
+export type TokenDigestVersion = 1 | 2 | 3;
 
 export interface StoredCheckpoint {
   seq: number;
@@ -54,7 +61,13 @@ export interface IntegrityRows {
   seriesDigest(maxId: number): string;
   /** The series rows with id ≤ maxId, for naming which one changed. */
   seriesRows(maxId: number): Array<{ id: number; line: string }>;
-  prunedRanges(): PrunedRangeRecord[];
+  prunedRanges(): StoredPrunedRange[];
+  /** Pruned batches per node, for each node's signed batch count. */
+  prunedBatchesByNode(): Map<string, number>;
+  /** The pruned_ranges chain's head and its row count: what a checkpoint (payload v3) signs. */
+  prunedChain(): { head: ChainHead; count: number };
+  /** Every pruned range row with its link, oldest first, for the verifier. */
+  prunedChainRows(): Iterable<ChainedRow>;
   /**
    * Each token's digest as checkpoint payload `version` signs it: from version 2 the digest covers
    * the expiry too (none or the time), so extending or removing a token's expiry breaks verify.
@@ -83,11 +96,13 @@ export function createIntegrityRows(db: SqliteDatabase): IntegrityRows {
       'SELECT id, node_id, metric, unit, kind, attributes_json FROM series WHERE id <= ? ORDER BY id',
     ),
     pruned: db.prepare(
-      `SELECT r.node_id AS nodeId, r.from_batch_id AS fromBatchId, r.to_batch_id AS toBatchId, r.batch_count AS batchCount,
+      `SELECT r.id, r.node_id AS nodeId, r.from_batch_id AS fromBatchId, r.to_batch_id AS toBatchId, r.batch_count AS batchCount,
          r.max_received_at_ms AS maxReceivedAtMs, r.first_prev_hash AS firstPrevHash, r.last_hash AS lastHash,
          r.reason, s.setting, r.pruned_at_ms AS prunedAtMs
        FROM pruned_ranges r LEFT JOIN pruned_range_settings s ON s.range_id = r.id ORDER BY r.node_id, r.from_batch_id`,
     ),
+    prunedByNode: db.prepare('SELECT node_id, sum(batch_count) FROM pruned_ranges GROUP BY node_id').raw(),
+    prunedCount: db.prepare('SELECT count(*) FROM pruned_ranges').pluck(),
     tokens: db.prepare(
       `SELECT t.id, t.node_id, t.role, t.secret_sha256, t.created_at_ms, t.revoked_at_ms, e.expires_at_ms
        FROM tokens t LEFT JOIN token_expiry e ON e.token_id = t.id ORDER BY t.id`,
@@ -100,6 +115,7 @@ export function createIntegrityRows(db: SqliteDatabase): IntegrityRows {
       'SELECT seq, at_ms AS atMs, hash, signed_json AS signedJson FROM checkpoints ORDER BY seq',
     ),
   };
+  const prunedChain = createPrunedRangeChain(db);
   return {
     nodes: () => statements.nodes.all() as NodeCheckpointState[],
     batchHash: (nodeId, batchId) => statements.batchHash.get(batchId, nodeId) as string | undefined,
@@ -114,7 +130,10 @@ export function createIntegrityRows(db: SqliteDatabase): IntegrityRows {
     },
     seriesRows: (maxId) =>
       (statements.series.all(maxId) as SeriesRow[]).map((row) => ({ id: row.id, line: seriesLine(row) })),
-    prunedRanges: () => statements.pruned.all() as PrunedRangeRecord[],
+    prunedRanges: () => statements.pruned.all() as StoredPrunedRange[],
+    prunedBatchesByNode: () => new Map(statements.prunedByNode.all() as Array<[string, number]>),
+    prunedChain: () => ({ head: prunedChain.head(), count: statements.prunedCount.get() as number }),
+    prunedChainRows: () => prunedChain.rows(),
     tokens: (version) =>
       (
         statements.tokens.all() as Array<{

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { createPrunedRangeChain } from './pruned-range-chain.ts';
 
 /**
  * Schema versions, applied in order inside one transaction each; `PRAGMA user_version` records the
@@ -442,7 +443,22 @@ const MIGRATIONS: readonly string[] = [
     updated_at_ms INTEGER NOT NULL
   ) STRICT;
   `,
+  // 12: pruned ranges are chained like alert history (store/pruned-range-chain.ts); signed
+  // checkpoints (payload v3) carry the head and row count instead of every range. The ranges
+  // already there are linked, oldest first, in the same transaction (LINK_AFTER below).
+  `
+  CREATE TABLE IF NOT EXISTS pruned_range_links (
+    row_id INTEGER PRIMARY KEY REFERENCES pruned_ranges (id),
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
+
+/** Steps SQL cannot do (hashing), by the schema version they complete, run in its transaction. */
+const LINK_AFTER: ReadonlyMap<number, (db: Database) => void> = new Map([
+  [12, (db: Database) => createPrunedRangeChain(db).linkExisting()],
+]);
 
 export function migrate(db: Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
@@ -454,6 +470,7 @@ export function migrate(db: Database): void {
   for (let version = current; version < MIGRATIONS.length; version++) {
     const apply = db.transaction(() => {
       db.exec(MIGRATIONS[version] as string);
+      LINK_AFTER.get(version + 1)?.(db);
       db.pragma(`user_version = ${version + 1}`);
     });
     apply.immediate();

@@ -2,6 +2,7 @@ import type { BatchReads, BatchRef } from './batch-reads.ts';
 import type { SqliteDatabase } from './db.ts';
 import type { ForwardRows } from './forward-rows.ts';
 import type { HourlySummaries } from './hourly-summaries.ts';
+import { createPrunedRangeChain } from './pruned-range-chain.ts';
 
 /**
  * The only code that deletes batches, their sample blocks and their events, and the only writer
@@ -13,7 +14,14 @@ import type { HourlySummaries } from './hourly-summaries.ts';
  * batch and the hash of its last, the policy and the setting that made it due, so the verifier
  * (replay/verify-chain.ts) steps over each hole and checks its edges. A run that directly follows
  * the node's last range of the same policy and setting extends it, so a year of pruning leaves a
- * handful of rows, not one per chunk.
+ * handful of rows, not one per chunk (runs split by kept batches, e.g. metric detail pruned
+ * before the node's logs, stay one row each).
+ *
+ * Every range row is chained (store/pruned-range-chain.ts) in the prune's transaction, and a
+ * signed checkpoint carries the chain's head. Extending a range rewrites it in place, so its link
+ * and those of the rows after it (typically the other nodes' ranges of the last prune) are
+ * rehashed: the next checkpoint signs the new head; one signed before the extension would not
+ * cover the longer range anyway (a prune after the reference checkpoint is never proven).
  */
 export interface PrunePlan {
   /** Who asked: recorded as the range's reason. */
@@ -54,6 +62,7 @@ export function createPrune(
   db: SqliteDatabase,
   deps: { batches: BatchReads; forward: ForwardRows; summaries: HourlySummaries },
 ): Prune {
+  const chain = createPrunedRangeChain(db);
   const statements = {
     nodeLinks: db.prepare(
       'SELECT id, seq, received_at_ms, prev_hash, hash FROM batches WHERE node_id = ? AND id BETWEEN ? AND ? ORDER BY id',
@@ -118,6 +127,7 @@ export function createPrune(
         plan.nowMs,
         previous.id,
       );
+      chain.relinkFrom(previous.id);
       return;
     }
     const inserted = statements.insertRange.run(
@@ -135,6 +145,7 @@ export function createPrune(
       plan.nowMs,
     );
     statements.insertSetting.run(inserted.lastInsertRowid, plan.setting);
+    chain.link(Number(inserted.lastInsertRowid));
   };
 
   /** Each node's chain-contiguous runs of pruned batches: a kept batch, or an earlier hole, ends a run. */

@@ -30,6 +30,14 @@ export interface RowChain {
    * (schema < 10), and from here on a checkpoint covers them too.
    */
   link(id: number): void;
+  /** Links every row when none is linked yet (a migration adding the chain to a table with rows). */
+  linkExisting(): void;
+  /**
+   * Rehashes the links of row `id` and every row after it, keeping the link before: for a row
+   * its only writer extended in place (store/prune.ts). Only the next signed checkpoint covers
+   * the new links; one signed before that names the old head and no longer matches.
+   */
+  relinkFrom(id: number): void;
   head(): ChainHead;
   /** Every row with its link (null for a row with none), oldest first, for the verifier. */
   rows(): Iterable<ChainedRow>;
@@ -41,14 +49,23 @@ export function rowLinkHash(prevHash: string, id: number, fieldsJson: string): s
 
 export function createRowChain(
   db: SqliteDatabase,
-  options: { table: string; links: string; columns: readonly string[] },
+  options: {
+    table: string;
+    links: string;
+    columns: readonly string[];
+    /** SQL expressions over the row `t` chained after its columns (a side table's value). */
+    derived?: readonly string[];
+  },
 ): RowChain {
-  const fields = `json_array(${options.columns.map((column) => `t.${column}`).join(', ')})`;
+  const fields = `json_array(${[...options.columns.map((column) => `t.${column}`), ...(options.derived ?? [])].join(', ')})`;
   const statements = {
     fields: db.prepare(`SELECT ${fields} FROM ${options.table} t WHERE t.id = ?`).pluck(),
     head: db.prepare(`SELECT row_id AS lastId, hash FROM ${options.links} ORDER BY row_id DESC LIMIT 1`),
     insert: db.prepare(`INSERT INTO ${options.links} (row_id, prev_hash, hash) VALUES (?, ?, ?)`),
     before: db.prepare(`SELECT id FROM ${options.table} WHERE id < ? ORDER BY id`).pluck(),
+    prevOf: db.prepare(`SELECT prev_hash FROM ${options.links} WHERE row_id = ?`).pluck(),
+    from: db.prepare(`SELECT row_id FROM ${options.links} WHERE row_id >= ? ORDER BY row_id`).pluck(),
+    update: db.prepare(`UPDATE ${options.links} SET prev_hash = ?, hash = ? WHERE row_id = ?`),
     rows: db.prepare(
       `SELECT t.id, ${fields} AS fieldsJson, l.prev_hash AS prevHash, l.hash
        FROM ${options.table} t LEFT JOIN ${options.links} l ON l.row_id = t.id ORDER BY t.id`,
@@ -71,6 +88,26 @@ export function createRowChain(
         }
       }
       append(id, prevHash);
+    },
+    linkExisting() {
+      if (head().lastId !== null) {
+        return;
+      }
+      let prevHash = GENESIS_HASH;
+      for (const id of statements.before.all(Number.MAX_SAFE_INTEGER) as number[]) {
+        prevHash = append(id, prevHash);
+      }
+    },
+    relinkFrom(id) {
+      let prevHash = statements.prevOf.get(id) as string | undefined;
+      if (prevHash === undefined) {
+        return; // a row with no link was inserted by hand: it stays unlinked, for verify to report
+      }
+      for (const rowId of statements.from.all(id) as number[]) {
+        const hash = rowLinkHash(prevHash, rowId, statements.fields.get(rowId) as string);
+        statements.update.run(prevHash, hash, rowId);
+        prevHash = hash;
+      }
     },
     head,
     rows: () => statements.rows.iterate() as IterableIterator<ChainedRow>,
