@@ -15,21 +15,15 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { median, REPO_ROOT } from '../test/helpers/processes.ts';
-import { type Encoding, fmt, type IngestRun, ingestRun } from './ingest.ts';
+import { type Encoding, fmt, type IngestRun, ingestFlags, ingestRun } from './ingest.ts';
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '5' },
-    seconds: { type: 'string', default: '10' },
-    senders: { type: 'string', default: '4' },
-    encodings: { type: 'string', default: 'protobuf,json' },
-  },
-});
-const RUNS = Number(values.runs);
-const SECONDS = Number(values.seconds);
-const SENDERS = Number(values.senders);
+const {
+  runs: RUNS,
+  seconds: SECONDS,
+  senders: SENDERS,
+  values,
+} = ingestFlags(10, { encodings: 'protobuf,json' });
 const POINTS = 1000;
 const ENCODINGS = values.encodings.split(',') as Encoding[];
 

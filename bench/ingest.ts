@@ -120,20 +120,48 @@ export const fmt = (values: number[], digits = 0) => {
   return `${f(median(values))} (${f(Math.min(...values))}–${f(Math.max(...values))})`;
 };
 
-if (import.meta.main) {
+/**
+ * The ingest benches' flags (ingest, ingest-vs-prometheus, integrity-ingest): [--runs 5]
+ * [--seconds S] [--senders 4] as numbers, and each bench's own string flags with their defaults
+ * (strict, as parseArgs is: an unknown flag is an error).
+ */
+export function ingestFlags<K extends string>(
+  secondsDefault: number,
+  own: Record<K, string>,
+): { runs: number; seconds: number; senders: number; values: Record<K, string> } {
   const { values } = parseArgs({
     options: {
       runs: { type: 'string', default: '5' },
-      seconds: { type: 'string', default: '5' },
+      seconds: { type: 'string', default: String(secondsDefault) },
       senders: { type: 'string', default: '4' },
-      points: { type: 'string', default: '1000' },
-      encodings: { type: 'string', default: 'json,json+gzip,protobuf,protobuf+gzip' },
-      'node-flags': { type: 'string', default: '' },
+      ...Object.fromEntries(
+        Object.entries<string>(own).map(([name, value]) => [
+          name,
+          { type: 'string' as const, default: value },
+        ]),
+      ),
     },
   });
-  const RUNS = Number(values.runs);
-  const SECONDS = Number(values.seconds);
-  const SENDERS = Number(values.senders);
+  const strings = values as Record<string, string>;
+  return {
+    runs: Number(strings.runs),
+    seconds: Number(strings.seconds),
+    senders: Number(strings.senders),
+    values: strings as Record<K, string>,
+  };
+}
+
+if (import.meta.main) {
+  const {
+    runs: RUNS,
+    seconds: SECONDS,
+    senders: SENDERS,
+    values,
+  } = ingestFlags(5, {
+    points: '1000',
+    encodings: 'json,json+gzip,protobuf,protobuf+gzip',
+    'node-flags': '',
+  });
   const POINTS = Number(values.points);
   const options = {
     seconds: SECONDS,

@@ -13,20 +13,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createSigningKeyFiles } from '../packages/collector/src/integrity/keys.ts';
 import { median } from '../test/helpers/processes.ts';
-import { fmt, type IngestRun, ingestRun } from './ingest.ts';
+import { fmt, type IngestRun, ingestFlags, ingestRun } from './ingest.ts';
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '5' },
-    seconds: { type: 'string', default: '10' },
-    senders: { type: 'string', default: '4' },
-    interval: { type: 'string', default: '1s' },
-  },
-});
-const load = { seconds: Number(values.seconds), senders: Number(values.senders), points: 1000 };
+const { runs: runCount, seconds, senders, values } = ingestFlags(10, { interval: '1s' });
+const load = { seconds, senders, points: 1000 };
 
 const keyDir = mkdtempSync(join(tmpdir(), 'perimeter-bench-key-'));
 const { privateKeyPath } = createSigningKeyFiles(join(keyDir, 'keys'));
@@ -35,7 +27,7 @@ const withCheckpoints = `integrity:\n  signingKey: ${JSON.stringify(privateKeyPa
 const off: IngestRun[] = [];
 const on: IngestRun[] = [];
 try {
-  for (let run = 1; run <= Number(values.runs); run++) {
+  for (let run = 1; run <= runCount; run++) {
     off.push(await ingestRun('protobuf', load));
     on.push(await ingestRun('protobuf', { ...load, config: withCheckpoints }));
     const last = (runs: IngestRun[]) => Math.round(runs.at(-1)?.pointsPerSecond ?? 0).toLocaleString('en-US');
