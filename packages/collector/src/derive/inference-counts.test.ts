@@ -1,27 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { issueTokens, jsonEvents, postLogs } from '../test-support/loopback-collector.ts';
-import { loopbackCollectorPerTest } from '../test-support/loopback-collector-fixture.ts';
+import {
+  inferenceRequestEvent,
+  loopbackCollectorPerTest,
+} from '../test-support/loopback-collector-fixture.ts';
 
 const STREAM = '7d3c2b1a-0000-4000-8000-00000000b019';
 
-/** An inference.request as the agent's access-log sampler sends it (ARCHITECTURE.md "The AI workload"). */
+/** Every request in these tests is alice's. */
 function request(timeMs: number, status: number, tokens?: { input: number; output: number }) {
-  return {
-    name: 'inference.request',
-    timeMs,
-    attributes: {
-      'user.name': 'alice@example.com',
-      'client.address': '10.20.30.10',
-      'http.request.method': 'POST',
-      'http.route': '/api/chat',
-      'http.response.status_code': status,
-      'gen_ai.request.model': 'llama3.3:70b',
-      ...(tokens
-        ? { 'gen_ai.usage.input_tokens': tokens.input, 'gen_ai.usage.output_tokens': tokens.output }
-        : {}),
-      'http.server.request.duration': 4.823,
-    },
-  };
+  return inferenceRequestEvent(timeMs, 'alice@example.com', status, tokens);
 }
 
 async function scrape(url: string): Promise<string> {

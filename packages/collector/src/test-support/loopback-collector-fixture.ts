@@ -58,3 +58,28 @@ export function ollamaModelAttributes(name: string, digest: string) {
     'model.path': `/usr/share/ollama/.ollama/models/blobs/${digest.replace(':', '-')}`,
   };
 }
+
+/** An inference.request as the agent's access-log sampler sends it (ARCHITECTURE.md "The AI workload"). */
+export function inferenceRequestEvent(
+  timeMs: number,
+  user: string,
+  status: number,
+  tokens?: { input: number; output: number },
+) {
+  return {
+    name: 'inference.request',
+    timeMs,
+    attributes: {
+      'user.name': user,
+      'client.address': '10.20.30.10',
+      'http.request.method': 'POST',
+      'http.route': '/api/chat',
+      'http.response.status_code': status,
+      'gen_ai.request.model': 'llama3.3:70b',
+      ...(tokens
+        ? { 'gen_ai.usage.input_tokens': tokens.input, 'gen_ai.usage.output_tokens': tokens.output }
+        : {}),
+      'http.server.request.duration': 4.823,
+    },
+  };
+}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openStoreFile } from '../../store/store-file.ts';
 import { issueTokens, jsonEvents, postLogs, postMetrics } from '../../test-support/loopback-collector.ts';
 import {
+  inferenceRequestEvent,
   loopbackCollectorPerTest,
   ollamaModelAttributes,
 } from '../../test-support/loopback-collector-fixture.ts';
@@ -20,20 +21,8 @@ const NEW = 'sha256:3a2c1de7f8b23a2c1de7f8b23a2c1de7f8b23a2c1de7f8b23a2c1de7f8b2
 
 const model = (digest: string) => ollamaModelAttributes('llama3.3:70b', digest);
 
-const request = (timeMs: number, user: string, status: number, tokens?: [number, number]) => ({
-  name: 'inference.request',
-  timeMs,
-  attributes: {
-    'user.name': user,
-    'client.address': '10.20.30.10',
-    'http.request.method': 'POST',
-    'http.route': '/api/chat',
-    'http.response.status_code': status,
-    'gen_ai.request.model': 'llama3.3:70b',
-    ...(tokens ? { 'gen_ai.usage.input_tokens': tokens[0], 'gen_ai.usage.output_tokens': tokens[1] } : {}),
-    'http.server.request.duration': 4.823,
-  },
-});
+const request = (timeMs: number, user: string, status: number, tokens?: [number, number]) =>
+  inferenceRequestEvent(timeMs, user, status, tokens && { input: tokens[0], output: tokens[1] });
 
 describe('AI evidence sections from OTLP over loopback HTTP', () => {
   const loopback = loopbackCollectorPerTest('perimeter-ai-evidence-');
