@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onPath } from './processes.ts';
 import { type PromStyleServer, startPromStyleServer } from './prom-style-server.ts';
 
 /**
@@ -25,14 +26,6 @@ export interface AmtoolAlert {
   generatorURL: string;
   fingerprint: string;
   status: { state: string; inhibitedBy: string[]; silencedBy: string[] };
-}
-
-function onPath(binary: string): string | null {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
 }
 
 /** The Alertmanager binary, or null when neither name is installed. */

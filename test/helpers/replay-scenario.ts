@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { postOtlpJson } from '../../packages/collector/src/test-support/post-otlp.ts';
-import { COLLECTOR_CLI } from './processes.ts';
+import { COLLECTOR_CLI, onPath } from './processes.ts';
 
 /**
  * A node's scripted history for replay tests, sent over real OTLP/HTTP with the agent's stream and
@@ -137,11 +137,7 @@ export function runCollectorCli(args: string[]): CliResult {
 
 /** The Debian sqlite3 CLI, as an operator (or an intruder) would edit the store; null when absent. */
 export function sqlite3Path(): string | null {
-  try {
-    return execFileSync('sh', ['-c', 'command -v sqlite3'], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
+  return onPath('sqlite3');
 }
 
 export function sqlite3(dbPath: string, sql: string): string {

@@ -1,9 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { freePort, stopProcess, waitForHttp } from './processes.ts';
+import { freePort, onPath, stopProcess, waitForHttp } from './processes.ts';
 import { type PromQueryApi, promQueryApi } from './prometheus-process.ts';
 
 /**
@@ -22,14 +22,6 @@ export interface VmStyleServer {
 export interface VictoriaMetricsProcess extends VmStyleServer, PromQueryApi {}
 
 const BINARIES = { server: 'victoria-metrics', ruler: 'vmalert' } as const;
-
-function onPath(binary: string): string | null {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
 
 /** Why the VictoriaMetrics suites cannot run here, or null when they can. */
 export function victoriaMetricsMissing(): string | null {
