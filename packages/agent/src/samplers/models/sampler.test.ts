@@ -17,7 +17,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFsRoot } from '../../host/fs-root.ts';
 import { createTestContext } from '../../test-support/context.ts';
 import { createLateStateStore, type SamplerStateStore } from '../state-store.ts';
-import type { EventReading, SampleResult } from '../types.ts';
+import type { EventReading, MetricReading, SampleResult } from '../types.ts';
 import { createModelsSampler, type ModelsSettings } from './sampler.ts';
 
 /**
@@ -109,10 +109,11 @@ function harness(
       if (result.status !== 'ok') throw new Error(`round failed: ${JSON.stringify(result)}`);
       return result;
     },
-    /** A round between full rounds (background re-hash only). */
-    async between(): Promise<void> {
-      now += 10_000;
-      await sampler.collect();
+    /** A round between full rounds (background re-hash only), --ms after the previous one. */
+    async between(ms = 10_000): Promise<MetricReading[]> {
+      now += ms;
+      const result = await sampler.collect();
+      return result.status === 'ok' ? result.readings : [];
     },
   };
 }
@@ -195,6 +196,18 @@ describe('models sampler: Ollama store', () => {
     await restarted.between(); // 10 s at 50 MiB/s: the whole 600 KiB file
     const [integrity] = ofEvent((await restarted.round()).events, EventNames.modelIntegrity);
     expect(integrity?.attributes[AttributeNames.integrityObserved]).toBe(sha(bytes));
+  });
+
+  it('sends the gauges on a full round and once a minute between, not every round', async () => {
+    ollamaModel('ollama', 'bge', 'latest', readFileSync(GGUF));
+    const h = harness({ settings: settings({ interval: 10 * 60_000 }) });
+    expect((await h.round()).readings).toHaveLength(2);
+    for (let i = 0; i < 5; i++) expect(await h.between()).toEqual([]); // 10 … 50 s after
+    const minuteOn = await h.between(); // 60 s after the full round: re-sent, inside any staleness window
+    expect(minuteOn.map((r) => r.metric).sort()).toEqual(
+      [MetricNames.modelInfo, MetricNames.modelSize].sort(),
+    );
+    expect(await h.between()).toEqual([]);
   });
 
   it('reports a replaced model with the previous digest, and a removed one', async () => {

@@ -11,13 +11,16 @@ import { readOllamaStore, type StoreRead } from './ollama-store.ts';
 import { StoreUnreadableError } from './store-io.ts';
 import { type CachedDigest, createWeightsVerifier, type FileCheck } from './weights-verifier.ts';
 
+/** How often the model gauges are re-sent between full inventory rounds. */
+const GAUGE_EVERY_MS = 60_000;
+
 /**
  * The `models` sampler: every `models.interval` (default 60 s) it reads the Ollama stores, the
  * Hugging Face caches and the GGUF folders, stats every weights file (hashing the new or changed
  * ones), and reports `perimeter.model.info`/`perimeter.model.size` per model, `model.change` against
  * what the collector was last told, and `model.integrity` when weights are not what their name says
- * or cannot be read. Rounds in between repeat the gauges and spend the `models.hashRate` budget on
- * background re-hashing (weights-verifier.ts), whose findings the next full round reports.
+ * or cannot be read. Rounds in between repeat the gauges once a minute and spend the `models.hashRate`
+ * budget on background re-hashing (weights-verifier.ts), whose findings the next full round reports.
  */
 export const MODELS_SAMPLER_NAME = 'models';
 const STATE_NAME = 'models:state';
@@ -123,7 +126,7 @@ export function createModelsSampler(context: SamplerContext, options: ModelsSamp
   const headers = createGgufHeaderCache();
   const warned = new Set<string>();
   let unreadable: { dir: string; reason: string }[] = [];
-  let last: { atMs: number; readings: MetricReading[] } | undefined;
+  let last: { atMs: number; readings: MetricReading[]; reportedAtMs: number } | undefined;
   let lastBackgroundMs: number | undefined;
 
   const warnOnce = (key: string, fields: object, message: string) => {
@@ -219,11 +222,17 @@ export function createModelsSampler(context: SamplerContext, options: ModelsSamp
       if (last && now >= last.atMs && now - last.atMs < settings.interval) {
         const budget = Math.floor(settings.hashRate * Math.min(elapsedS, settings.interval / 1000));
         if ((await verifier.background(budget, now)).length > 0) save();
-        return { status: 'ok', readings: last.readings };
+        // The gauges go out once a minute, not every round: they only change on a full round, and
+        // 40 points of long attributes each 10 s round cost the agent ~10 CPU s/hour for 20 models
+        // (bench/agent-overhead.ts --ai). A minute stays well inside the collector's and
+        // Prometheus's 5-minute staleness, whatever models.interval is.
+        const due = now - last.reportedAtMs >= GAUGE_EVERY_MS || now < last.reportedAtMs;
+        if (due) last.reportedAtMs = now;
+        return { status: 'ok', readings: due ? last.readings : [] };
       }
       try {
         const { readings, events } = await fullRound(now);
-        last = { atMs: now, readings };
+        last = { atMs: now, readings, reportedAtMs: now };
         return { status: 'ok', readings, events };
       } catch (error) {
         return { status: 'error', error: error as Error };
