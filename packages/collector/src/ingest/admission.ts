@@ -72,14 +72,14 @@ export function admitItems(
     }
     return true;
   };
-  const attributesOk = (keys: readonly string[]): boolean => {
-    if (keys.length > policy.maxAttributesPerPoint) {
+  /** `long`: the first attribute name over the length bound, if any. */
+  const attributesOk = (count: number, long: string | undefined): boolean => {
+    if (count > policy.maxAttributesPerPoint) {
       return refuse(
         'too_many_attributes',
-        `${keys.length} attributes on one item, over ingest.maxAttributesPerPoint (${policy.maxAttributesPerPoint})`,
+        `${count} attributes on one item, over ingest.maxAttributesPerPoint (${policy.maxAttributesPerPoint})`,
       );
     }
-    const long = keys.find((key) => key.length > policy.maxAttributeKeyLength);
     if (long !== undefined) {
       return refuse(
         'attribute_key_too_long',
@@ -113,12 +113,19 @@ export function admitItems(
     resource.points = resource.points.filter(
       (point) =>
         timeRefusal(point.timeMs, policy.maxBehindMs.points) &&
-        attributesOk(point.attributes.map(([key]) => key)) &&
+        attributesOk(
+          point.attributes.length,
+          firstLongName(point.attributes, policy.maxAttributeKeyLength),
+        ) &&
         seriesOk(point),
     );
     resource.events = resource.events.filter(
       (event) =>
-        timeRefusal(event.timeMs, policy.maxBehindMs.events) && attributesOk(Object.keys(event.attributes)),
+        timeRefusal(event.timeMs, policy.maxBehindMs.events) &&
+        attributesOk(
+          Object.keys(event.attributes).length,
+          Object.keys(event.attributes).find((name) => name.length > policy.maxAttributeKeyLength),
+        ),
     );
   }
   for (const [reason, count] of refused) {
@@ -126,6 +133,14 @@ export function admitItems(
     request.rejectionMessages.push(`${count} refused: ${messages.get(reason)}`);
   }
   return refused;
+}
+
+/** The first attribute name longer than `max`: a loop, not a mapped copy, as it runs per point. */
+function firstLongName(pairs: DecodedPoint['attributes'], max: number): string | undefined {
+  for (const [name] of pairs) {
+    if (name.length > max) return name;
+  }
+  return undefined;
 }
 
 function iso(timeMs: number): string {

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { HttpError } from '../http/errors.ts';
+import { type AttributeSets, decodeMetricsWire } from '../otlp/decode-metrics-wire.ts';
 import { decodeLogsRequest, decodeMetricsRequest } from '../otlp/decode-otlp.ts';
 import { OtlpTypes } from '../otlp/otlp-proto.ts';
 import { InvalidField } from '../otlp/otlp-values.ts';
@@ -28,7 +29,15 @@ export function parseOtlpRequest(
   encoding: OtlpEncoding,
   body: Uint8Array,
   receivedAtMs: number,
+  /** Where the protobuf metrics reader keeps attribute sets it has decoded (one per ingest app). */
+  attributeSets?: AttributeSets,
 ): DecodedRequest {
+  if (signal === 'metrics' && encoding === 'protobuf' && attributeSets !== undefined) {
+    // The common case read straight from the bytes; anything it does not take, the path below
+    // decodes and, where it is wrong, refuses naming the field.
+    const fast = decodeMetricsWire(body, receivedAtMs, attributeSets);
+    if (fast !== undefined) return fast;
+  }
   const message = encoding === 'protobuf' ? decodeProtobuf(signal, body) : decodeJson(body);
   try {
     return signal === 'metrics'

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { HttpError } from '../http/errors.ts';
 import { type BodyLimits, readBody } from '../http/read-body.ts';
 import type { SelfMetrics } from '../metrics/self-metrics.ts';
+import { AttributeSets } from '../otlp/decode-metrics-wire.ts';
 import type { DecodedRequest, Signal } from '../otlp/types.ts';
 import type { Store, WriteOutcome } from '../store/store.ts';
 import { type AdmissionPolicy, admitItems, DEFAULT_ADMISSION } from './admission.ts';
@@ -49,6 +50,7 @@ const STREAM_ID_PATTERN = /^[A-Za-z0-9-]{8,64}$/;
 
 export function ingestRoutes(deps: IngestDeps): Hono {
   const app = new Hono();
+  const attributeSets = new AttributeSets();
   for (const signal of ['metrics', 'logs'] as const) {
     app.post(`/v1/${signal}`, async (c) => {
       const token = c.get('token');
@@ -59,7 +61,7 @@ export function ingestRoutes(deps: IngestDeps): Hono {
       );
       const body = await readBody(c.req.raw, deps.limits);
       const receivedAtMs = deps.nowMs();
-      const request = parseOtlpRequest(signal, encoding, body.plain, receivedAtMs);
+      const request = parseOtlpRequest(signal, encoding, body.plain, receivedAtMs, attributeSets);
       checkItemCount(request, deps.limits.maxItemsPerRequest);
       checkNodeIdentity(request, token.nodeId, signal);
       const malformedItems = request.rejectedItems;

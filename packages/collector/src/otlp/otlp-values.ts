@@ -179,7 +179,6 @@ export function attributesToSortedPairs(
 ): Array<readonly [string, AttributeValue]> {
   const items = asArray(list, path);
   const pairs: Array<readonly [string, AttributeValue]> = [];
-  let sorted = true;
   for (let index = 0; index < items.length; index++) {
     const kv = asObject(items[index], `${path}[${index}]`);
     const key = asString(kv.key, `${path}[${index}].key`);
@@ -187,14 +186,30 @@ export function attributesToSortedPairs(
       throw new InvalidField(`${path}[${index}].key`, 'attribute key is empty');
     }
     const scalar = anyValueToScalar(kv.value, `${path}[${index}].value`);
-    if (scalar === null) {
-      continue;
+    if (scalar !== null) {
+      pairs.push([key, scalar]);
     }
-    const previous = pairs[pairs.length - 1];
-    if (previous !== undefined && previous[0] >= key) {
+  }
+  return sortPairsByKey(pairs);
+}
+
+/**
+ * Attribute pairs in arrival order → sorted by key, a repeated key keeping its last value; already
+ * sorted unique pairs (what agents send) come back as they are. Both OTLP decoders end here, so
+ * one series always gets one identity whichever decoder read it.
+ */
+export function sortPairsByKey(
+  pairs: Array<readonly [string, AttributeValue]>,
+): Array<readonly [string, AttributeValue]> {
+  let sorted = true;
+  for (let index = 1; index < pairs.length; index++) {
+    if (
+      (pairs[index - 1] as readonly [string, AttributeValue])[0] >=
+      (pairs[index] as readonly [string, AttributeValue])[0]
+    ) {
       sorted = false;
+      break;
     }
-    pairs.push([key, scalar]);
   }
   if (sorted) {
     return pairs;
@@ -204,4 +219,16 @@ export function attributesToSortedPairs(
     lastByKey.set(key, value);
   }
   return [...lastByKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The attributes' part of a series' identity: typed (a string "1" and a number 1 differ) and
+ * separated by characters that never occur in names or values, so it is unambiguous without JSON.
+ */
+export function attributesIdentity(attributes: ReadonlyArray<readonly [string, AttributeValue]>): string {
+  let key = '';
+  for (const [name, value] of attributes) {
+    key += `\u0000${name}\u0001${typeof value === 'string' ? 's' : typeof value === 'number' ? 'n' : 'b'}${value}`;
+  }
+  return key;
 }

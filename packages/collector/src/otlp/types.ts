@@ -18,6 +18,12 @@ export interface DecodedPoint {
   kind: MetricKind;
   /** Attribute pairs sorted by key, so one series always gets one identity. */
   attributes: ReadonlyArray<readonly [string, AttributeValue]>;
+  /**
+   * `attributesIdentity(attributes)`: the attributes' part of the series identity. The protobuf
+   * decoder hands it over interned (one string per attribute set, reused across requests, so the
+   * series lookup hashes nothing); otherwise the series index computes it once and keeps it here.
+   */
+  attributesKey?: string;
   timeMs: number;
   value: number;
 }

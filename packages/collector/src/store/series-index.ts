@@ -1,3 +1,4 @@
+import { attributesIdentity, sortPairsByKey } from '../otlp/otlp-values.ts';
 import type { DecodedPoint } from '../otlp/types.ts';
 import type { SqliteDatabase } from './db.ts';
 
@@ -44,21 +45,17 @@ export interface SeriesIndex {
    */
   evict(ids: Iterable<number>, idleBeforeMs: number): number;
   /** Whether this point's series already exists (ingest's caps count only new series). */
-  has(nodeId: string, point: Pick<DecodedPoint, 'metric' | 'attributes'>): boolean;
+  has(nodeId: string, point: Pick<DecodedPoint, 'metric' | 'attributes' | 'attributesKey'>): boolean;
   /** How many series the node has: what ingest.maxSeriesPerNode bounds. */
   countForNode(nodeId: string): number;
 }
 
-/**
- * The in-memory identity of a series: cheap to build per point (no JSON), unambiguous because
- * attribute keys and values are typed and separated by characters that never occur in them.
- */
-export function seriesKey(nodeId: string, metric: string, attributes: DecodedPoint['attributes']): string {
-  let key = `${nodeId}\u0000${metric}`;
-  for (const [name, value] of attributes) {
-    key += `\u0000${name}\u0001${typeof value === 'string' ? 's' : typeof value === 'number' ? 'n' : 'b'}${value}`;
+/** The attributes' part of a point's series identity, computed once per point (the decoder may have). */
+function pointAttributesKey(point: Pick<DecodedPoint, 'attributes' | 'attributesKey'>): string {
+  if (point.attributesKey === undefined) {
+    (point as { attributesKey?: string }).attributesKey = attributesIdentity(point.attributes);
   }
-  return key;
+  return point.attributesKey as string;
 }
 
 const IDLE_MARK_KEY = 'series_idle_before_ms';
@@ -86,30 +83,53 @@ function infoFromRow(row: SeriesRow): SeriesInfo {
 }
 
 export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
-  const idsByKey = new Map<string, number>();
-  // The key is kept with the info (the same string the map holds, so no copy) because a key
-  // rebuilt from parsed JSON could order integer-like attribute names differently.
-  const byId = new Map<number, { info: SeriesInfo; key: string }>();
+  // (node, metric) → attributes key → id. Two levels so a point's lookup hashes no new string:
+  // the attributes key is interned by the decoder, and a request's points share node and metric
+  // (`lastLookup` keeps the inner map of the previous point).
+  const idsByNodeMetric = new Map<string, Map<string, number>>();
+  const byId = new Map<number, { info: SeriesInfo; nodeMetric: string; attributesKey: string }>();
+  let lastLookup: { nodeId: string; metric: string; ids: Map<string, number> } | undefined;
+  const idsFor = (nodeId: string, metric: string, create: boolean): Map<string, number> | undefined => {
+    if (lastLookup !== undefined && lastLookup.nodeId === nodeId && lastLookup.metric === metric) {
+      return lastLookup.ids;
+    }
+    const nodeMetric = `${nodeId}\u0000${metric}`;
+    let ids = idsByNodeMetric.get(nodeMetric);
+    if (ids === undefined) {
+      if (!create) return undefined;
+      ids = new Map();
+      idsByNodeMetric.set(nodeMetric, ids);
+    }
+    lastLookup = { nodeId, metric, ids };
+    return ids;
+  };
   const countByNode = new Map<string, number>();
   const counted = (nodeId: string, delta: number) => {
     const count = (countByNode.get(nodeId) ?? 0) + delta;
     if (count > 0) countByNode.set(nodeId, count);
     else countByNode.delete(nodeId);
   };
-  const remember = (key: string, info: SeriesInfo) => {
-    idsByKey.set(key, info.id);
-    byId.set(info.id, { info, key });
+  const remember = (attributesKey: string, info: SeriesInfo) => {
+    (idsFor(info.nodeId, info.metric, true) as Map<string, number>).set(attributesKey, info.id);
+    byId.set(info.id, { info, nodeMetric: `${info.nodeId}\u0000${info.metric}`, attributesKey });
     counted(info.nodeId, 1);
   };
   const forget = (id: number) => {
     const entry = byId.get(id);
     if (entry === undefined) return false;
     byId.delete(id);
-    if (idsByKey.get(entry.key) === id) idsByKey.delete(entry.key);
+    const ids = idsByNodeMetric.get(entry.nodeMetric);
+    if (ids !== undefined && ids.get(entry.attributesKey) === id) {
+      ids.delete(entry.attributesKey);
+      if (ids.size === 0) {
+        idsByNodeMetric.delete(entry.nodeMetric);
+        lastLookup = undefined;
+      }
+    }
     counted(entry.info.nodeId, -1);
     return true;
   };
-  let uncommitted: string[] = [];
+  let uncommitted: number[] = [];
 
   const idleBefore = seriesIdleBeforeMs(db);
   const rows = db
@@ -120,7 +140,8 @@ export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
     .all(Number.isFinite(idleBefore) ? idleBefore : Number.MIN_SAFE_INTEGER) as SeriesRow[];
   for (const row of rows) {
     const info = infoFromRow(row);
-    remember(seriesKey(row.node_id, row.metric, Object.entries(info.attributes)), info);
+    // Sorted as the decoders sort them: parsed JSON puts integer-like names first.
+    remember(attributesIdentity(sortPairsByKey(Object.entries(info.attributes))), info);
   }
 
   const statements = {
@@ -140,8 +161,8 @@ export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
 
   return {
     idFor(nodeId, point, nowMs) {
-      const key = seriesKey(nodeId, point.metric, point.attributes);
-      const known = idsByKey.get(key);
+      const key = pointAttributesKey(point);
+      const known = idsFor(nodeId, point.metric, false)?.get(key);
       if (known !== undefined) {
         return known;
       }
@@ -166,14 +187,11 @@ export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
             }
           : infoFromRow(statements.byKey.get(nodeId, point.metric, attributesJson) as SeriesRow);
       remember(key, info);
-      uncommitted.push(key);
+      uncommitted.push(info.id);
       return info.id;
     },
     forgetUncommitted() {
-      for (const key of uncommitted) {
-        const id = idsByKey.get(key);
-        if (id !== undefined) forget(id);
-      }
+      for (const id of uncommitted) forget(id);
       uncommitted = [];
     },
     commit() {
@@ -197,7 +215,7 @@ export function createSeriesIndex(db: SqliteDatabase): SeriesIndex {
       statements.saveMark.run(IDLE_MARK_KEY, String(idleBeforeMs));
       return evicted;
     },
-    has: (nodeId, point) => idsByKey.has(seriesKey(nodeId, point.metric, point.attributes)),
+    has: (nodeId, point) => idsFor(nodeId, point.metric, false)?.has(pointAttributesKey(point)) ?? false,
     countForNode: (nodeId) => countByNode.get(nodeId) ?? 0,
   };
 }
