@@ -112,6 +112,57 @@ describe('protobuf metrics read straight from the wire', () => {
     expect(b?.timeMs).toBe(RECEIVED_AT + 1000);
   });
 
+  it('reads attributes scattered between other fields of a point, as protobufjs does', () => {
+    // Hand-built: protobufjs and the OTel SDK write a point's fields in one order, other encoders need not.
+    const varint = (value: number) => {
+      const bytes: number[] = [];
+      for (; value >= 0x80; value >>>= 7) bytes.push((value & 0x7f) | 0x80);
+      return Buffer.from([...bytes, value]);
+    };
+    const field = (number: number, payload: Uint8Array) =>
+      Buffer.concat([varint((number << 3) | 2), varint(payload.length), payload]);
+    const text = (value: string) => Buffer.from(value, 'utf8');
+    const keyValue = (key: string, value: string) =>
+      field(7, Buffer.concat([field(1, text(key)), field(2, field(1, text(value)))]));
+    const fixed64 = (number: number, bytes: Buffer) =>
+      Buffer.concat([Buffer.from([(number << 3) | 1]), bytes]);
+    const time = Buffer.alloc(8);
+    time.writeBigUInt64LE(1764936000123456789n);
+    const double = Buffer.alloc(8);
+    double.writeDoubleLE(21.5);
+    const points = [
+      [keyValue('z', '1'), fixed64(3, time), keyValue('a', '2'), fixed64(4, double), keyValue('m', '3')],
+      [keyValue('z', '1'), keyValue('a', '2'), fixed64(3, time), keyValue('m', '3'), fixed64(4, double)],
+      [fixed64(4, double), keyValue('a', '2'), keyValue('m', '3'), keyValue('z', '1'), keyValue('a', '4')],
+    ].map((parts) => Buffer.concat(parts));
+    const metric = Buffer.concat([
+      field(1, text('m')),
+      field(5, Buffer.concat(points.map((p) => field(1, p)))),
+    ]);
+    const bytes = field(1, field(2, field(2, metric)));
+    const sets = new AttributeSets();
+    const wire = wireDecode(bytes, sets);
+    expect(wire).toEqual(fullDecode(bytes));
+    expect(wire?.resources[0]?.points.map((p) => p.attributes)).toEqual([
+      [
+        ['a', '2'],
+        ['m', '3'],
+        ['z', '1'],
+      ],
+      [
+        ['a', '2'],
+        ['m', '3'],
+        ['z', '1'],
+      ],
+      [
+        ['a', '4'],
+        ['m', '3'],
+        ['z', '1'],
+      ],
+    ]);
+    expect(sets.size).toBe(3);
+  });
+
   it('starts its attribute sets over at the bound, so new sets cost decoding and never memory', () => {
     const sets = new AttributeSets(64);
     for (let i = 0; i < 10; i++) {

@@ -321,54 +321,70 @@ class WireReader {
     }
   }
 
+  /**
+   * One NumberDataPoint. It runs once per point, so its field loop is written out here rather
+   * than going through `fields` with a handler closure.
+   */
   numberDataPoint(start: number, end: number, metric: string, unit: string, kind: MetricKind): DecodedPoint {
     const { buf } = this;
     let value = Number.NaN;
     let valueFields = 0;
     let timeNanos = 0;
-    // The attribute KeyValues, usually one contiguous run: [start, end) of the first and last.
+    // The attribute fields, usually one contiguous run (tags and lengths included): the lookup key.
     let attributesStart = -1;
     let attributesEnd = -1;
-    let attributesContiguous = true;
-    let attributeRanges: Array<[number, number]> | undefined;
-    let lastFieldWasAttribute = false;
-    this.fields(start, end, (field, wireType, valueStart, valueEnd, fieldStart) => {
-      const isAttribute = field === 7;
-      if (isAttribute) {
+    let scattered: string[] | undefined;
+    this.pos = start;
+    while (this.pos < end) {
+      const fieldStart = this.pos;
+      const tag = this.varint32(end);
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      if (field === 7) {
         expectLength(wireType);
-        // The whole run of fields (tags and lengths too) is the lookup key.
-        if (attributesStart === -1) attributesStart = fieldStart;
-        else if (!lastFieldWasAttribute) attributesContiguous = false;
+        const length = this.varint32(end);
+        const valueEnd = this.pos + length;
+        if (valueEnd > end) throw NOT_FAST;
+        if (attributesStart === -1) {
+          attributesStart = fieldStart;
+        } else if (attributesEnd !== fieldStart) {
+          // Other fields between attributes: key on the runs, joined by a character latin1 never yields.
+          if (scattered === undefined) scattered = [];
+          scattered.push(buf.toString('latin1', attributesStart, attributesEnd));
+          attributesStart = fieldStart;
+        }
         attributesEnd = valueEnd;
-        if (attributeRanges === undefined) attributeRanges = [];
-        attributeRanges.push([valueStart, valueEnd]);
-      } else if (field === 3) {
-        expectFixed64(wireType);
-        timeNanos =
-          (buf.readUInt32LE(valueStart) as number) + (buf.readUInt32LE(valueStart + 4) as number) * TWO_TO_32;
-      } else if (field === 4) {
-        expectFixed64(wireType);
-        value = buf.readDoubleLE(valueStart);
-        valueFields |= 1;
-      } else if (field === 6) {
-        expectFixed64(wireType);
-        value = longBitsToNumber(buf.readUInt32LE(valueStart), buf.readUInt32LE(valueStart + 4), false);
-        valueFields |= 2;
-      } else if (field === 2) {
-        expectFixed64(wireType);
-      } else if (field === 8) {
-        expectVarint(wireType);
+        this.pos = valueEnd;
+        continue;
       }
-      lastFieldWasAttribute = isAttribute;
-    });
+      if (field === 2 || field === 3 || field === 4 || field === 6) {
+        expectFixed64(wireType);
+        const at = this.pos;
+        if (at + 8 > end) throw NOT_FAST;
+        if (field === 3) {
+          timeNanos = (buf.readUInt32LE(at) as number) + (buf.readUInt32LE(at + 4) as number) * TWO_TO_32;
+        } else if (field === 4) {
+          value = buf.readDoubleLE(at);
+          valueFields |= 1;
+        } else if (field === 6) {
+          value = longBitsToNumber(buf.readUInt32LE(at), buf.readUInt32LE(at + 4), false);
+          valueFields |= 2;
+        }
+        this.pos = at + 8;
+        continue;
+      }
+      if (field === 8) expectVarint(wireType);
+      if (field === 0) throw NOT_FAST;
+      this.skip(wireType, end);
+    }
     // Both members of the oneof, or neither, or a value that is not finite: the full decoder's call.
     if (valueFields === 3 || !Number.isFinite(value)) throw NOT_FAST;
-    const attributes = this.pointAttributes(
-      attributesStart,
-      attributesEnd,
-      attributesContiguous,
-      attributeRanges,
-    );
+    let attributes = EMPTY_ATTRIBUTES;
+    if (attributesStart !== -1) {
+      const run = buf.toString('latin1', attributesStart, attributesEnd);
+      const bytes = scattered === undefined ? run : `${scattered.join('\u0100')}\u0100${run}`;
+      attributes = this.attributeSets.get(bytes) ?? this.decodeAttributeSet(bytes, start, end);
+    }
     return {
       metric,
       unit,
@@ -381,25 +397,29 @@ class WireReader {
     };
   }
 
-  pointAttributes(
-    start: number,
-    end: number,
-    contiguous: boolean,
-    ranges: Array<[number, number]> | undefined,
-  ): InternedAttributes {
-    if (ranges === undefined) return EMPTY_ATTRIBUTES;
-    const bytes = contiguous
-      ? this.buf.toString('latin1', start, end)
-      : ranges.map(([from, to]) => this.buf.toString('latin1', from, to)).join('\u0100');
-    const known = this.attributeSets.get(bytes);
-    if (known !== undefined) return known;
+  /** Skips one field's value by its wire type (the tag already read). */
+  skip(wireType: number, end: number): void {
+    if (wireType === WIRE_VARINT) this.skipVarint(end);
+    else if (wireType === WIRE_FIXED64) this.pos += 8;
+    else if (wireType === WIRE_LENGTH) {
+      const length = this.varint32(end);
+      this.pos += length;
+    } else if (wireType === WIRE_FIXED32) this.pos += 4;
+    else throw NOT_FAST;
+    if (this.pos > end) throw NOT_FAST;
+  }
+
+  /** A point's attribute set not seen before: its KeyValues (field 7 of the point) decoded, sorted, kept. */
+  decodeAttributeSet(bytes: string, pointStart: number, pointEnd: number): InternedAttributes {
     const pairs: Array<readonly [string, AttributeValue]> = [];
-    for (const [from, to] of ranges) {
-      const pair = this.keyValue(from, to);
-      if (pair === undefined) continue;
+    this.fields(pointStart, pointEnd, (field, wireType, valueStart, valueEnd) => {
+      if (field !== 7) return;
+      expectLength(wireType);
+      const pair = this.keyValue(valueStart, valueEnd);
+      if (pair === undefined) return;
       if (typeof pair[1] === 'string' && pair[1].length > MAX_LABEL_VALUE_LENGTH) throw NOT_FAST;
       pairs.push(pair);
-    }
+    });
     const sorted = sortPairsByKey(pairs);
     const interned = { pairs: sorted, key: attributesIdentity(sorted) };
     this.attributeSets.set(bytes, interned);

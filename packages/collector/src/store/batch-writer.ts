@@ -5,6 +5,7 @@ import type { SqliteDatabase } from './db.ts';
 import { encodeSampleBlock, type SampleTriple } from './sample-block.ts';
 import type { SeriesIndex } from './series-index.ts';
 import type { BatchToStore, NodeState, WriteOutcome } from './store.ts';
+import type { WalSync } from './wal-sync.ts';
 
 /**
  * The one write transaction of ingest: dedup and gap check on (stream, seq), then the batch row
@@ -220,6 +221,12 @@ export interface GroupCommitDeps {
   writeAlone(batch: BatchToStore): WriteOutcome;
   /** Most batches in one transaction (bounds how long one commit holds the loop). */
   maxGroup?: number;
+  /**
+   * When given, groups commit without SQLite's commit-time fsync and their promises settle once
+   * this WAL sync, started after the commit, has completed (wal-sync.ts): the loop serves requests
+   * while the disk syncs, and a 2xx still comes only after the batch is on disk.
+   */
+  walSync?: WalSync;
 }
 
 export function createGroupCommit(deps: GroupCommitDeps): (batch: BatchToStore) => Promise<WriteOutcome> {
@@ -234,6 +241,11 @@ export function createGroupCommit(deps: GroupCommitDeps): (batch: BatchToStore) 
       return result;
     }),
   );
+  // Every other write on this connection keeps FULL: only group commits hand their sync to walSync.
+  const syncAtCommit = {
+    normal: deps.db.prepare('PRAGMA synchronous = NORMAL'),
+    full: deps.db.prepare('PRAGMA synchronous = FULL'),
+  };
   type Waiting = { batch: BatchToStore; resolve(outcome: WriteOutcome): void; reject(error: unknown): void };
   let queue: Waiting[] = [];
 
@@ -244,8 +256,10 @@ export function createGroupCommit(deps: GroupCommitDeps): (batch: BatchToStore) 
     if (group.length === 0) return;
     let results: WriteResult[];
     try {
+      if (deps.walSync) syncAtCommit.normal.run();
       results = writeGroup.immediate(group.map((waiting) => waiting.batch));
     } catch {
+      if (deps.walSync) syncAtCommit.full.run();
       overlay.clear();
       deps.series.forgetUncommitted();
       for (const waiting of group) {
@@ -259,9 +273,20 @@ export function createGroupCommit(deps: GroupCommitDeps): (batch: BatchToStore) 
     }
     overlay.clear();
     deps.series.commit();
+    // The next group chains to these heads whether or not the sync below has finished.
     deps.apply(results);
-    group.forEach((waiting, index) => {
-      waiting.resolve((results[index] as WriteResult).outcome);
+    const settle = () => {
+      group.forEach((waiting, index) => {
+        waiting.resolve((results[index] as WriteResult).outcome);
+      });
+    };
+    if (deps.walSync === undefined) {
+      settle();
+      return;
+    }
+    syncAtCommit.full.run();
+    deps.walSync.whenDurable().then(settle, (error: unknown) => {
+      for (const waiting of group) waiting.reject(error);
     });
   };
 

@@ -21,6 +21,11 @@ export function startCheckpointer(
   const walPath = `${db.name}-wal`;
   const maxWalBytes = options.maxWalBytes ?? 256 * 1024 * 1024;
   db.pragma('wal_autocheckpoint = 0');
+  // Under a steady stream of commits the worker's checkpoints never catch up with the last frame,
+  // so the WAL does not restart and grows until the writer checkpoints itself (below). The file
+  // would then stay at its high-water size and every 64th commit would checkpoint again: a size
+  // limit truncates it when it restarts, so the size says again how far behind checkpoints are.
+  db.pragma(`journal_size_limit = ${Math.floor(maxWalBytes / 4)}`);
   const worker = new Worker(new URL('./checkpoint-worker.ts', import.meta.url), {
     workerData: { path: db.name, intervalMs: options.intervalMs ?? 1000 },
   });

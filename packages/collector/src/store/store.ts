@@ -7,6 +7,7 @@ import { createDerivedRowWriter } from './derived-rows.ts';
 import { type LatestValues, loadLatestValues } from './latest-values.ts';
 import { createSeriesIndex, type SeriesIndex } from './series-index.ts';
 import { type StoreTables, withStoreTables } from './store-file.ts';
+import { createWalSync, type WalSyncDeps } from './wal-sync.ts';
 
 /**
  * The durable store. Invariant: `writeBatch` returns only after the batch, its samples, its
@@ -77,6 +78,8 @@ export interface Store extends StoreTables {
 export interface StoreOptions extends OpenStoreOptions {
   /** Run WAL checkpoints on a worker thread (the collector does; short-lived tools need not). */
   backgroundCheckpoints?: boolean;
+  /** How group commits sync the WAL; tests hold the sync back or make it fail. */
+  walSync?: WalSyncDeps;
 }
 
 export function openStore(options: StoreOptions): Store {
@@ -105,6 +108,11 @@ export function openStore(options: StoreOptions): Store {
     pageSize: db.prepare('PRAGMA page_size').pluck(),
   };
   const deriveFromEvent = createEventDerivation(createDerivedRowWriter(db));
+  // Group commits sync the WAL off the loop (wal-sync.ts); a store opened at NORMAL wants no sync.
+  const walSync =
+    (options.synchronous ?? 'FULL') === 'FULL' && !options.readonly
+      ? createWalSync(`${db.name}-wal`, options.walSync)
+      : undefined;
   const write = db.transaction(createBatchWriter(db, series, nodes, deriveFromEvent));
   const apply = (results: readonly WriteResult[]) => {
     checkpointer?.afterCommit();
@@ -143,6 +151,7 @@ export function openStore(options: StoreOptions): Store {
         deriveFromEvent,
         apply,
         writeAlone: writeBatch,
+        ...(walSync ? { walSync } : {}),
       }),
       nodes: () => [...nodes.values()],
       gapCountsByNode() {
@@ -170,6 +179,7 @@ export function openStore(options: StoreOptions): Store {
       checkpoint: () => latest.checkpoint(),
       close() {
         latest.checkpoint();
+        walSync?.close();
         if (!checkpointer) {
           db.close();
           return Promise.resolve();
