@@ -44,7 +44,7 @@ export function decodeMetricsWire(
 export class AttributeSets {
   readonly limit: number;
   private readonly byBytes = new Map<string, InternedAttributes>();
-  constructor(limit = 50_000) {
+  constructor(limit = 20_000) {
     this.limit = limit;
   }
   get(bytes: string): InternedAttributes | undefined {
