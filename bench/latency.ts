@@ -17,7 +17,7 @@
  * catch-up  the collector is down for --outage-minutes: every spool already holds the rounds of
  *           that outage at the agent's default 10 s interval except the last --live-outage seconds,
  *           which run live with the shippers failing and backing off (agent defaults: 500 ms ×1.5
- *           up to 30 s) and sampling going on. Then the collector starts on the same port; drain =
+ *           up to 10 s, up to 2 s while the connection is refused, as here) and sampling going on. Then the collector starts on the same port; drain =
  *           from /readyz answering until every batch sampled before it is acknowledged.
  *           × real time = outage seconds / drain seconds. Target ≥ 30×.
  *           Live nodes during the drain: --live-nodes more nodes (default 10, `live-N`, their own

@@ -4,7 +4,8 @@
  * (bench/latency.ts). Like agent-fleet.ts, each node runs the agent's real durable path
  * (packages/agent spool + shipper: SQLite WAL with synchronous=FULL, one request in flight, delete
  * only after a 2xx) with the agent's default ship settings (gzip, 10 s timeout, backoff 500 ms →
- * 10 s, ±50 % jitter, idle poll 1 s, woken at once by an append), fed with synthetic rounds instead
+ * 10 s, 2 s while the connection is refused, ±50 % jitter, idle poll 1 s, woken at once by an
+ * append: `defaultBackoffPolicy`), fed with synthetic rounds instead
  * of samplers: a round is one protobuf metrics batch of `points` gauge points whose timestamp is
  * the moment it was "sampled" (Date.now() just before it is encoded and committed to the spool).
  *

@@ -212,6 +212,25 @@ describe('shipper', () => {
     expect(spool.stats().batches).toBe(0);
   });
 
+  it('caps the wait at refusedMaxMs only while connections are refused; answers and resets get the full backoff', async () => {
+    const port = await findClosedPort();
+    spool.append('metrics', body(1));
+    const backoff = { ...shipperOptions('').backoff, refusedMaxMs: 150 };
+    const shipper = startShipper(`http://127.0.0.1:${port}`, { backoff });
+    await until(() => shipper.stats().retries >= 4);
+    collector = await startScriptedCollector(scriptFromList([{ status: 503 }, 'destroy']), port);
+    await collector.waitForRequests(3);
+    await shipper.whenIdle();
+    const waits = sleeps.filter((ms) => ms !== 20);
+    const refused = waits.slice(0, -2);
+    // 100 ms × 2ⁿ would be 100, 200, 400, 400…: refused tries stop at 150 ms.
+    expect(refused.slice(0, 4)).toEqual([100, 150, 150, 150]);
+    expect(refused.every((ms) => ms <= 150)).toBe(true);
+    // The collector answered 503, then reset the connection: both wait the full 400 ms cap.
+    expect(waits.slice(-2)).toEqual([400, 400]);
+    expect(spool.stats().batches).toBe(0);
+  });
+
   it('never deletes a batch before a 2xx: a collector killed mid-request leaves the batch spooled', async () => {
     collector = await startScriptedCollector(() => 'hang');
     const seq = spool.append('metrics', body(1));

@@ -88,6 +88,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
         ...defaultBackoffPolicy,
         initialMs: config.ship.initialBackoff,
         maxMs: config.ship.maxBackoff,
+        refusedMaxMs: config.ship.maxRefusedBackoff,
       },
       clock,
       sleep: deps.sleep,

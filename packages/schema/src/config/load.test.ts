@@ -20,6 +20,19 @@ describe('config loading', () => {
     expect(config.limits.maxDecompressedBytes).toBe(64 * 1024 * 1024);
   });
 
+  it('gives the agent its ship defaults, the refused-connection cap included, and reads them from a file', () => {
+    expect(loadConfig(agentConfigSchema, agentFlagKeys, {}).ship).toMatchObject({
+      initialBackoff: 500,
+      maxBackoff: 10_000,
+      maxRefusedBackoff: 2_000,
+    });
+    const file = yamlFile('ship:\n  maxRefusedBackoff: 500ms\n');
+    expect(loadConfig(agentConfigSchema, agentFlagKeys, { file }).ship).toMatchObject({
+      maxBackoff: 10_000,
+      maxRefusedBackoff: 500,
+    });
+  });
+
   it('prefers flag over env over file', () => {
     const file = yamlFile('interval: 30s\ndataDir: /from/file\nnodeId: from-file\n');
     const env = { PERIMETER_DATA_DIR: '/from/env', PERIMETER_NODE_ID: 'from-env' };

@@ -92,7 +92,11 @@ describe('postExport', () => {
       nowMs: () => now,
     });
     http.close();
-    expect(refused).toMatchObject({ kind: 'retryable', status: 'network-error' });
+    expect(refused).toMatchObject({
+      kind: 'retryable',
+      status: 'network-error',
+      networkCode: 'ECONNREFUSED',
+    });
     expect(refused.kind !== 'ok' && refused.detail).toMatch(/ECONNREFUSED/);
     expect(await post('/hang', 'otlp', 100)).toEqual({
       kind: 'retryable',

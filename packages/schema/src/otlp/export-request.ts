@@ -15,6 +15,11 @@ export type ExportOutcome =
       status: number | 'network-error';
       /** The server's Retry-After, when it sent one. */
       retryAfterMs?: number;
+      /**
+       * A network error's code (`ECONNREFUSED`, `ECONNRESET`, …), when the socket gave one: a
+       * refused connection means nothing listens there, which a caller may probe more often.
+       */
+      networkCode?: string;
       detail: string;
     }
   | { kind: 'rejected'; status: number; detail: string };
@@ -46,7 +51,11 @@ export async function postExport(
       ...(request.signal ? { signal: request.signal } : {}),
     });
   } catch (error) {
-    return { kind: 'retryable', status: 'network-error', detail: describeNetworkError(error) };
+    const detail = describeNetworkError(error);
+    const code = (error as NodeJS.ErrnoException).code;
+    return typeof code === 'string'
+      ? { kind: 'retryable', status: 'network-error', networkCode: code, detail }
+      : { kind: 'retryable', status: 'network-error', detail };
   }
   const body = new Uint8Array(response.body);
   const verdict = classifyExportStatus(response.status, request.protocol);
