@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createUnsyncedWrite, openSpoolDatabase } from './open-database.ts';
 import { openSpool } from './spool.ts';
 import type { OverflowReport, Spool } from './types.ts';
 
@@ -84,6 +85,36 @@ describe('openSpool', () => {
     const path = join(dir, 'spool.db');
     spoolAt(path).append('logs', bytes(3));
     expect(() => openSpool({ path, maxBytes: 1000, clock, busyTimeoutMs: 50 })).toThrow(/locked/);
+  });
+});
+
+describe('createUnsyncedWrite (what remove uses)', () => {
+  it('runs the write with synchronous=NORMAL and restores FULL after it, also when it throws', () => {
+    const db = openSpoolDatabase({ path: join(dir, 'spool.db'), busyTimeoutMs: 100 });
+    const unsynced = createUnsyncedWrite(db);
+    const level = () => db.pragma('synchronous', { simple: true });
+    expect(level()).toBe(2);
+    expect(unsynced(level)).toBe(1);
+    expect(level()).toBe(2);
+    expect(() =>
+      unsynced(() => {
+        throw new Error('disk full');
+      }),
+    ).toThrow('disk full');
+    expect(level()).toBe(2);
+    db.close();
+  });
+
+  it('keeps a removed batch removed and the next append durable across a reopen', () => {
+    const path = join(dir, 'spool.db');
+    const first = openSpool({ path, maxBytes: 1_000_000, clock });
+    const acked = first.append('metrics', bytes(10, 1));
+    expect(first.remove(acked)).toBe(true);
+    const next = first.append('logs', bytes(10, 2));
+    first.close();
+    const reopened = spoolAt(path);
+    expect(reopened.peekOldest(10).map((b) => b.seq)).toEqual([next]);
+    expect(reopened.stats()).toMatchObject({ batches: 1, bytes: 10 });
   });
 });
 

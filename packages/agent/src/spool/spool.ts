@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { openSpoolDatabase } from './open-database.ts';
+import { createUnsyncedWrite, openSpoolDatabase } from './open-database.ts';
 import type {
   DeadLetter,
   OpenSpoolOptions,
@@ -18,6 +18,8 @@ import type {
  * - seq comes from AUTOINCREMENT: strictly increasing, never reused, so (stream, seq) identifies
  *   one batch forever and the collector can dedup retries and see gaps.
  * - Rows leave only by `remove` (after a 2xx), `deadLetter` (moved, not lost) or the byte cap.
+ *   `remove` skips the fsync (createUnsyncedWrite): on power loss an acknowledged batch may come
+ *   back and be sent again, which the collector's (stream, seq) dedup answers as already stored.
  *   The cap drops dead letters first, then the oldest batches, never the row just written; every
  *   drop is counted in `meta` (persisted) and reported through `onOverflow`. Loss is never silent.
  */
@@ -32,6 +34,7 @@ interface BatchRow {
 export function openSpool(options: OpenSpoolOptions): Spool {
   const { path, maxBytes, clock, onOverflow } = options;
   const db = openSpoolDatabase({ path, busyTimeoutMs: options.busyTimeoutMs ?? 2000 });
+  const unsynced = createUnsyncedWrite(db);
   const readMeta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
   const writeMeta = db.prepare<[string, string]>(
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -169,7 +172,7 @@ export function openSpool(options: OpenSpoolOptions): Spool {
     remove(seq) {
       const removed = batchSize.get(seq);
       if (!removed) return false;
-      deleteBatch.run(seq);
+      unsynced(() => deleteBatch.run(seq));
       totalBytes -= removed.bytes;
       return true;
     },

@@ -74,6 +74,10 @@ export interface Spool {
   /** Writes a cursor on its own, for a position that moved past lines holding no event. */
   writeCursor(name: string, value: string): void;
   peekOldest(limit: number): SpooledBatch[];
+  /**
+   * Deletes an acknowledged batch, without an fsync of its own: after power loss it may come back
+   * and be sent again (the collector dedups by (stream, seq)); the next append syncs it anyway.
+   */
   remove(seq: number): boolean;
   deadLetter(seq: number, status: number, reason: string): boolean;
   listDeadLetters(limit: number): DeadLetter[];
