@@ -32,6 +32,7 @@
  *
  *   node bench/agent-overhead.ts [--windows 12] [--seconds 60] [--interval 10s] [--form bundle|sources]
  *     [--ai] [--ai-models 20] [--ai-blob-mib 16] [--ai-models-interval 60s] [--ai-log-rate 5]
+ *     [--node-flags='--cpu-prof --cpu-prof-dir=/tmp/prof']   (after the deployed flags; a later V8 flag wins)
  */
 import { execFile } from 'node:child_process';
 import {
@@ -63,8 +64,11 @@ const { values } = parseArgs({
     'ai-blob-mib': { type: 'string', default: '16' },
     'ai-models-interval': { type: 'string', default: '60s' },
     'ai-log-rate': { type: 'string', default: '5' },
+    'node-flags': { type: 'string', default: '' },
   },
 });
+/** --node-flags: extra Node/V8 flags after the deployed ones (a later V8 flag wins), to measure alternatives. */
+const extraNodeFlags = values['node-flags'].split(' ').filter((flag) => flag !== '');
 const wholeNumber = (name: 'ai-models' | 'ai-blob-mib' | 'ai-log-rate') => {
   const n = Number(values[name]);
   if (!Number.isInteger(n) || n < 0) {
@@ -81,7 +85,7 @@ const bundle = values.form === 'bundle';
 if (bundle) {
   const { files } = await buildAgent();
   console.log(
-    `agent form: bundle (${files.map((f) => `${f.name} ${(f.bytes / 1024).toFixed(0)} KiB`).join(', ')}), node ${AGENT_NODE_FLAGS.join(' ')}`,
+    `agent form: bundle (${files.map((f) => `${f.name} ${(f.bytes / 1024).toFixed(0)} KiB`).join(', ')}), node ${[...AGENT_NODE_FLAGS, ...extraNodeFlags].join(' ')}`,
   );
 } else {
   console.log('agent form: sources (packages/agent/src/cli.ts, type stripping)');
@@ -181,6 +185,7 @@ const agent = startAgentProcess({
   nodeId: 'bench-agent',
   interval: values.interval,
   bundle,
+  nodeFlags: extraNodeFlags,
   ...(ai === undefined ? {} : { config: ai.config }),
 });
 const pid = agent.child.pid as number;
