@@ -1,19 +1,19 @@
 import { type AnyValue, SeverityNumber } from '@opentelemetry/api';
-import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import type { Resource } from '@opentelemetry/resources';
-import { LoggerProvider, type LogRecordProcessor, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { AttributeNames, type EventName, ServiceNames } from '@perimeter/schema';
 import type { Clock } from '../host/clock.ts';
 import type { AttributeValue, Logger } from '../samplers/types.ts';
 import type { Spool, SpoolCursor } from '../spool/types.ts';
+import { createLogsEncoder, type EncodableLogRecord } from './otlp-logs-encoder.ts';
 
 /**
- * Events (ARCHITECTURE.md: OTel log records with an `event.name` attribute) go through the OTel
- * LoggerProvider into the spool. A processor of our own gathers the records of one call, and the
- * call serializes them to one OTLP request and appends it synchronously, so when `emitEvent` or
- * `emitBatch` returns the events are committed: a stop or an overflow event written just before
- * exit is not lost with the process. `emitBatch` commits a source's cursor in the same
- * transaction, so a login tail restarted after a crash neither repeats nor skips a line.
+ * Events (ARCHITECTURE.md: OTel log records with an `event.name` attribute) are encoded to one
+ * OTLP logs request per call, the bytes the OTel SDK's LoggerProvider and ProtobufLogsSerializer
+ * would write for them (otlp-logs-encoder.ts says why the agent encodes them itself), and appended
+ * synchronously, so when `emitEvent` or `emitBatch` returns the events are committed: a stop or an
+ * overflow event written just before exit is not lost with the process. `emitBatch` commits a
+ * source's cursor in the same transaction, so a login tail restarted after a crash neither repeats
+ * nor skips a line.
  */
 export type EventSeverity = 'info' | 'warn' | 'error';
 
@@ -58,40 +58,29 @@ const SEVERITY: Record<EventSeverity, SeverityNumber> = {
 };
 
 export function createAgentEvents(options: AgentEventsOptions): AgentEvents {
-  let gathered: ReadWriteLogRecord[] = [];
   let stopped = false;
-  const gather: LogRecordProcessor = {
-    onEmit: (record) => {
-      gathered.push(record);
-    },
-    forceFlush: async () => {},
-    shutdown: async () => {
-      stopped = true;
-    },
-  };
-  const provider = new LoggerProvider({ resource: options.resource, processors: [gather] });
-  const logger = provider.getLogger(ServiceNames.agent, options.serviceVersion);
-  const emitOne = (event: AgentEvent) => {
+  const encoder = createLogsEncoder({
+    resourceAttributes: options.resource.attributes,
+    scopeName: ServiceNames.agent,
+    scopeVersion: options.serviceVersion,
+  });
+  const toRecord = (event: AgentEvent, observedMs: number): EncodableLogRecord => {
     const severity = event.severity ?? 'info';
-    logger.emit({
-      eventName: event.name,
-      timestamp: event.timeMs ?? options.clock.nowMs(),
-      observedTimestamp: options.clock.nowMs(),
+    return {
+      timeMs: event.timeMs ?? observedMs,
+      observedMs,
       severityNumber: SEVERITY[severity],
       severityText: severity.toUpperCase(),
       body: event.body,
       attributes: { ...event.attributes, [AttributeNames.eventName]: event.name },
-    });
+      eventName: event.name,
+    };
   };
   const commit = (events: readonly AgentEvent[], cursors: readonly SpoolCursor[]) => {
     if (stopped) throw new Error('agent events are shut down');
-    gathered = [];
-    for (const event of events) emitOne(event);
-    const records = gathered;
-    gathered = [];
-    if (records.length === 0) return undefined;
-    const body = ProtobufLogsSerializer.serializeRequest(records);
-    if (!body) throw new Error('OTLP logs serializer returned nothing');
+    if (events.length === 0) return undefined;
+    const observedMs = options.clock.nowMs();
+    const body = encoder.encode(events.map((event) => toRecord(event, observedMs)));
     return options.spool.append('logs', body, cursors);
   };
   return {
@@ -106,6 +95,8 @@ export function createAgentEvents(options: AgentEventsOptions): AgentEvents {
       }
     },
     emitBatch: (events, cursors = []) => commit(events, cursors),
-    shutdown: () => provider.shutdown(),
+    shutdown: async () => {
+      stopped = true;
+    },
   };
 }
