@@ -1,13 +1,13 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../samplers/types.ts';
 import type { Spool, SpoolSignal } from '../spool/types.ts';
+import { createMetricsEncoder } from './otlp-metrics-encoder.ts';
 
 /**
  * The OTel metric exporter whose "export" is a committed spool row (events: logger.ts). Each batch
  * is serialized to the exact OTLP protobuf request the shipper will POST
- * (ExportMetricsServiceRequest) and appended BEFORE the result callback reports success: the SDK is
+ * (ExportMetricsServiceRequest, otlp-metrics-encoder.ts: the SDK serializer's bytes) and appended BEFORE the result callback reports success: the SDK is
  * told "exported" only once the bytes are durable, so an acknowledged batch survives a crash.
  */
 export interface SpoolMetricExporter extends PushMetricExporter {
@@ -17,11 +17,10 @@ export interface SpoolMetricExporter extends PushMetricExporter {
 
 export function createSpoolMetricExporter(spool: Spool, log: Logger): SpoolMetricExporter {
   let lastSeq: number | undefined;
+  const encoder = createMetricsEncoder();
   return {
     export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void) {
-      const result = appendSerialized(spool, log, 'metrics', () =>
-        ProtobufMetricsSerializer.serializeRequest(metrics),
-      );
+      const result = appendSerialized(spool, log, 'metrics', () => encoder.encode(metrics));
       if (result.seq !== undefined) lastSeq = result.seq;
       resultCallback(result.export);
     },
