@@ -27,9 +27,9 @@ export interface AccessLogStreamsOptions {
  * How often an access log is read: every 10 s (the agent's default round), not the auth log's
  * 500 ms. A busy endpoint's log grows between any two polls, and each delivery is a spool commit
  * and an OTLP request: at 5 requests/s, 500 ms polling cost the agent 25 CPU s/hour
- * (bench/agent-overhead.ts --ai), 5 s still ~2 s/hour of per-request overhead; 10 s bounds it at
- * 360 deliveries an hour whatever the rate, as many as the metrics batches. Ten seconds late is
- * well inside the inference rules' windows (minutes).
+ * (bench/agent-overhead.ts --ai); 10 s bounds it at 360 deliveries an hour whatever the rate, as
+ * many as the metrics batches (5 s made 720). Ten seconds late is well inside the inference rules'
+ * windows (minutes).
  */
 export const ACCESS_LOG_POLL_MS = 10_000;
 
