@@ -116,7 +116,12 @@ export async function ingestRun(encoding: Encoding, options: IngestOptions): Pro
 }
 
 /** One POST, its answer read to the end; resolves with the status. */
-function post(agent: http.Agent, url: string, body: Uint8Array, headers: Record<string, string>): Promise<number> {
+function post(
+  agent: http.Agent,
+  url: string,
+  body: Uint8Array,
+  headers: Record<string, string>,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const request = http.request(
       url,
