@@ -110,10 +110,8 @@ class WireReader {
     this.pos = start;
     while (this.pos < end) {
       const fieldStart = this.pos;
-      const tag = this.varint32(end);
-      const field = tag >>> 3;
+      const tag = this.readTag(end);
       const wireType = tag & 7;
-      if (field === 0) throw NOT_FAST;
       let valueStart = this.pos;
       let valueEnd: number;
       switch (wireType) {
@@ -137,10 +135,17 @@ class WireReader {
           throw NOT_FAST; // groups and reserved wire types
       }
       if (valueEnd > end) throw NOT_FAST;
-      handle(field, wireType, valueStart, valueEnd, fieldStart);
+      handle(tag >>> 3, wireType, valueStart, valueEnd, fieldStart);
       // Handlers may read nested messages with this same cursor; the walk goes on after the field.
       this.pos = valueEnd;
     }
+  }
+
+  /** The next field's tag; field number 0 is never valid protobuf. */
+  readTag(end: number): number {
+    const tag = this.varint32(end);
+    if (tag >>> 3 === 0) throw NOT_FAST;
+    return tag;
   }
 
   varint32(end: number): number {
@@ -337,7 +342,7 @@ class WireReader {
     this.pos = start;
     while (this.pos < end) {
       const fieldStart = this.pos;
-      const tag = this.varint32(end);
+      const tag = this.readTag(end);
       const field = tag >>> 3;
       const wireType = tag & 7;
       if (field === 7) {
@@ -374,7 +379,6 @@ class WireReader {
         continue;
       }
       if (field === 8) expectVarint(wireType);
-      if (field === 0) throw NOT_FAST;
       this.skip(wireType, end);
     }
     // Both members of the oneof, or neither, or a value that is not finite: the full decoder's call.
