@@ -123,6 +123,15 @@ describe('createLogsEncoder', () => {
         eventName: EventNames.agentLifecycle,
       },
       {
+        timeMs: 4_102_444_800_000.25, // 2100: seconds past 2^32 / 1e9 × 2^32, both halves of the fixed64 carry
+        observedMs: 1_764_950_001_000,
+        severityNumber: SeverityNumber.INFO,
+        severityText: 'INFO',
+        body: '',
+        attributes: {},
+        eventName: EventNames.agentLifecycle,
+      },
+      {
         timeMs: 1_764_950_001_000,
         observedMs: 1_764_950_001_000,
         severityNumber: SeverityNumber.ERROR,
