@@ -183,7 +183,7 @@ class WireReader {
         lo |= (byte & 0x0f) << 28;
         hi |= (byte & 0x7f) >> 4;
       } else hi |= (byte & 0x7f) << (i * 7 - 32);
-      if (byte < 0x80) return longBitsToNumber(lo >>> 0, hi >>> 0, false);
+      if (byte < 0x80) return signedLongToNumber(lo >>> 0, hi >>> 0);
     }
     throw NOT_FAST;
   }
@@ -372,7 +372,7 @@ class WireReader {
           value = buf.readDoubleLE(at);
           valueFields |= 1;
         } else if (field === 6) {
-          value = longBitsToNumber(buf.readUInt32LE(at), buf.readUInt32LE(at + 4), false);
+          value = signedLongToNumber(buf.readUInt32LE(at), buf.readUInt32LE(at + 4));
           valueFields |= 2;
         }
         this.pos = at + 8;
@@ -479,13 +479,11 @@ class WireReader {
 
 const EMPTY_ATTRIBUTES: InternedAttributes = { pairs: [], key: '' };
 
-/** protobufjs's LongBits.toNumber: 64 bits as two unsigned halves → the nearest double. */
-function longBitsToNumber(lo: number, hi: number, unsigned: boolean): number {
-  if (!unsigned && hi >>> 31) {
-    let negLo = (~lo + 1) >>> 0;
-    let negHi = ~hi >>> 0;
-    if (!negLo) negHi = (negHi + 1) >>> 0;
-    negLo >>>= 0;
+/** A signed 64-bit value as two unsigned halves → the nearest double, as protobufjs reads it with Long off. */
+function signedLongToNumber(lo: number, hi: number): number {
+  if (hi >>> 31) {
+    const negLo = (~lo + 1) >>> 0;
+    const negHi = negLo === 0 ? (~hi + 1) >>> 0 : ~hi >>> 0;
     return -(negLo + negHi * TWO_TO_32);
   }
   return lo + hi * TWO_TO_32;
