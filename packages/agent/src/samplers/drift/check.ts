@@ -53,8 +53,23 @@ export type CheckSource =
   | { kind: 'aged-entries'; dirs: readonly { path: string; maxAgeMs: number | null }[] }
   /** The agent's own uid, injected (process.getuid in production). */
   | { kind: 'agent-uid' }
-  /** Independent reads combined by one parser (firewall: ufw.conf, nftables, firewalld). */
-  | { kind: 'any-of'; parts: Readonly<Record<string, CheckSource>> };
+  /**
+   * Reads combined by one parser (firewall: ufw.conf, then systemd's nftables and firewalld). A part
+   * named in `when` is read only if its condition on an unconditional part holds (the dnf timers
+   * only where dnf-automatic's config exists), so a host pays for no program whose answer the parser
+   * would ignore; otherwise it is `unavailable` ("not read: …").
+   */
+  | {
+      kind: 'any-of';
+      parts: Readonly<Record<string, CheckSource>>;
+      when?: Readonly<Record<string, PartCondition>>;
+    };
+
+/**
+ * `present`: the named part was read and holds something (a file's text, a directory's files, a
+ * command's exit 0); `absent`: it does not. Only unconditional parts may be named.
+ */
+export type PartCondition = { present: string } | { absent: string };
 
 /** A part of an `any-of` read that could not be made (missing command, systemd not running…). */
 export interface UnavailableRead {

@@ -12,6 +12,7 @@ import { checksForPlatform } from './checks/index.ts';
 import { describeExpectation, judge, normalizeExpectation } from './expectation.ts';
 import type { HostProbe } from './host-probe.ts';
 import { readSource } from './read-source.ts';
+import type { SocketOwnerCache } from './socket-owners.ts';
 
 /**
  * Runs checks against one host and judges them. The order of decisions is the contract: a check
@@ -31,6 +32,8 @@ export interface RunChecksOptions {
   concurrency?: number;
   /** Privileged job label → its output file, where config moved it (`drift.remoteLoginFile`…). */
   privilegedOutputs?: Readonly<Record<string, string>> | undefined;
+  /** The last round's /proc fd walk, so an unchanged set of listeners is confirmed, not walked again. */
+  socketOwners?: SocketOwnerCache | undefined;
 }
 
 export async function runChecks(
@@ -49,6 +52,7 @@ export async function runChecks(
     isRoot: options.isRoot,
     timeoutMs: options.timeoutMs ?? 10_000,
     privilegedOutputs: options.privilegedOutputs,
+    socketOwners: options.socketOwners,
   };
   const outcomes: CheckOutcome[] = new Array(selected.length);
   let next = 0;

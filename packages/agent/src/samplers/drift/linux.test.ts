@@ -12,8 +12,7 @@ const byId = (outcomes: CheckOutcome[]) => Object.fromEntries(outcomes.map((o) =
 
 /** systemd answers: nftables and firewalld inactive (exit 3, quiet), timesyncd synchronised. */
 const systemdAnswers = {
-  'systemctl is-active nftables': failed(3),
-  'systemctl is-active firewalld': failed(3),
+  'systemctl is-active nftables firewalld': failed(3),
   'timedatectl show -p NTPSynchronized --value': ok('yes\n'),
 };
 
@@ -21,13 +20,16 @@ async function runOn(
   root: string,
   baseline: DriftBaseline,
   answers: Record<string, ReturnType<typeof ok>> = systemdAnswers,
+  ran: string[] = [],
 ) {
-  const context = contextFor('linux', createFsRoot(root), scriptedRunCommand(answers));
+  const runCommand = scriptedRunCommand(answers);
+  const context = contextFor('linux', createFsRoot(root), runCommand);
   const outcomes = await runChecks(allDriftChecks, context, baseline, {
     isRoot: false,
     uid: 998,
     probe: withSocketLink(createHostProbe(root)),
   });
+  ran.push(...runCommand.calls);
   return byId(outcomes);
 }
 
@@ -113,7 +115,7 @@ describe('drift checks on a Linux host tree (hand-made testdata/linux-host)', ()
     });
     expect(outcomes['linux.updates.unattended']?.status).toBe('skipped');
     expect(outcomes['linux.firewall.active']?.reason).toMatch(
-      /^no firewall state readable: ufw: absent; nftables: not on this host: systemctl/,
+      /^no firewall state readable: ufw: absent; systemd: not on this host: systemctl/,
     );
     expect(outcomes['linux.time.synchronized']?.status).toBe('skipped');
     expect(outcomes['linux.network.listeners']).toMatchObject({
@@ -126,6 +128,7 @@ describe('drift checks on a Linux host tree (hand-made testdata/linux-host)', ()
     const root = makeHostTree({
       '/etc/dnf/automatic.conf': '[commands]\nupgrade_type = security\napply_updates = yes\n',
     });
+    const ran: string[] = [];
     const outcomes = await runOn(
       root,
       { version: 1, checks: {}, params: {} },
@@ -136,8 +139,51 @@ describe('drift checks on a Linux host tree (hand-made testdata/linux-host)', ()
           'Reference ID    : A9FEA97B (169.254.169.123)\nStratum         : 4\nLeap status     : Not synchronised\n',
         ),
       },
+      ran,
     );
     expect(outcomes['linux.updates.unattended']).toMatchObject({ status: 'pass', observed: 'on' });
     expect(outcomes['linux.time.synchronized']).toMatchObject({ status: 'fail', observed: 'off' });
+    expect(ran).toEqual(
+      expect.arrayContaining([
+        'systemctl is-enabled dnf-automatic.timer',
+        'systemctl is-enabled dnf-automatic-install.timer',
+        'chronyc tracking',
+        'timedatectl show -p NTPSynchronized --value',
+      ]),
+    );
+  });
+
+  it('runs no program whose answer would be ignored: no dnf timers on an apt host, nothing past timesyncd', async () => {
+    const root = makeHostTree({
+      '/etc/apt/apt.conf.d/20auto-upgrades':
+        'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
+      '/run/systemd/timesync/synchronized': '',
+    });
+    const ran: string[] = [];
+    const outcomes = await runOn(root, { version: 1, checks: {}, params: {} }, systemdAnswers, ran);
+    expect(outcomes['linux.updates.unattended']).toMatchObject({ status: 'pass', observed: 'on' });
+    expect(outcomes['linux.time.synchronized']).toMatchObject({ status: 'pass', observed: 'on' });
+    expect(ran).toEqual(['systemctl is-active nftables firewalld']);
+  });
+
+  it('reads both firewall units from one systemctl: either active is on, systemd absent is not applicable', async () => {
+    const firewall = async (answer: ReturnType<typeof ok> | undefined) =>
+      (
+        await runOn(
+          makeHostTree({ '/etc/hostname': 'fw\n' }),
+          { version: 1, checks: {}, params: {} },
+          answer === undefined ? {} : { 'systemctl is-active nftables firewalld': answer },
+        )
+      )['linux.firewall.active'];
+    expect(await firewall(ok('inactive\nactive\n'))).toMatchObject({ status: 'pass', observed: 'on' });
+    expect(await firewall(ok('active\ninactive\n'))).toMatchObject({ status: 'pass', observed: 'on' });
+    expect(await firewall(failed(3))).toMatchObject({ status: 'fail', observed: 'off' });
+    expect(await firewall(failed(1, 'Failed to connect to bus: No such file or directory\n'))).toMatchObject({
+      status: 'skipped',
+    });
+    expect(await firewall(ok('active\n'))).toMatchObject({
+      status: 'error',
+      reason: expect.stringMatching(/1 states for 2 units/),
+    });
   });
 });

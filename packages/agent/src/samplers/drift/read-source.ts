@@ -2,9 +2,10 @@ import type { Clock } from '../../host/clock.ts';
 import type { FsRoot } from '../../host/fs-root.ts';
 import type { RunCommand } from '../../host/run-command.ts';
 import type { PrivilegedJob } from '../../privileged/macos-privileged-jobs.ts';
-import type { AgedEntry, CheckSource, RawRead, UnavailableRead } from './check.ts';
+import type { AgedEntry, CheckSource, PartCondition, RawRead, UnavailableRead } from './check.ts';
 import type { HostProbe } from './host-probe.ts';
 import { listeningInodes } from './parse/linux.ts';
+import { findSocketOwners, type SocketOwnerCache } from './socket-owners.ts';
 
 /**
  * The only I/O of the drift checks: turns a CheckSource into a RawRead through the injected
@@ -23,6 +24,8 @@ export interface ReadDeps {
   timeoutMs: number;
   /** Privileged job label → the file its output is read from (config); default the job's `output`. */
   privilegedOutputs?: Readonly<Record<string, string>> | undefined;
+  /** The last /proc fd walk, kept by the sampler across rounds (socket-owners.ts). */
+  socketOwners?: SocketOwnerCache | undefined;
 }
 
 /**
@@ -111,16 +114,65 @@ async function read(source: CheckSource, deps: ReadDeps): Promise<ReadResult> {
     }
     case 'agent-uid':
       return ok({ kind: 'agent-uid', uid: deps.uid });
-    case 'any-of': {
-      const names = Object.keys(source.parts);
-      const results = await Promise.all(names.map((name) => readSource(source.parts[name]!, deps)));
-      const parts: Record<string, RawRead | UnavailableRead> = {};
-      names.forEach((name, i) => {
-        const result = results[i]!;
-        parts[name] = result.ok ? result.raw : { kind: 'unavailable', reason: result.reason };
-      });
-      return ok({ kind: 'any-of', parts });
-    }
+    case 'any-of':
+      return ok({ kind: 'any-of', parts: await readParts(source, deps) });
+  }
+}
+
+async function readParts(
+  source: Extract<CheckSource, { kind: 'any-of' }>,
+  deps: ReadDeps,
+): Promise<Record<string, RawRead | UnavailableRead>> {
+  const parts: Record<string, RawRead | UnavailableRead> = {};
+  const readAll = async (names: string[]) => {
+    const results = await Promise.all(names.map((name) => readSource(source.parts[name]!, deps)));
+    names.forEach((name, i) => {
+      const result = results[i]!;
+      parts[name] = result.ok ? result.raw : { kind: 'unavailable', reason: result.reason };
+    });
+  };
+  const when = source.when ?? {};
+  const names = Object.keys(source.parts);
+  await readAll(names.filter((name) => when[name] === undefined));
+  const conditional = names.filter((name) => when[name] !== undefined);
+  const due = conditional.filter((name) => holds(when[name]!, parts));
+  await readAll(due);
+  for (const name of conditional) {
+    if (due.includes(name)) continue;
+    const condition = when[name]!;
+    parts[name] = {
+      kind: 'unavailable',
+      reason:
+        'present' in condition
+          ? `not read: ${condition.present} absent`
+          : `not read: ${condition.absent} present`,
+    };
+  }
+  return parts;
+}
+
+function holds(condition: PartCondition, parts: Record<string, RawRead | UnavailableRead>): boolean {
+  const name = 'present' in condition ? condition.present : condition.absent;
+  const part = parts[name];
+  if (part === undefined)
+    throw new Error(`any-of condition names ${name}, which is not an unconditional part`);
+  return 'present' in condition === isPresent(part);
+}
+
+function isPresent(part: RawRead | UnavailableRead): boolean {
+  switch (part.kind) {
+    case 'file':
+      return part.text !== null;
+    case 'files':
+      return part.files.some((file) => file.text !== null);
+    case 'dir':
+      return part.entries !== null;
+    case 'command':
+      return part.exitCode === 0;
+    case 'unavailable':
+      return false;
+    default:
+      return true;
   }
 }
 
@@ -194,33 +246,9 @@ async function readProcNet(deps: ReadDeps): Promise<Extract<RawRead, { kind: 'pr
     ...listeningInodes(tables.udp ?? '', 'udp'),
     ...listeningInodes(tables.udp6 ?? '', 'udp'),
   ]);
-  const socketOwners: Record<string, string> = {};
-  let unreadableProcesses = 0;
-  const probe = deps.probe;
-  if (probe && wanted.size > 0) {
-    const pids = ((await deps.fs.listDir('/proc')) ?? []).filter((name) => /^\d+$/.test(name));
-    for (const pid of pids) {
-      if (Object.keys(socketOwners).length === wanted.size) break;
-      let fds: string[] | null;
-      try {
-        fds = await deps.fs.listDir(`/proc/${pid}/fd`);
-      } catch (error) {
-        if (!isDenied(error)) throw error;
-        unreadableProcesses++;
-        continue;
-      }
-      for (const fd of fds ?? []) {
-        const inode = /^socket:\[(\d+)\]$/.exec(
-          (await probe.readLink(`/proc/${pid}/fd/${fd}`).catch(() => null)) ?? '',
-        )?.[1];
-        if (inode && wanted.has(inode) && socketOwners[inode] === undefined) {
-          socketOwners[inode] = (
-            (await deps.fs.readText(`/proc/${pid}/comm`).catch(() => null)) ?? '?'
-          ).trim();
-        }
-      }
-    }
-  }
+  const { owners: socketOwners, unreadableProcesses } = deps.probe
+    ? await findSocketOwners(wanted, deps.fs, deps.probe, deps.socketOwners)
+    : { owners: {}, unreadableProcesses: 0 };
   return { kind: 'proc-net', tables, passwd: passwd ?? null, socketOwners, unreadableProcesses };
 }
 

@@ -5,6 +5,7 @@ import { type CheckOutcome, type DriftCheck, formatControls } from './check.ts';
 import { allDriftChecks } from './checks/index.ts';
 import { runChecks } from './evaluate.ts';
 import { createHostProbe, type HostProbe } from './host-probe.ts';
+import { createSocketOwnerCache } from './socket-owners.ts';
 import { createMemoryDriftStateStore, type DriftState, type DriftStateStore } from './state.ts';
 
 /**
@@ -53,6 +54,7 @@ export function createDriftSampler(context: SamplerContext, options: DriftSample
   const isRoot = options.isRoot ?? uid === 0;
   const intervalMs = options.intervalMs ?? DEFAULT_DRIFT_INTERVAL_MS;
   const probe = options.probe ?? createHostProbe(context.fs.root);
+  const socketOwners = createSocketOwnerCache();
   let last: { atMs: number; outcomes: CheckOutcome[]; readings: MetricReading[] } | undefined;
 
   const gauges = (outcomes: readonly CheckOutcome[]): MetricReading[] =>
@@ -110,6 +112,7 @@ export function createDriftSampler(context: SamplerContext, options: DriftSample
           timeoutMs: options.timeoutMs,
           concurrency: options.concurrency,
           privilegedOutputs: options.privilegedOutputs,
+          socketOwners,
         });
         for (const outcome of outcomes) {
           if (outcome.status === 'error')

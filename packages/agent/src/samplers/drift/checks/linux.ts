@@ -7,7 +7,7 @@ import {
   parseProcNetListeners,
   parseUfwEnabled,
 } from '../parse/linux.ts';
-import { describeUnavailable, expectKind, systemctlState } from '../parse/raw.ts';
+import { describeUnavailable, expectKind, systemctlState, systemctlStates } from '../parse/raw.ts';
 import { captureListeners, listenerExpectation } from './common.ts';
 import { sshdChecks } from './sshd.ts';
 
@@ -18,8 +18,10 @@ import { sshdChecks } from './sshd.ts';
  * equivalents (research/compliance-and-naming.md §3).
  */
 
-const systemctl = (verb: string, unit: string) =>
-  ({ kind: 'command', argv: ['systemctl', verb, unit] }) as const;
+const systemctl = (verb: string, ...units: string[]) =>
+  ({ kind: 'command', argv: ['systemctl', verb, ...units] }) as const;
+
+const FIREWALL_UNITS = ['nftables', 'firewalld'] as const;
 
 export const linuxChecks: readonly DriftCheck[] = [
   {
@@ -30,8 +32,8 @@ export const linuxChecks: readonly DriftCheck[] = [
       kind: 'any-of',
       parts: {
         ufw: { kind: 'file', path: '/etc/ufw/ufw.conf' },
-        nftables: systemctl('is-active', 'nftables'),
-        firewalld: systemctl('is-active', 'firewalld'),
+        // One program for both units: is-active prints a line per unit.
+        systemd: systemctl('is-active', ...FIREWALL_UNITS),
       },
     },
     needsRoot: false,
@@ -39,10 +41,10 @@ export const linuxChecks: readonly DriftCheck[] = [
     parse: (raw) => {
       const { parts } = expectKind(raw, 'any-of');
       const ufw = parts['ufw']?.kind === 'file' ? parts['ufw'].text : null;
-      const units = ['nftables', 'firewalld'].map((name) => systemctlState(parts[name] ?? raw));
+      const units = systemctlStates(parts['systemd'] ?? raw, FIREWALL_UNITS.length);
       if (ufw !== null && parseUfwEnabled(ufw)) return 'on';
-      if (units.includes('active')) return 'on';
-      if (ufw === null && units.every((state) => state === null)) {
+      if (units?.includes('active')) return 'on';
+      if (ufw === null && units === null) {
         throw new CheckNotApplicable(`no firewall state readable: ${describeUnavailable(parts)}`);
       }
       return 'off';
@@ -72,6 +74,8 @@ export const linuxChecks: readonly DriftCheck[] = [
         dnfTimer: systemctl('is-enabled', 'dnf-automatic.timer'),
         dnfInstallTimer: systemctl('is-enabled', 'dnf-automatic-install.timer'),
       },
+      // Asked of systemd only where dnf-automatic is configured: an apt host never needs them.
+      when: { dnfTimer: { present: 'dnf' }, dnfInstallTimer: { present: 'dnf' } },
     },
     needsRoot: false,
     controls: { soc2: ['CC7.1', 'CC8.1'], iso27001: ['A.8.8', 'A.8.19'] },
@@ -104,6 +108,8 @@ export const linuxChecks: readonly DriftCheck[] = [
         timesyncd: { kind: 'file', path: '/run/systemd/timesync/synchronized' },
         chrony: { kind: 'command', argv: ['chronyc', 'tracking'] },
       },
+      // timesyncd's marker settles it ('on' whatever else says), so the programs run only without it.
+      when: { timedatectl: { absent: 'timesyncd' }, chrony: { absent: 'timesyncd' } },
     },
     needsRoot: false,
     controls: { soc2: ['CC7.2'], iso27001: ['A.8.17'] },

@@ -65,6 +65,24 @@ export function systemctlState(raw: RawRead | UnavailableRead): string | null {
   return raw.stderr.trim() === '' ? 'inactive' : null;
 }
 
+/**
+ * `systemctl is-active <unit>…`: a state word per unit, in order. Exit 0 means at least one is
+ * active and stdout has every unit's line; a non-zero exit with a quiet stderr means none is
+ * (all `inactive`); null when systemctl could not answer.
+ */
+export function systemctlStates(raw: RawRead | UnavailableRead, units: number): string[] | null {
+  if (raw.kind !== 'command') return null;
+  if (raw.exitCode !== 0) return raw.stderr.trim() === '' ? new Array<string>(units).fill('inactive') : null;
+  const states = raw.stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.trim());
+  if (states.length !== units) {
+    throw new CheckParseError(`systemctl printed ${states.length} states for ${units} units`);
+  }
+  return states;
+}
+
 export function describeUnavailable(parts: Record<string, RawRead | UnavailableRead>): string {
   return Object.entries(parts)
     .map(([name, part]) => {
