@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { HttpError } from '../http/errors.ts';
-import { type AttributeSets, decodeMetricsWire } from '../otlp/decode-metrics-wire.ts';
+import { decodeMetricsJson } from '../otlp/decode-metrics-json.ts';
+import { AttributeSets, decodeMetricsWire } from '../otlp/decode-metrics-wire.ts';
 import { decodeLogsRequest, decodeMetricsRequest } from '../otlp/decode-otlp.ts';
 import { OtlpTypes } from '../otlp/otlp-proto.ts';
 import { InvalidField } from '../otlp/otlp-values.ts';
@@ -24,18 +25,32 @@ export function parseContentType(header: string | undefined): OtlpEncoding {
   );
 }
 
+/** Each encoding's attribute sets by their bytes (the two byte forms of one set differ). */
+export interface MetricsAttributeSets {
+  protobuf: AttributeSets;
+  json: AttributeSets;
+}
+
+export const createMetricsAttributeSets = (): MetricsAttributeSets => ({
+  protobuf: new AttributeSets(),
+  json: new AttributeSets(),
+});
+
 export function parseOtlpRequest(
   signal: Signal,
   encoding: OtlpEncoding,
   body: Uint8Array,
   receivedAtMs: number,
-  /** Where the protobuf metrics reader keeps attribute sets it has decoded (one per ingest app). */
-  attributeSets?: AttributeSets,
+  /** Where the metrics readers keep attribute sets they have decoded (one pair per ingest app). */
+  attributeSets?: MetricsAttributeSets,
 ): DecodedRequest {
-  if (signal === 'metrics' && encoding === 'protobuf' && attributeSets !== undefined) {
+  if (signal === 'metrics' && attributeSets !== undefined) {
     // The common case read straight from the bytes; anything it does not take, the path below
     // decodes and, where it is wrong, refuses naming the field.
-    const fast = decodeMetricsWire(body, receivedAtMs, attributeSets);
+    const fast =
+      encoding === 'protobuf'
+        ? decodeMetricsWire(body, receivedAtMs, attributeSets.protobuf)
+        : decodeMetricsJson(body, receivedAtMs, attributeSets.json);
     if (fast !== undefined) return fast;
   }
   const message = encoding === 'protobuf' ? decodeProtobuf(signal, body) : decodeJson(body);

@@ -3,11 +3,15 @@ import { Hono } from 'hono';
 import { HttpError } from '../http/errors.ts';
 import { type BodyLimits, readBody } from '../http/read-body.ts';
 import type { SelfMetrics } from '../metrics/self-metrics.ts';
-import { AttributeSets } from '../otlp/decode-metrics-wire.ts';
 import type { DecodedRequest, Signal } from '../otlp/types.ts';
 import type { Store, WriteOutcome } from '../store/store.ts';
 import { type AdmissionPolicy, admitItems, DEFAULT_ADMISSION } from './admission.ts';
-import { encodeOtlpResponse, parseContentType, parseOtlpRequest } from './parse-request.ts';
+import {
+  createMetricsAttributeSets,
+  encodeOtlpResponse,
+  parseContentType,
+  parseOtlpRequest,
+} from './parse-request.ts';
 
 /**
  * POST /v1/metrics and /v1/logs. Invariant: the 2xx is sent only after the store has committed
@@ -50,7 +54,7 @@ const STREAM_ID_PATTERN = /^[A-Za-z0-9-]{8,64}$/;
 
 export function ingestRoutes(deps: IngestDeps): Hono {
   const app = new Hono();
-  const attributeSets = new AttributeSets();
+  const attributeSets = createMetricsAttributeSets();
   for (const signal of ['metrics', 'logs'] as const) {
     app.post(`/v1/${signal}`, async (c) => {
       const token = c.get('token');

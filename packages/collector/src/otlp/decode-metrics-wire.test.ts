@@ -4,6 +4,7 @@ import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { temperatureRound } from '../../../../test/helpers/synthetic-round.ts';
+import { metricsRequestArbitrary } from '../test-support/metrics-requests.ts';
 import { AttributeSets, decodeMetricsWire } from './decode-metrics-wire.ts';
 import { decodeMetricsRequest } from './decode-otlp.ts';
 import { OtlpTypes } from './otlp-proto.ts';
@@ -211,85 +212,10 @@ describe('protobuf metrics read straight from the wire', () => {
     }
   });
 
-  const scalar = fc.oneof(
-    fc.record({ stringValue: fc.string({ maxLength: 12 }) }),
-    fc.record({ stringValue: fc.string({ unit: 'binary', maxLength: 8 }) }),
-    fc.record({ boolValue: fc.boolean() }),
-    fc.record({ intValue: fc.integer({ min: -(2 ** 40), max: 2 ** 40 }) }),
-    fc.record({ doubleValue: fc.double() }),
-    fc.constant({}),
-  );
-  const attributes = fc.array(
-    fc.record(
-      { key: fc.constantFrom('a', 'b', 'hw.id', 'z', '', '1', '10'), value: scalar },
-      { requiredKeys: ['key'] },
-    ),
-    { maxLength: 4 },
-  );
-  const point = fc.record(
-    {
-      // Today's epoch in nanoseconds is past 2^53: protobufjs reads the nearest double, which for
-      // ...130000000000 is ...129999999872, and ingest must still say ...130 ms.
-      timeUnixNano: fc.oneof(
-        fc.constant(0),
-        fc.integer({ min: 0, max: 2 ** 52 }),
-        fc.constantFrom('1764936000123456789', '1764936000130000000', '1764936000999999999'),
-      ),
-      asDouble: fc.oneof(fc.double(), fc.constant(Number.NaN)),
-      asInt: fc.integer({ min: -(2 ** 50), max: 2 ** 50 }),
-      attributes,
-    },
-    { requiredKeys: [] },
-  );
-  const gauge = fc.record({ dataPoints: fc.array(point, { maxLength: 4 }) });
-  const sum = fc.record({
-    dataPoints: fc.array(point, { maxLength: 4 }),
-    aggregationTemporality: fc.integer({ min: 0, max: 2 }),
-    isMonotonic: fc.boolean(),
-  });
-  const metric = fc
-    .tuple(
-      fc.record(
-        {
-          name: fc.oneof(
-            fc.constantFrom('hw.temperature', 'system.cpu.time', ''),
-            fc.string({ maxLength: 6 }),
-          ),
-          unit: fc.constantFrom('', 'Cel', 'By'),
-          description: fc.string({ maxLength: 6 }),
-        },
-        { requiredKeys: ['name'] },
-      ),
-      fc.oneof(fc.record({ gauge }), fc.record({ sum }), fc.record({ gauge, sum }), fc.constant({})),
-    )
-    .map(([head, data]) => ({ ...head, ...data }));
-  const request = fc.record({
-    resourceMetrics: fc.array(
-      fc.record(
-        {
-          resource: fc.record({ attributes }),
-          scopeMetrics: fc.array(
-            fc.record(
-              {
-                scope: fc.record({ name: fc.string({ maxLength: 5 }) }),
-                metrics: fc.array(metric, { maxLength: 3 }),
-              },
-              { requiredKeys: ['metrics'] },
-            ),
-            { maxLength: 2 },
-          ),
-          schemaUrl: fc.string({ maxLength: 4 }),
-        },
-        { requiredKeys: ['scopeMetrics'] },
-      ),
-      { maxLength: 2 },
-    ),
-  });
-
   it('answers as protobufjs + decodeMetricsRequest do, or not at all, for generated requests', () => {
     let answered = 0;
     fc.assert(
-      fc.property(request, (object) => {
+      fc.property(metricsRequestArbitrary, (object) => {
         const bytes = encode(object);
         const wire = wireDecode(bytes);
         if (wire === undefined) return;

@@ -44,6 +44,13 @@ export function decodeMetricsWire(
 export class AttributeSets {
   readonly limit: number;
   private readonly byBytes = new Map<string, InternedAttributes>();
+  /**
+   * The set last read at each point position of a request, with its bytes: an agent sends its
+   * series in the same order every round, so the JSON reader first compares the bytes at hand
+   * with this guess (one memcmp) before it builds a key string and hashes it. Never trusted
+   * without that comparison.
+   */
+  private readonly byPosition: Array<PositionedAttributes | undefined> = [];
   constructor(limit = 20_000) {
     this.limit = limit;
   }
@@ -54,12 +61,23 @@ export class AttributeSets {
     if (this.byBytes.size >= this.limit) this.byBytes.clear();
     this.byBytes.set(bytes, value);
   }
+  guess(position: number): PositionedAttributes | undefined {
+    return this.byPosition[position];
+  }
+  place(position: number, bytes: Buffer, value: InternedAttributes): void {
+    if (position < this.limit) this.byPosition[position] = { bytes, value };
+  }
   get size(): number {
     return this.byBytes.size;
   }
 }
 
-interface InternedAttributes {
+export interface PositionedAttributes {
+  bytes: Buffer;
+  value: InternedAttributes;
+}
+
+export interface InternedAttributes {
   pairs: ReadonlyArray<readonly [string, AttributeValue]>;
   key: string;
 }
