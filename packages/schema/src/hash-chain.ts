@@ -25,6 +25,14 @@ export function digestPayload(payload: Uint8Array): string {
   return createHash('sha256').update(payload).digest('hex');
 }
 
+/**
+ * `digestPayload` on libuv's thread pool (WebCrypto's digest runs there), so the collector can
+ * hash a request body while its one JavaScript thread decodes it. The same digest, byte for byte.
+ */
+export async function digestPayloadOffThread(payload: Uint8Array): Promise<string> {
+  return Buffer.from(await crypto.subtle.digest('SHA-256', payload)).toString('hex');
+}
+
 /** The canonical text of stored events for the chain: one JSON array per event, in stored order. */
 export function digestEventRows(rows: ReadonlyArray<readonly unknown[]>): string {
   const hash = createHash('sha256');

@@ -7,7 +7,13 @@ export { envNameFor, loadConfig, validateConfig } from './config/load.ts';
 export { parseByteSize, parseDurationMs } from './duration.ts';
 export { ConfigError, ExitCodes, UsageError } from './errors.ts';
 export type { ChainLinkInput } from './hash-chain.ts';
-export { computeChainHash, digestEventRows, digestPayload, GENESIS_HASH } from './hash-chain.ts';
+export {
+  computeChainHash,
+  digestEventRows,
+  digestPayload,
+  digestPayloadOffThread,
+  GENESIS_HASH,
+} from './hash-chain.ts';
 export { isLoopbackHost } from './loopback.ts';
 export type { AuthMethod, AuthOutcome, EventName, MetricName, ModelChange } from './names.ts';
 export {

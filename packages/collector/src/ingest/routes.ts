@@ -1,4 +1,4 @@
-import { PerimeterHeaders, ResourceAttributeNames } from '@perimeter/schema';
+import { digestPayloadOffThread, PerimeterHeaders, ResourceAttributeNames } from '@perimeter/schema';
 import { Hono } from 'hono';
 import { HttpError } from '../http/errors.ts';
 import { type BodyLimits, readBody } from '../http/read-body.ts';
@@ -64,6 +64,9 @@ export function ingestRoutes(deps: IngestDeps): Hono {
         c.req.header(PerimeterHeaders.seq),
       );
       const body = await readBody(c.req.raw, deps.limits);
+      // The chain's payload digest is taken on the thread pool while this thread decodes.
+      const payloadDigest = digestPayloadOffThread(body.wire);
+      payloadDigest.catch(() => undefined); // awaited below; a refused body (400) never awaits it
       const receivedAtMs = deps.nowMs();
       const request = parseOtlpRequest(signal, encoding, body.plain, receivedAtMs, attributeSets);
       checkItemCount(request, deps.limits.maxItemsPerRequest);
@@ -87,6 +90,7 @@ export function ingestRoutes(deps: IngestDeps): Hono {
         contentType: encoding === 'json' ? 'application/json' : 'application/x-protobuf',
         contentEncoding: body.encoding,
         payload: body.wire,
+        payloadDigest: await payloadDigest,
         resources: request.resources,
       });
       if (outcome.outcome === 'foreign-stream') {

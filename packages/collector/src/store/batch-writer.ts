@@ -122,7 +122,7 @@ export function createBatchWriter(
     }
     const block = samples.length > 0 ? encodeSampleBlock(samples) : null;
     const rowsDigest = block ? digestPayload(block.data) : digestEventRows(eventRows);
-    const payloadDigest = digestPayload(batch.payload);
+    const payloadDigest = batch.payloadDigest ?? digestPayload(batch.payload);
     const previousHash = previous?.chainHead ?? GENESIS_HASH;
     const hash = computeChainHash({
       previousHash,

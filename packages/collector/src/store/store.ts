@@ -32,6 +32,8 @@ export interface ArrivedBatch {
 
 export interface BatchToStore extends ArrivedBatch {
   resources: DecodedResource[];
+  /** `digestPayload(payload)`, where the caller hashed it off the event loop (ingest does, while it decodes). */
+  payloadDigest?: string;
 }
 
 export type WriteOutcome =
