@@ -102,6 +102,27 @@ describe('ingest refuses bad input with a named 4xx and stores nothing', () => {
     );
   });
 
+  it('sizes nothing by the gzip trailer: a bomb declaring 100 bytes is 413, a body declaring 4 GiB is 400', async () => {
+    // The trailer's ISIZE (last 4 bytes) only sizes zlib's output buffer; the limits still hold.
+    const withDeclaredSize = (gzipped: Buffer, declared: number) => {
+      const copy = Buffer.from(gzipped);
+      copy.writeUInt32LE(declared, copy.byteLength - 4);
+      return copy;
+    };
+    const bomb = withDeclaredSize(gzipSync(Buffer.alloc(TEST_LIMITS.maxDecompressedBytes + 1024, 0x20)), 100);
+    await expectRefused(
+      await collector.post('metrics', bomb, { headers: { 'content-encoding': 'gzip' } }),
+      413,
+      'body_too_large',
+    );
+    const liar = withDeclaredSize(gzipSync(good), 0xffffffff);
+    await expectRefused(
+      await collector.post('metrics', liar, { headers: { 'content-encoding': 'gzip' } }),
+      400,
+      'bad_gzip',
+    );
+  });
+
   it('answers 413 for more items than one request may carry', async () => {
     const points = Array.from({ length: TEST_LIMITS.maxItemsPerRequest + 1 }, (_, i) => ({
       value: i,

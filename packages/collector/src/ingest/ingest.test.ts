@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
@@ -94,6 +95,30 @@ describe('ingest', () => {
     expect(collector.batchCount()).toBe(3);
     const exposition = await (await collector.app.request('/metrics')).text();
     expect(exposition).toContain('perimeter_ingest_gaps_total{node="node-a"} 1');
+  });
+
+  it('stores each body so that it gunzips to exactly the bytes posted, compressed or not', async () => {
+    const body = jsonGauge({
+      points: Array.from({ length: 50 }, (_, i) => ({
+        value: i,
+        timeMs: collector.clock.nowMs,
+        attributes: { 'hw.name': `sensor-${i}` },
+      })),
+    });
+    for (const gzip of [false, true]) {
+      expect((await collector.post('metrics', body, { gzip })).status).toBe(200);
+    }
+    const rows = collector
+      .sqlite()
+      .prepare('SELECT content_encoding, payload, payload_sha256 FROM batches ORDER BY id')
+      .all() as Array<{ content_encoding: string; payload: Buffer; payload_sha256: string }>;
+    expect(rows.map((row) => row.content_encoding)).toEqual(['gzip', 'gzip']);
+    for (const row of rows) {
+      expect(gunzipSync(row.payload).toString()).toBe(body);
+      expect(row.payload_sha256).toBe(digestPayload(row.payload));
+    }
+    // The uncompressed one was compressed here: a fraction of the disk.
+    expect((rows[0] as { payload: Buffer }).payload.byteLength).toBeLessThan(body.length / 4);
   });
 
   it('chains every stored batch of a node to the one before it', async () => {

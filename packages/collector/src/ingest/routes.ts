@@ -1,9 +1,10 @@
-import { digestPayloadOffThread, PerimeterHeaders, ResourceAttributeNames } from '@perimeter/schema';
+import { PerimeterHeaders, ResourceAttributeNames } from '@perimeter/schema';
 import { Hono } from 'hono';
 import { HttpError } from '../http/errors.ts';
 import { type BodyLimits, readBody } from '../http/read-body.ts';
 import type { SelfMetrics } from '../metrics/self-metrics.ts';
 import type { DecodedRequest, Signal } from '../otlp/types.ts';
+import { payloadAtRest } from '../store/payload-at-rest.ts';
 import type { Store, WriteOutcome } from '../store/store.ts';
 import { type AdmissionPolicy, admitItems, DEFAULT_ADMISSION } from './admission.ts';
 import {
@@ -64,9 +65,9 @@ export function ingestRoutes(deps: IngestDeps): Hono {
         c.req.header(PerimeterHeaders.seq),
       );
       const body = await readBody(c.req.raw, deps.limits);
-      // The chain's payload digest is taken on the thread pool while this thread decodes.
-      const payloadDigest = digestPayloadOffThread(body.wire);
-      payloadDigest.catch(() => undefined); // awaited below; a refused body (400) never awaits it
+      // Compressed and hashed for the store on the thread pool while this thread decodes.
+      const atRest = payloadAtRest(body.wire, body.encoding);
+      atRest.catch(() => undefined); // awaited below; a refused body (400) never awaits it
       const receivedAtMs = deps.nowMs();
       const request = parseOtlpRequest(signal, encoding, body.plain, receivedAtMs, attributeSets);
       checkItemCount(request, deps.limits.maxItemsPerRequest);
@@ -81,6 +82,7 @@ export function ingestRoutes(deps: IngestDeps): Hono {
         deps.store.series,
       );
 
+      const { payload, contentEncoding, payloadDigest } = await atRest;
       const outcome = await writeOrShed(deps.store, {
         nodeId: token.nodeId,
         streamId,
@@ -88,9 +90,9 @@ export function ingestRoutes(deps: IngestDeps): Hono {
         signal,
         receivedAtMs,
         contentType: encoding === 'json' ? 'application/json' : 'application/x-protobuf',
-        contentEncoding: body.encoding,
-        payload: body.wire,
-        payloadDigest: await payloadDigest,
+        contentEncoding,
+        payload,
+        payloadDigest,
         resources: request.resources,
       });
       if (outcome.outcome === 'foreign-stream') {
