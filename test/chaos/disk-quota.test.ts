@@ -182,20 +182,23 @@ describe('disk quota reached', () => {
         (db) => (db.prepare('SELECT sum(batches) AS n FROM forward_drops').get() as { n: number | null }).n,
       ),
     });
-    let dropped = await droppedNow();
-    await waitUntil(
-      async () => {
-        await sleep(1_500);
-        const again = await droppedNow();
-        const settled = again.metric === dropped.metric && again.rows === again.metric;
-        dropped = again;
-        return settled;
-      },
-      () => `perimeter_forward_dropped_total settles at the forward_drops total (${JSON.stringify(dropped)})`,
-      30_000,
-    );
-    const droppedMetric = dropped.metric;
-    expect(droppedMetric).toBeGreaterThan(0);
+    const settledDrops = async () => {
+      let dropped = await droppedNow();
+      await waitUntil(
+        async () => {
+          await sleep(1_500);
+          const again = await droppedNow();
+          const settled = again.metric === dropped.metric && again.rows === again.metric;
+          dropped = again;
+          return settled;
+        },
+        () =>
+          `perimeter_forward_dropped_total settles at the forward_drops total (${JSON.stringify(dropped)})`,
+        30_000,
+      );
+      return dropped.metric;
+    };
+    expect(await settledDrops()).toBeGreaterThan(0);
 
     // The upstream comes up: everything that was not dropped is forwarded.
     upstream = await startUpstream({ port: upstreamPort });
@@ -209,6 +212,9 @@ describe('disk quota reached', () => {
       () => `${storedCount} stored batches forwarded (have ${u.records().length})`,
       30_000,
     );
+    // The store sits just under its quota, so a write after this (the alert resolving) may prune
+    // the oldest batch again; once forwarded, that is a prune, not a drop. Count after it settles.
+    const droppedMetric = await settledDrops();
     expect(await c.stop()).toBe(0);
 
     // Record by record: per node, forwarded ∪ dropped-at-quota = every seq it sent, disjoint.
@@ -219,7 +225,9 @@ describe('disk quota reached', () => {
           .prepare("SELECT node_id, min_seq, max_seq, batch_count FROM pruned_ranges WHERE reason = 'quota'")
           .all() as Array<{ node_id: string; min_seq: number; max_seq: number; batch_count: number }>,
     );
-    expect(pruned.reduce((sum, row) => sum + row.batch_count, 0)).toBe(droppedMetric);
+    const prunedAtQuota = pruned.reduce((sum, row) => sum + row.batch_count, 0);
+    let forwardedThenPruned = 0;
+    let firstRoundBoth = 0;
     for (const [i, id] of nodeIds.entries()) {
       const sent = nodes[i]?.seq as number;
       const forwarded = u
@@ -234,14 +242,17 @@ describe('disk quota reached', () => {
       // meanwhile, they are counted as dropped AND delivered when the upstream returns. Loss is
       // over-counted, never hidden: allow it only for that first round (seq 1 or 2 of a node).
       const both = droppedSeqs.filter((seq) => forwarded.includes(seq));
-      expect(
-        both.filter((seq) => seq > 2),
-        `${id}: forwarded and dropped`,
-      ).toEqual([]);
+      forwardedThenPruned += both.filter((seq) => seq > 2).length;
+      firstRoundBoth += both.filter((seq) => seq <= 2).length;
       // The dropped ones are the oldest: a prefix of the node's seqs.
       expect(droppedSeqs.sort((a, b) => a - b)).toEqual(range(1, droppedSeqs.length));
       expectCompleteAndOrdered([...droppedSeqs, ...forwarded], sent, id);
     }
+    // Every batch pruned at the quota is a counted drop, or one the upstream already had (pruned
+    // once forwarded: not a drop). Past the first round, a batch both counted as dropped and
+    // delivered would leave the difference short of the forwarded-then-pruned ones.
+    expect(prunedAtQuota - droppedMetric).toBeGreaterThanOrEqual(forwardedThenPruned);
+    expect(prunedAtQuota - droppedMetric).toBeLessThanOrEqual(forwardedThenPruned + firstRoundBoth);
     expectChainsHold(c.dataDir, nodeIds);
   }, 150_000);
 });
