@@ -1,10 +1,11 @@
+import { gunzipSync } from 'node:zlib';
 import { type CollectorConfig, collectorConfigSchema } from '@perimeter/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OtlpTypes } from '../otlp/otlp-proto.ts';
 import type { ForwardStore } from '../store/forward-rows.ts';
 import { type LoopbackUpstream, startLoopbackUpstream } from '../test-support/loopback-upstream.ts';
-import { createTestCollector, type TestCollector } from '../test-support/test-collector.ts';
-import { startTestForwarder, storeNodeABatches, waitFor } from './forward-fixture.ts';
+import { createTestCollector, jsonGauge, type TestCollector } from '../test-support/test-collector.ts';
+import { startTestForwarder, storeNodeABatches, T0, waitFor } from './forward-fixture.ts';
 import type { ForwardEvents } from './forwarder.ts';
 
 /**
@@ -94,6 +95,27 @@ describe('forwarder', () => {
       [1, 2, 3],
     ]);
     expect(seen.sent).toBe(3);
+  });
+
+  it('bounds a request by its batches inflated, not by their compressed size at rest', async () => {
+    for (let seq = 4; seq <= 6; seq++) {
+      const points = Array.from({ length: 100 }, (_, i) => ({
+        value: i,
+        timeMs: T0 + seq * 10_000,
+        attributes: { 'hw.id': `sensor-${i}` },
+      }));
+      const body = jsonGauge({ nodeId: 'node-a', points });
+      expect((await collector.post('metrics', body, { stream: 'stream-a', seq })).status).toBe(200);
+    }
+    const [large] = store.readAfter(3, 1, 1 << 30);
+    const inflated = gunzipSync(large?.payload as Uint8Array).byteLength;
+    // All three large batches fit compressed; inflated, only one does.
+    expect((large?.payload.byteLength ?? 0) * 3).toBeLessThan(inflated);
+    config = { ...config, maxBytesPerRequest: inflated + 1 };
+    const forwarder = start(() => {});
+    await waitFor(() => store.cursor('up') === lastId(), 'the cursor at the last batch');
+    await forwarder.stop();
+    expect(upstream.received.map((r) => seqsIn(r.body))).toEqual([[1, 2, 3], [4], [5], [6]]);
   });
 
   it('grows the wait by the backoff when the upstream gives no Retry-After', async () => {

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { CollectorConfig } from '@perimeter/schema';
 import { type BackoffPolicy, backoffDelayMs } from '@perimeter/schema/otlp';
 import { type ParsedCheckpoint, parseCheckpoint } from '../integrity/checkpoint.ts';
+import { plainPayloadBytes } from '../otlp/otlp-transcode.ts';
 import type { ForwardStore } from '../store/forward-rows.ts';
 import type { StoredCheckpoint } from '../store/integrity-rows.ts';
 import type { SendOutcome, Sink, StoredBatch } from './types.ts';
@@ -183,14 +184,14 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
         }
         if (
           request.length >= config.maxBatchesPerRequest ||
-          (request.length > 0 && bytes + batch.payload.byteLength > config.maxBytesPerRequest)
+          (request.length > 0 && bytes + plainPayloadBytes(batch) > config.maxBytesPerRequest)
         ) {
           if ((await flush()) === 'stopped') {
             return 'stopped';
           }
         }
         request.push(batch);
-        bytes += batch.payload.byteLength;
+        bytes += plainPayloadBytes(batch);
       }
       if ((await flush()) === 'stopped') {
         return 'stopped';

@@ -29,6 +29,20 @@ export function plainPayload(batch: StoredPayload): Uint8Array {
   return batch.contentEncoding === 'gzip' ? gunzipSync(batch.payload) : batch.payload;
 }
 
+/**
+ * About how many bytes `plainPayload` gives, without inflating: what a sink's `maxBytesPerRequest`
+ * counts. A gzip payload's trailer (ISIZE) holds its inflated size mod 2^32, exact for anything
+ * ingest's limit on inflated bodies lets in; a body a client sent as several gzip members counts
+ * only its last (still bounded by `maxBatchesPerRequest`).
+ */
+export function plainPayloadBytes(batch: Pick<StoredPayload, 'contentEncoding' | 'payload'>): number {
+  const { payload } = batch;
+  if (batch.contentEncoding !== 'gzip' || payload.byteLength < 18) return payload.byteLength;
+  return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).readUInt32LE(
+    payload.byteLength - 4,
+  );
+}
+
 export function toProtobuf(batch: StoredPayload, attributes: readonly ResourceAttribute[]): Uint8Array {
   const plain = plainPayload(batch);
   if (storedEncoding(batch.contentType) === 'protobuf') {
