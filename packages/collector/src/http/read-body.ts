@@ -53,18 +53,25 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Re
 }
 
 /**
- * zlib's output buffer for one gunzip: the size the gzip trailer declares (ISIZE, the input size
- * mod 2^32), so an ordinary body inflates in one trip to the thread pool instead of one per 16 KB
- * (a 190 KB OTLP/JSON body took twelve, each a callback and a copy on the event loop). ISIZE is
- * the sender's word: it only sizes the buffer, within 64 bytes and 4 MiB; `maxOutputLength`
- * still bounds what inflates.
+ * zlib's output buffer for one gunzip: the size the gzip trailer declares, so an ordinary body
+ * inflates in one trip to the thread pool instead of one per 16 KB (a 190 KB OTLP/JSON body took
+ * twelve, each a callback and a copy on the event loop). It is the sender's word: it only sizes the
+ * buffer, within 64 bytes and 4 MiB; `maxOutputLength` still bounds what inflates.
  */
 function inflateChunkBytes(wire: Uint8Array, maxBytes: number): number {
-  const DEFAULT_CHUNK = 16 * 1024;
-  if (wire.byteLength < 18) return DEFAULT_CHUNK;
-  const end = wire.byteLength;
-  const isize = Buffer.from(wire.buffer, wire.byteOffset, end).readUInt32LE(end - 4);
-  return Math.max(64, Math.min(isize + 64, maxBytes, 4 * 1024 * 1024));
+  const declared = gzipDeclaredBytes(wire);
+  if (declared === undefined) return 16 * 1024;
+  return Math.max(64, Math.min(declared + 64, maxBytes, 4 * 1024 * 1024));
+}
+
+/**
+ * The inflated size a gzip stream's trailer declares (ISIZE: the last 4 bytes, the size mod 2^32,
+ * of its last member); undefined for bytes too short to be gzip.
+ */
+export function gzipDeclaredBytes(gzipped: Uint8Array): number | undefined {
+  const end = gzipped.byteLength;
+  if (end < 18) return undefined;
+  return Buffer.from(gzipped.buffer, gzipped.byteOffset, end).readUInt32LE(end - 4);
 }
 
 function parseContentEncoding(header: string | null): 'identity' | 'gzip' {

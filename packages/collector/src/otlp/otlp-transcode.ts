@@ -1,4 +1,5 @@
 import { gunzipSync } from 'node:zlib';
+import { gzipDeclaredBytes } from '../http/read-body.ts';
 import { ExactReader, ExactWriter, OtlpFullTypes } from './otlp-full-proto.ts';
 import { addResourceAttributesProtobuf, type ResourceAttribute } from './otlp-wire.ts';
 import type { Signal } from './types.ts';
@@ -36,11 +37,8 @@ export function plainPayload(batch: StoredPayload): Uint8Array {
  * only its last (still bounded by `maxBatchesPerRequest`).
  */
 export function plainPayloadBytes(batch: Pick<StoredPayload, 'contentEncoding' | 'payload'>): number {
-  const { payload } = batch;
-  if (batch.contentEncoding !== 'gzip' || payload.byteLength < 18) return payload.byteLength;
-  return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).readUInt32LE(
-    payload.byteLength - 4,
-  );
+  const declared = batch.contentEncoding === 'gzip' ? gzipDeclaredBytes(batch.payload) : undefined;
+  return declared ?? batch.payload.byteLength;
 }
 
 export function toProtobuf(batch: StoredPayload, attributes: readonly ResourceAttribute[]): Uint8Array {
