@@ -64,8 +64,12 @@ export function ingestRoutes(deps: IngestDeps): Hono {
         c.req.header(PerimeterHeaders.stream),
         c.req.header(PerimeterHeaders.seq),
       );
-      const body = await readBody(c.req.raw, deps.limits);
-      // Compressed and hashed for the store on the thread pool while this thread decodes.
+      const body = await readBody(
+        c.req.raw,
+        deps.limits,
+        (c.env as { incoming?: unknown } | undefined)?.incoming,
+      );
+      // Compressed and hashed for the store on the payload worker while this thread decodes.
       const atRest = payloadAtRest(body.wire, body.encoding);
       atRest.catch(() => undefined); // awaited below; a refused body (400) never awaits it
       const receivedAtMs = deps.nowMs();

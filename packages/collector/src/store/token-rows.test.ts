@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStoreSqlite } from '../test-support/store-sqlite.ts';
 import { openStoreFile, type StoreFile } from './store-file.ts';
 
 /** store.tokens and store.audit on a real SQLite file in a temp directory. */
@@ -107,5 +108,39 @@ describe('store.tokens and store.audit', () => {
       store.audit.record({ atMs: T0 + i, actor: 'ops', action: 'console.sign_in', detail: { i } });
     }
     expect(store.audit.list(2).map((entry) => entry.detail)).toEqual([{ i: 4 }, { i: 3 }]);
+  });
+
+  it('sees a change another process commits at the next lookup, though lookups are remembered between them', () => {
+    create('t1', 'node-a', T0);
+    create('t2', 'node-b', T0);
+    expect(store.tokens.find('t1')?.revokedAtMs).toBeNull();
+    // Another connection: the CLI revoking while the collector serves.
+    const other = openStoreSqlite(dataDir);
+    try {
+      other.prepare('UPDATE tokens SET revoked_at_ms = ? WHERE id = ?').run(T0 + 1, 't1');
+      expect(store.tokens.find('t1')?.revokedAtMs).toBe(T0 + 1);
+      expect(store.tokens.find('t2')?.revokedAtMs).toBeNull();
+      other.prepare('INSERT INTO token_expiry (token_id, expires_at_ms) VALUES (?, ?)').run('t2', T0 + 5);
+      expect(store.tokens.find('t2')?.expiresAtMs).toBe(T0 + 5);
+      other.prepare('DELETE FROM tokens WHERE id = ?').run('t2');
+      expect(store.tokens.find('t2')).toBeUndefined();
+    } finally {
+      other.close();
+    }
+  });
+
+  it('sees its own revocation and a new token at once', () => {
+    create('t1', 'node-a', T0);
+    expect(store.tokens.find('t1')?.revokedAtMs).toBeNull();
+    expect(store.tokens.find('t3')).toBeUndefined();
+    store.tokens.revoke({ nodeId: 'node-a' }, T0 + 2, () => ({
+      atMs: T0 + 2,
+      actor: 'ops',
+      action: 'token.revoke',
+      detail: {},
+    }));
+    expect(store.tokens.find('t1')?.revokedAtMs).toBe(T0 + 2);
+    create('t3', 'node-c', T0 + 3);
+    expect(store.tokens.find('t3')?.nodeId).toBe('node-c');
   });
 });
